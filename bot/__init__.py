@@ -1,0 +1,1 @@
+"""strategy-bot's core: the domain, storage, services, configuration and CLI."""

@@ -1,0 +1,123 @@
+"""The `strategy-bot` command line: the imperative shell around the core."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.app import Bot, SchemaOutOfDate, build_core
+from bot.cli_directory import check_command
+from bot.cli_timescales import deadline_command, when_command
+from bot.directory import DirectoryError
+from bot.settings import Settings
+from bot.storage.db import migrate
+from handlers.console import ConsoleChat, ConsoleSession
+from scheduling.clock import SimulatedClock, SystemClock
+
+app = typer.Typer(
+    help="Convene child-safeguarding strategy discussions on time, with the right people.",
+    no_args_is_help=False,
+    add_completion=False,
+)
+directory_app = typer.Typer(help="The partner directory.")
+app.add_typer(directory_app, name="directory")
+directory_app.command("check")(check_command)
+app.command("deadline")(deadline_command)
+app.command("when")(when_command)
+
+# The demo starts on a Monday morning, so the story is the same on every run.
+DEMO_START = datetime.fromisoformat("2026-11-23T09:30:00+00:00")
+
+
+@app.callback(invoke_without_command=True)
+def default(context: typer.Context) -> None:
+    """With no command: start the bot (the console, as no chat platform is configured)."""
+    if context.invoked_subcommand is None:
+        console()
+
+
+@app.command()
+def console(
+    database: Annotated[str | None, typer.Option(help="Database URL (default: DATABASE_URL)")] = None,
+    directory: Annotated[Path | None, typer.Option(help="Partner directory YAML")] = None,
+    start: Annotated[str | None, typer.Option(help="Start the simulated clock here (ISO 8601)")] = None,
+) -> None:
+    """Act as anyone in the directory, type /strategy commands, move the clock."""
+    settings = _settings(database, directory)
+    clock = SimulatedClock(datetime.fromisoformat(start) if start else SystemClock().now())
+    out = Console(highlight=False, soft_wrap=True)
+    session = _session(settings, clock, out)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        out.print(f"strategy-bot console: {session.bot.core.directory.partnership.name}. "
+                  "Type 'help' for commands, 'who' for the directory, 'quit' to leave.")
+        _interactive(session)
+    else:
+        session.run(sys.stdin, echo=True)
+
+
+@app.command()
+def demo() -> None:
+    """Watch a whole strategy discussion happen, from convening to a closed action."""
+    script = resources.files("bot") / "data" / "demo.txt"
+    out = Console(highlight=False, soft_wrap=True)
+    with tempfile.TemporaryDirectory(prefix="strategy-bot-demo-") as folder:
+        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
+                            strategy_directory=None)
+        session = _session(settings, SimulatedClock(DEMO_START), out)
+        session.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
+
+
+@app.command("migrate")
+def migrate_command(
+    database: Annotated[str | None, typer.Option(help="Database URL (default: DATABASE_URL)")] = None,
+) -> None:
+    """Bring the database schema up to date (run this before starting on PostgreSQL)."""
+    url = database or Settings().database_url
+    migrate(url)
+    typer.echo("The database schema is up to date.")
+
+
+def _settings(database: str | None, directory: Path | None) -> Settings:
+    settings = Settings()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    if directory:
+        settings = settings.model_copy(update={"strategy_directory": directory})
+    return settings
+
+
+def _session(settings: Settings, clock: SimulatedClock, out: Console) -> ConsoleSession:
+    try:
+        core = build_core(settings, clock)
+    except (DirectoryError, SchemaOutOfDate) as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    chat = ConsoleChat(core.directory, out)
+    return ConsoleSession(Bot(core, chat), clock, out)
+
+
+def _interactive(session: ConsoleSession) -> None:
+    try:
+        import readline  # noqa: F401  (line editing and history for input())
+    except ImportError:
+        pass
+    while True:
+        try:
+            line = input(session.prompt)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if not session.run_line(line.strip()):
+            return
+
+
+def main() -> None:
+    app()

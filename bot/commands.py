@@ -1,0 +1,210 @@
+"""The `/strategy ...` text commands, shared by every chat platform.
+
+Parsing turns text into a typed command or an InputError with an example;
+`handle` runs a command through the services. Buttons, modals and cards in
+the platform adapters call the same services directly.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core import Core
+from bot.directory import Contact
+from bot.domain import ChildSpec
+from bot.errors import InputError
+from bot.messages import Outcome, message
+from bot.services import actions, respond, status
+from bot.services.convene import ConveneRequest, convene
+
+USAGE: Mapping[str, str] = {
+    "convene": '/strategy convene NV-40213 children=C1:2019-04-02 category=standard '
+               'meeting="tomorrow 2pm" [identified="today 9am"] [tags=domestic_abuse,injury] '
+               '[known=hv.id,gp.id] [late_reason="..."]',
+    "accept": "/strategy accept NV-40213",
+    "decline": '/strategy decline NV-40213 reason="in court all day; colleague can attend"',
+    "delegate": "/strategy delegate NV-40213 to=<colleague's directory id>",
+    "status": "/strategy status [NV-40213]",
+    "action": '/strategy action NV-40213 owner=<directory id> due="in 2 working days" '
+              'text="Arrange child protection medical"',
+    "close": '/strategy close NV-40213/A1 outcome="Medical completed on Tuesday"',
+    "actions": "/strategy actions",
+    "help": "/strategy help",
+}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    name: str
+    positional: list[str]
+    options: dict[str, str]
+
+
+def parse(text: str) -> Parsed:
+    try:
+        words = shlex.split(text)
+    except ValueError as problem:
+        raise InputError(f"Could not read the command: {problem} (check the quotes).",
+                         USAGE["convene"]) from None
+    if words and words[0] == "/strategy":
+        words = words[1:]
+    if not words:
+        return Parsed("help", [], {})
+    name, rest = words[0].lower(), words[1:]
+    if name not in USAGE:
+        raise InputError(f"'{name}' is not a /strategy command.", "/strategy help")
+    positional = [w for w in rest if "=" not in w]
+    options: dict[str, str] = {}
+    for word in rest:
+        if "=" in word:
+            key, _, value = word.partition("=")
+            options[key.strip().lower()] = value
+    return Parsed(name, positional, options)
+
+
+def _allowed(parsed: Parsed, keys: set[str], positional: int) -> None:
+    unknown = sorted(set(parsed.options) - keys)
+    if unknown:
+        raise InputError(f"Unknown option {', '.join(unknown)} for '{parsed.name}'.",
+                         USAGE[parsed.name])
+    if len(parsed.positional) > positional:
+        extra = " ".join(parsed.positional[positional:])
+        raise InputError(f"Did not understand '{extra}' (put quotes around text with spaces).",
+                         USAGE[parsed.name])
+
+
+def _required(parsed: Parsed, key: str, what: str) -> str:
+    value = parsed.options.get(key, "").strip()
+    if not value:
+        raise InputError(f"Add {what} ({key}=...).", USAGE[parsed.name])
+    return value
+
+
+def _case(parsed: Parsed) -> str:
+    case = parsed.options.pop("case", None) or (parsed.positional[0] if parsed.positional else "")
+    if not case:
+        raise InputError("Add the case reference.", USAGE[parsed.name])
+    if parsed.positional and parsed.positional[0] == case:
+        parsed.positional.pop(0)
+    return case
+
+
+def parse_children(text: str) -> list[ChildSpec]:
+    """'C1:2019-04-02,C2:unborn:2027-03-01,C3' -> children (dates are optional)."""
+    children = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        pseudonym, *dates = item.split(":")
+        try:
+            if len(dates) == 2 and dates[0].lower() == "unborn":
+                children.append(ChildSpec(pseudonym.upper(), expected_date=date.fromisoformat(dates[1])))
+            elif len(dates) == 1:
+                children.append(ChildSpec(pseudonym.upper(), date_of_birth=date.fromisoformat(dates[0])))
+            elif not dates:
+                children.append(ChildSpec(pseudonym.upper()))
+            else:
+                raise ValueError(item)
+        except ValueError:
+            raise InputError(
+                f"Could not read the child '{item}'. Give a pseudonym, then the date of birth "
+                "(YYYY-MM-DD) or 'unborn:' and the expected date.",
+                "children=C1:2019-04-02,C2:unborn:2027-03-01",
+            ) from None
+    return children
+
+
+def _list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, {"children", "category", "meeting", "identified", "tags", "known",
+                      "late_reason"}, 0)
+    request = ConveneRequest(
+        case_reference=case,
+        children=parse_children(_required(parsed, "children", "the children, by pseudonym")),
+        category=_required(parsed, "category", "the concern category"),
+        meeting=_required(parsed, "meeting", "the proposed meeting time"),
+        identified=parsed.options.get("identified"),
+        tags=_list(parsed.options.get("tags")),
+        known=_list(parsed.options.get("known")),
+        late_reason=parsed.options.get("late_reason"),
+    )
+    return convene(core, actor, request)
+
+
+def _accept(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, set(), 0)
+    return respond.accept(core, actor, case)
+
+
+def _decline(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, {"reason"}, 0)
+    return respond.decline(core, actor, case, parsed.options.get("reason", ""))
+
+
+def _delegate(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, {"to"}, 0)
+    return respond.delegate(core, actor, case, _required(parsed, "to", "the colleague"))
+
+
+def _status(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, set(), 1)
+    return status.status(core, actor, parsed.positional[0] if parsed.positional else None)
+
+
+def _action(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, {"owner", "due", "text"}, 0)
+    return actions.add_action(
+        core, actor, case,
+        owner=_required(parsed, "owner", "the action's owner"),
+        due=_required(parsed, "due", "the due date"),
+        description=_required(parsed, "text", "what is to be done"),
+    )
+
+
+def _close(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, {"outcome"}, 1)
+    if not parsed.positional:
+        raise InputError("Add the action reference.", USAGE["close"])
+    return actions.close_action(core, actor, parsed.positional[0], parsed.options.get("outcome", ""))
+
+
+def _actions(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, set(), 0)
+    return actions.my_actions(core, actor)
+
+
+def _help(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    return Outcome(message("messages/help.txt.j2", usage=USAGE,
+                           convenor=actor.is_convenor))
+
+
+COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
+    "convene": _convene,
+    "accept": _accept,
+    "decline": _decline,
+    "delegate": _delegate,
+    "status": _status,
+    "action": _action,
+    "close": _close,
+    "actions": _actions,
+    "help": _help,
+}
+
+
+def handle(core: Core, actor: Contact, text: str) -> Outcome:
+    """Run one `/strategy ...` command. Bad input comes back as the reply; nothing is written."""
+    try:
+        parsed = parse(text)
+        return COMMANDS[parsed.name](core, actor, parsed)
+    except InputError as problem:
+        return Outcome(message("messages/error.txt.j2", problem=problem.problem,
+                               example=problem.example))

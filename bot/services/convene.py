@@ -1,0 +1,332 @@
+"""Convene a strategy discussion: check the request, work out the deadline, invite."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core import Core
+from bot.directory import Contact
+from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
+from bot.errors import InputError, NotAllowed
+from bot.messages import Delivery, Outcome, Outgoing, message
+from bot.services.common import (
+    audit,
+    contact_row,
+    invitation_outgoing,
+    quorum_outgoing,
+    schedule,
+    when,
+)
+from bot.storage import models
+from bot.storage.db import transaction
+from scheduling.deadlines import Deadline, statutory_deadline
+from scheduling.rules import ConcernCategory
+from scheduling.timetext import TimeTextError, parse_identified, parse_meeting_time
+
+
+@dataclass(frozen=True)
+class ConveneRequest:
+    case_reference: str
+    children: Sequence[ChildSpec]
+    category: str
+    meeting: str  # as typed, e.g. "tomorrow 2pm"
+    identified: str | None = None  # as typed; None means now
+    tags: Sequence[str] = ()
+    known: Sequence[str] = ()  # directory ids or names of professionals known to the family
+    late_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedConvene:
+    """A request that passed every check, in typed values."""
+
+    case_reference: str
+    children: tuple[ChildSpec, ...]
+    category: ConcernCategory
+    identified_at: datetime
+    deadline: Deadline
+    meeting_at: datetime
+    meeting_warnings: tuple[str, ...]
+    tags: tuple[HarmTag, ...]
+    chair: Contact
+    known: tuple[Contact, ...]
+    late_reason: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+def example(core: Core) -> str:
+    case = core.directory.partnership.case_reference_example
+    return (
+        f'/strategy convene {case} children=C1:2019-04-02,C2:unborn:2027-03-01 '
+        'category=standard meeting="tomorrow 2pm" tags=domestic_abuse known=<directory id>'
+    )
+
+
+def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene:
+    """Every check on a convene request, before anything is written."""
+    if not actor.is_convenor:
+        raise NotAllowed(
+            f"Only a social worker or team manager in children's social care can convene; "
+            f"you are listed as {actor.role.label}.",
+            "ask the duty social worker to convene the discussion",
+        )
+    partnership = core.directory.partnership
+    reference = request.case_reference.strip().upper()
+    if not re.fullmatch(partnership.case_reference_pattern, reference):
+        raise InputError(
+            f"'{request.case_reference}' is not a case reference of this partnership. "
+            "Use the pseudonymous case reference, never a name.",
+            example(core),
+        )
+    children = _check_children(core, request.children)
+    try:
+        category = ConcernCategory(request.category.strip().lower())
+    except ValueError:
+        known = ", ".join(c.value for c in ConcernCategory)
+        raise InputError(
+            f"'{request.category}' is not a concern category. Choose one of: {known}.",
+            example(core),
+        ) from None
+    tags = _check_tags(core, request.tags)
+    known_contacts = tuple(_find_contact(core, name) for name in request.known)
+
+    now = core.clock.now()
+    try:
+        identified_at = (
+            now if request.identified is None
+            else parse_identified(request.identified, now, core.calendar)
+        )
+        meeting = parse_meeting_time(request.meeting, now, core.calendar)
+    except TimeTextError as problem:
+        raise InputError(str(problem)) from None
+
+    deadline = statutory_deadline(identified_at, category, core.calendar, partnership.timescales)
+    late_reason = (request.late_reason or "").strip() or None
+    if meeting.at > deadline.deadline and late_reason is None:
+        raise InputError(
+            f"The meeting ({meeting.echo}) would be after the statutory deadline "
+            f"({when(core, deadline.deadline)}; {deadline.rule}). Choose an earlier time, "
+            "or give the reason it cannot be held in time.",
+            f'{example(core)} late_reason="police unavailable until Monday"',
+        )
+    chair = chair_for(core.directory, actor)
+    if chair is None:
+        raise InputError(
+            "Nobody in your agency can chair: the directory lists no team manager for you.",
+            "add a team_manager to your agency in the partner directory",
+        )
+    return CheckedConvene(
+        case_reference=reference,
+        children=children,
+        category=category,
+        identified_at=identified_at,
+        deadline=deadline,
+        meeting_at=meeting.at,
+        meeting_warnings=meeting.warnings,
+        tags=tags,
+        chair=chair,
+        known=known_contacts,
+        late_reason=late_reason,
+    )
+
+
+def _check_children(core: Core, children: Sequence[ChildSpec]) -> tuple[ChildSpec, ...]:
+    if not children:
+        raise InputError("Name at least one child, by pseudonym (C1, C2, ...).", example(core))
+    today = core.calendar.local_date(core.clock.now())
+    seen: set[str] = set()
+    for child in children:
+        if not CHILD_PSEUDONYM.fullmatch(child.pseudonym):
+            raise InputError(
+                f"'{child.pseudonym}' is not a child pseudonym. Children are named C1, C2, ... "
+                "in chat; their names stay in the case record.",
+                example(core),
+            )
+        if child.pseudonym in seen:
+            raise InputError(f"Child {child.pseudonym} is listed twice.", example(core))
+        seen.add(child.pseudonym)
+        if child.date_of_birth is not None and child.date_of_birth > today:
+            raise InputError(
+                f"{child.pseudonym}'s date of birth {child.date_of_birth} is in the future; "
+                "for an unborn baby give the expected date.",
+                "children=C1:unborn:2027-03-01",
+            )
+        if child.expected_date is not None and child.expected_date < today - timedelta(days=7):
+            raise InputError(
+                f"{child.pseudonym}'s expected date {child.expected_date} has passed; "
+                "give the date of birth instead.",
+                "children=C1:2026-11-02",
+            )
+    return tuple(children)
+
+
+def _check_tags(core: Core, tags: Sequence[str]) -> tuple[HarmTag, ...]:
+    checked: list[HarmTag] = []
+    for tag in tags:
+        try:
+            checked.append(HarmTag(tag.strip().lower()))
+        except ValueError:
+            known = ", ".join(t.value for t in HarmTag)
+            raise InputError(
+                f"'{tag}' is not a harm tag. Known tags: {known}.", example(core)
+            ) from None
+    return tuple(dict.fromkeys(checked))
+
+
+def _find_contact(core: Core, name: str) -> Contact:
+    contact = core.directory.find(name)
+    if contact is not None:
+        return contact
+    everyone = [c.id for c in core.directory.contacts()] + [
+        c.name for c in core.directory.contacts()
+    ]
+    close = difflib.get_close_matches(name, everyone, n=3)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise InputError(
+        f"'{name}' is not in the partner directory.{hint}",
+        "known=hv.example,gp.example (directory ids, or full names in quotes)",
+    )
+
+
+def convene(core: Core, actor: Contact, request: ConveneRequest) -> Outcome:
+    checked = check(core, actor, request)
+    with transaction(core.sessions) as session:
+        return _convene(core, session, actor, checked)
+
+
+def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConvene) -> Outcome:
+    now = core.clock.now()
+    case = _case(core, session, checked.case_reference)
+    open_discussion = next(
+        (d for d in case.discussions if d.status == models.DiscussionStatus.SCHEDULED), None
+    )
+    if open_discussion is not None:
+        raise InputError(
+            f"Case {case.reference} already has a strategy discussion scheduled for "
+            f"{when(core, open_discussion.meeting_at)}.",
+            f"/strategy status {case.reference}",
+        )
+    children = _children(session, case, checked.children)
+    discussion = models.Discussion(
+        case=case,
+        convenor=contact_row(session, actor.id),
+        chair=contact_row(session, checked.chair.id),
+        category=checked.category.value,
+        harm_tags=[t.value for t in checked.tags],
+        identified_at=checked.identified_at,
+        due_date=checked.deadline.due_date,
+        deadline_at=checked.deadline.deadline,
+        deadline_rule=checked.deadline.rule,
+        meeting_at=checked.meeting_at,
+        late_reason=checked.late_reason,
+        status=models.DiscussionStatus.SCHEDULED,
+        convened_at=now,
+        children=children,
+    )
+    session.add(discussion)
+    session.flush()
+    audit(
+        session, core, actor.id, "convened", discussion,
+        case=case.reference, category=checked.category.value,
+        deadline=checked.deadline.deadline.isoformat(), rule=checked.deadline.rule,
+        meeting_at=checked.meeting_at.isoformat(), late_reason=checked.late_reason,
+        children=[c.pseudonym for c in checked.children], tags=[t.value for t in checked.tags],
+    )
+
+    planned = plan_invitations(core.directory, checked.chair, actor, checked.tags, checked.known)
+    invitations: list[models.Invitation] = []
+    for plan in planned:
+        organiser = plan.contact.id in (actor.id, checked.chair.id)
+        invitation = models.Invitation(
+            discussion=discussion,
+            contact=contact_row(session, plan.contact.id),
+            reason=plan.reason,
+            # The chair and the convenor are there by definition.
+            status=models.InvitationStatus.ACCEPTED if organiser else models.InvitationStatus.INVITED,
+            invited_at=now,
+            responded_at=now if organiser else None,
+        )
+        session.add(invitation)
+        audit(session, core, actor.id, "invited", discussion,
+              contact=plan.contact.id, reason=plan.reason)
+        if not organiser:
+            invitations.append(invitation)
+    session.flush()
+    session.refresh(discussion)
+    # Rendered after every invitation exists, so each shows the full list of invitees.
+    outgoing = [invitation_outgoing(core, invitation) for invitation in invitations]
+
+    for rule in core.directory.partnership.fallbacks:
+        cutoff = min(
+            now + timedelta(minutes=rule.cutoff_minutes),
+            checked.meeting_at - timedelta(minutes=rule.latest_before_meeting_minutes),
+        )
+        schedule(session, models.WorkKind.FALLBACK_CHECK, max(cutoff, now),
+                 discussion=discussion, agency_kind=rule.agency_kind)
+    schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
+
+    outgoing.append(quorum_outgoing(core, discussion))
+    outgoing.append(
+        Outgoing(
+            to=core.channel,
+            delivery=Delivery.CHANNEL,
+            message=message("messages/channel_convened.txt.j2", case=case.reference,
+                            meeting=when(core, checked.meeting_at)),
+        )
+    )
+    reply = message(
+        "messages/convened.txt.j2",
+        case=case.reference,
+        category=checked.category.value.replace("_", " "),
+        deadline=when(core, checked.deadline.deadline),
+        rule=checked.deadline.rule,
+        meeting=when(core, checked.meeting_at),
+        warnings=checked.meeting_warnings,
+        late_reason=checked.late_reason,
+        chair=checked.chair.name,
+        invited=[(p.contact.name, p.reason) for p in planned],
+    )
+    return Outcome(reply=reply, outgoing=outgoing)
+
+
+def _case(core: Core, session: Session, reference: str) -> models.Case:
+    partnership = session.scalars(
+        select(models.Partnership).where(models.Partnership.name == core.directory.partnership.name)
+    ).one()
+    case = session.scalars(
+        select(models.Case).where(
+            models.Case.partnership_id == partnership.id, models.Case.reference == reference
+        )
+    ).one_or_none()
+    if case is None:
+        case = models.Case(partnership_id=partnership.id, reference=reference,
+                           created_at=core.clock.now())
+        session.add(case)
+        session.flush()
+    return case
+
+
+def _children(
+    session: Session, case: models.Case, specs: Sequence[ChildSpec]
+) -> list[models.Child]:
+    """The case's child rows for these pseudonyms, adding the new ones and updating dates."""
+    existing = {c.pseudonym: c for c in case.children}
+    children: list[models.Child] = []
+    for spec in specs:
+        child = existing.get(spec.pseudonym)
+        if child is None:
+            child = models.Child(case=case, pseudonym=spec.pseudonym)
+            session.add(child)
+        if spec.date_of_birth is not None or spec.expected_date is not None:
+            child.date_of_birth = spec.date_of_birth
+            child.expected_date = spec.expected_date
+        children.append(child)
+    session.flush()
+    return children

@@ -1,0 +1,123 @@
+"""Run the scheduled work that has fallen due: fallbacks, nudges, meeting starts.
+
+Each item is claimed, performed, delivered and marked done in one transaction,
+so an item is done only once its messages were handed to the chat platform.
+If delivery fails the transaction rolls back, the item stays pending and is
+retried later with a growing delay. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
+lets several bot processes sweep at once without taking the same item.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.core import Core
+from bot.directory import AgencyKind
+from bot.messages import Outgoing, latest_per_thread, message
+from bot.ports import ChatPort
+from bot.services.actions import send_nudge
+from bot.services.common import audit, when
+from bot.services.fallback import run_fallback
+from bot.storage import models
+from bot.storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def run_due_work(core: Core, chat: ChatPort, limit: int = 500) -> int:
+    """Perform up to `limit` due items; returns how many were attempted."""
+    attempted = 0
+    while attempted < limit:
+        work_id: int | None = None
+        try:
+            with transaction(core.sessions) as session:
+                work = _claim_one(core, session)
+                if work is None:
+                    return attempted
+                work_id = work.id
+                chat.deliver(latest_per_thread(_perform(core, session, work)))
+                work.status = models.WorkStatus.DONE
+                work.done_at = core.clock.now()
+                work.attempts += 1
+        except Exception as error:  # rolled back: the item stays due, retried later
+            if work_id is None:
+                raise
+            log.warning("scheduled work %s failed: %s", work_id, error)
+            _record_failure(core, work_id, error)
+        attempted += 1
+    return attempted
+
+
+def next_due_at(core: Core) -> datetime | None:
+    """When the earliest pending item falls due (for stepping a simulated clock)."""
+    with core.sessions() as session:
+        return session.scalars(
+            select(func.min(models.ScheduledWork.due_at))
+            .where(models.ScheduledWork.status == models.WorkStatus.PENDING)
+        ).one()
+
+
+def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
+    return session.scalars(
+        select(models.ScheduledWork)
+        .where(models.ScheduledWork.status == models.WorkStatus.PENDING,
+               models.ScheduledWork.due_at <= core.clock.now())
+        .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+
+
+def _record_failure(core: Core, work_id: int, error: Exception) -> None:
+    with transaction(core.sessions) as session:
+        work = session.get_one(models.ScheduledWork, work_id)
+        work.attempts += 1
+        work.last_error = str(error)[:2000]
+        delay = min(timedelta(minutes=2 ** min(work.attempts, 10)), MAX_BACKOFF)
+        work.due_at = core.clock.now() + delay
+
+
+def _perform(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    kind = models.WorkKind(work.kind)
+    if kind is models.WorkKind.ACTION_NUDGE:
+        assert work.action_id is not None
+        return send_nudge(core, session, session.get_one(models.Action, work.action_id))
+    assert work.discussion_id is not None
+    discussion = session.get_one(models.Discussion, work.discussion_id)
+    if kind is models.WorkKind.FALLBACK_CHECK:
+        assert work.agency_kind is not None
+        return run_fallback(core, session, discussion, AgencyKind(work.agency_kind),
+                            "not confirmed by the cutoff")
+    return _meeting_start(core, session, discussion)
+
+
+def _meeting_start(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+    """At the meeting time: whoever never replied is recorded as 'no response'."""
+    if discussion.status != models.DiscussionStatus.SCHEDULED:
+        return []
+    silent = [i for i in discussion.invitations if i.status == models.InvitationStatus.INVITED]
+    for invitation in silent:
+        invitation.status = models.InvitationStatus.NO_RESPONSE
+    discussion.status = models.DiscussionStatus.HELD
+    session.execute(
+        update(models.ScheduledWork)
+        .where(models.ScheduledWork.discussion_id == discussion.id,
+               models.ScheduledWork.kind == models.WorkKind.FALLBACK_CHECK,
+               models.ScheduledWork.status == models.WorkStatus.PENDING)
+        .values(status=models.WorkStatus.CANCELLED)
+    )
+    audit(session, core, "system", "meeting_started", discussion,
+          no_response=[i.contact.key for i in silent])
+    return [Outgoing(
+        to=discussion.chair.key,
+        message=message("messages/meeting_started.txt.j2", case=discussion.case.reference,
+                        meeting=when(core, discussion.meeting_at),
+                        silent=[i.contact.name for i in silent],
+                        quorum_met=discussion.quorum_met_at is not None),
+    )]

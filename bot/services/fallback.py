@@ -1,0 +1,84 @@
+"""The fallback that keeps statutory partners in the room.
+
+When no one from an agency (health, by default) has accepted by the cutoff, or
+its last invitee declines, the partnership's fallback role (the MASH nurse) is
+invited and the chair is told. If every fallback contact has already been
+asked, the chair is told that too, so that nobody assumes health is coming.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.core import Core
+from bot.directory import AgencyKind
+from bot.domain import duty_contact
+from bot.messages import Outgoing, message
+from bot.services.common import (
+    audit,
+    contact_row,
+    invitation_outgoing,
+    kind_of,
+    quorum_of,
+    quorum_outgoing,
+)
+from bot.storage import models
+
+ACTIVE = (models.InvitationStatus.INVITED, models.InvitationStatus.ACCEPTED)
+
+
+def agency_still_possible(discussion: models.Discussion, kind: AgencyKind) -> bool:
+    """Is anyone from this agency still invited or accepted?"""
+    return any(kind_of(i) is kind and i.status in ACTIVE for i in discussion.invitations)
+
+
+def run_fallback(
+    core: Core, session: Session, discussion: models.Discussion, kind: AgencyKind, trigger: str
+) -> list[Outgoing]:
+    """Invite the fallback contact for `kind` unless the agency has already confirmed."""
+    rule = core.directory.fallback_for(kind)
+    if rule is None or discussion.status != models.DiscussionStatus.SCHEDULED:
+        return []
+    if quorum_of(discussion).get(kind, False):
+        return []
+    already = {i.contact.key for i in discussion.invitations}
+    contact = duty_contact(core.directory, rule.role, exclude=already)
+    chair = discussion.chair.key
+    kind_words = kind.value.replace("_", " ")
+    if contact is None:
+        audit(session, core, "system", "fallback_exhausted", discussion,
+              agency=kind.value, trigger=trigger)
+        return [
+            Outgoing(
+                to=chair,
+                message=message(
+                    "messages/fallback_exhausted.txt.j2",
+                    case=discussion.case.reference, agency=kind_words, role=rule.role.label,
+                ),
+            )
+        ]
+    invitation = models.Invitation(
+        discussion=discussion,
+        contact=contact_row(session, contact.id),
+        reason=f"{rule.role.label}: {kind_words} fallback ({trigger})",
+        status=models.InvitationStatus.INVITED,
+        via_fallback=True,
+        invited_at=core.clock.now(),
+    )
+    session.add(invitation)
+    session.flush()
+    audit(session, core, "system", "fallback_invited", discussion,
+          agency=kind.value, contact=contact.id, trigger=trigger)
+    session.refresh(discussion)
+    return [
+        invitation_outgoing(core, invitation),
+        Outgoing(
+            to=chair,
+            message=message(
+                "messages/fallback_invited.txt.j2",
+                case=discussion.case.reference, agency=kind_words, trigger=trigger,
+                name=contact.name, role=rule.role.label,
+            ),
+        ),
+        quorum_outgoing(core, discussion),
+    ]

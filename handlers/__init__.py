@@ -1,0 +1,1 @@
+"""Chat platform adapters: each translates its platform's payloads to core calls."""

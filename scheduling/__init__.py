@@ -1,0 +1,1 @@
+"""Time for strategy-bot: clocks, working days, statutory deadlines, the language of time."""
