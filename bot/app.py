@@ -37,7 +37,9 @@ def load_partner_directory(settings: Settings) -> Directory:
     directory = load_directory(settings.strategy_directory)
     if settings.strategy_tz:
         calendar = replace(directory.partnership.calendar, timezone=settings.strategy_tz)
-        directory = replace(directory, partnership=replace(directory.partnership, calendar=calendar))
+        directory = replace(
+            directory, partnership=replace(directory.partnership, calendar=calendar)
+        )
     return directory
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 from datetime import datetime
@@ -45,9 +46,13 @@ def default(context: typer.Context) -> None:
 
 @app.command()
 def console(
-    database: Annotated[str | None, typer.Option(help="Database URL (default: DATABASE_URL)")] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL (default: DATABASE_URL)")
+    ] = None,
     directory: Annotated[Path | None, typer.Option(help="Partner directory YAML")] = None,
-    start: Annotated[str | None, typer.Option(help="Start the simulated clock here (ISO 8601)")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="Start the simulated clock here (ISO 8601)")
+    ] = None,
 ) -> None:
     """Act as anyone in the directory, type /strategy commands, move the clock."""
     settings = _settings(database, directory)
@@ -56,8 +61,10 @@ def console(
     session = _session(settings, clock, out)
     interactive = sys.stdin.isatty()
     if interactive:
-        out.print(f"strategy-bot console: {session.bot.core.directory.partnership.name}. "
-                  "Type 'help' for commands, 'who' for the directory, 'quit' to leave.")
+        out.print(
+            f"strategy-bot console: {session.bot.core.directory.partnership.name}. "
+            "Type 'help' for commands, 'who' for the directory, 'quit' to leave."
+        )
         _interactive(session)
     else:
         session.run(sys.stdin, echo=True)
@@ -69,15 +76,18 @@ def demo() -> None:
     script = resources.files("bot") / "data" / "demo.txt"
     out = Console(highlight=False, soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="strategy-bot-demo-") as folder:
-        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
-                            strategy_directory=None)
+        settings = Settings(
+            database_url=f"sqlite:///{Path(folder) / 'demo.db'}", strategy_directory=None
+        )
         session = _session(settings, SimulatedClock(DEMO_START), out)
         session.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
 
 
 @app.command("migrate")
 def migrate_command(
-    database: Annotated[str | None, typer.Option(help="Database URL (default: DATABASE_URL)")] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL (default: DATABASE_URL)")
+    ] = None,
 ) -> None:
     """Bring the database schema up to date (run this before starting on PostgreSQL)."""
     url = database or Settings().database_url
@@ -105,10 +115,8 @@ def _session(settings: Settings, clock: SimulatedClock, out: Console) -> Console
 
 
 def _interactive(session: ConsoleSession) -> None:
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
-    except ImportError:
-        pass
     while True:
         try:
             line = input(session.prompt)

@@ -21,15 +21,15 @@ from bot.services import actions, respond, status
 from bot.services.convene import ConveneRequest, convene
 
 USAGE: Mapping[str, str] = {
-    "convene": '/strategy convene NV-40213 children=C1:2019-04-02 category=standard '
-               'meeting="tomorrow 2pm" [identified="today 9am"] [tags=domestic_abuse,injury] '
-               '[known=hv.id,gp.id] [late_reason="..."]',
+    "convene": "/strategy convene NV-40213 children=C1:2019-04-02 category=standard "
+    'meeting="tomorrow 2pm" [identified="today 9am"] [tags=domestic_abuse,injury] '
+    '[known=hv.id,gp.id] [late_reason="..."]',
     "accept": "/strategy accept NV-40213",
     "decline": '/strategy decline NV-40213 reason="in court all day; colleague can attend"',
     "delegate": "/strategy delegate NV-40213 to=<colleague's directory id>",
     "status": "/strategy status [NV-40213]",
     "action": '/strategy action NV-40213 owner=<directory id> due="in 2 working days" '
-              'text="Arrange child protection medical"',
+    'text="Arrange child protection medical"',
     "close": '/strategy close NV-40213/A1 outcome="Medical completed on Tuesday"',
     "actions": "/strategy actions",
     "help": "/strategy help",
@@ -47,8 +47,9 @@ def parse(text: str) -> Parsed:
     try:
         words = shlex.split(text)
     except ValueError as problem:
-        raise InputError(f"Could not read the command: {problem} (check the quotes).",
-                         USAGE["convene"]) from None
+        raise InputError(
+            f"Could not read the command: {problem} (check the quotes).", USAGE["convene"]
+        ) from None
     if words and words[0] == "/strategy":
         words = words[1:]
     if not words:
@@ -68,12 +69,15 @@ def parse(text: str) -> Parsed:
 def _allowed(parsed: Parsed, keys: set[str], positional: int) -> None:
     unknown = sorted(set(parsed.options) - keys)
     if unknown:
-        raise InputError(f"Unknown option {', '.join(unknown)} for '{parsed.name}'.",
-                         USAGE[parsed.name])
+        raise InputError(
+            f"Unknown option {', '.join(unknown)} for '{parsed.name}'.", USAGE[parsed.name]
+        )
     if len(parsed.positional) > positional:
         extra = " ".join(parsed.positional[positional:])
-        raise InputError(f"Did not understand '{extra}' (put quotes around text with spaces).",
-                         USAGE[parsed.name])
+        raise InputError(
+            f"Did not understand '{extra}' (put quotes around text with spaces).",
+            USAGE[parsed.name],
+        )
 
 
 def _required(parsed: Parsed, key: str, what: str) -> str:
@@ -99,9 +103,13 @@ def parse_children(text: str) -> list[ChildSpec]:
         pseudonym, *dates = item.split(":")
         try:
             if len(dates) == 2 and dates[0].lower() == "unborn":
-                children.append(ChildSpec(pseudonym.upper(), expected_date=date.fromisoformat(dates[1])))
+                children.append(
+                    ChildSpec(pseudonym.upper(), expected_date=date.fromisoformat(dates[1]))
+                )
             elif len(dates) == 1:
-                children.append(ChildSpec(pseudonym.upper(), date_of_birth=date.fromisoformat(dates[0])))
+                children.append(
+                    ChildSpec(pseudonym.upper(), date_of_birth=date.fromisoformat(dates[0]))
+                )
             elif not dates:
                 children.append(ChildSpec(pseudonym.upper()))
             else:
@@ -121,8 +129,9 @@ def _list(value: str | None) -> list[str]:
 
 def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
-    _allowed(parsed, {"children", "category", "meeting", "identified", "tags", "known",
-                      "late_reason"}, 0)
+    _allowed(
+        parsed, {"children", "category", "meeting", "identified", "tags", "known", "late_reason"}, 0
+    )
     request = ConveneRequest(
         case_reference=case,
         children=parse_children(_required(parsed, "children", "the children, by pseudonym")),
@@ -163,7 +172,9 @@ def _action(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"owner", "due", "text"}, 0)
     return actions.add_action(
-        core, actor, case,
+        core,
+        actor,
+        case,
         owner=_required(parsed, "owner", "the action's owner"),
         due=_required(parsed, "due", "the due date"),
         description=_required(parsed, "text", "what is to be done"),
@@ -174,7 +185,9 @@ def _close(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"outcome"}, 1)
     if not parsed.positional:
         raise InputError("Add the action reference.", USAGE["close"])
-    return actions.close_action(core, actor, parsed.positional[0], parsed.options.get("outcome", ""))
+    return actions.close_action(
+        core, actor, parsed.positional[0], parsed.options.get("outcome", "")
+    )
 
 
 def _actions(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
@@ -183,8 +196,7 @@ def _actions(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
 
 
 def _help(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
-    return Outcome(message("messages/help.txt.j2", usage=USAGE,
-                           convenor=actor.is_convenor))
+    return Outcome(message("messages/help.txt.j2", usage=USAGE, convenor=actor.is_convenor))
 
 
 COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
@@ -206,5 +218,6 @@ def handle(core: Core, actor: Contact, text: str) -> Outcome:
         parsed = parse(text)
         return COMMANDS[parsed.name](core, actor, parsed)
     except InputError as problem:
-        return Outcome(message("messages/error.txt.j2", problem=problem.problem,
-                               example=problem.example))
+        return Outcome(
+            message("messages/error.txt.j2", problem=problem.problem, example=problem.example)
+        )

@@ -19,3 +19,8 @@ class Core:
     clock: Clock
     # Where convening notices go: the case reference only, never any detail.
     channel: str = "strategy-discussions"
+
+    def close(self) -> None:
+        """Release the database connections."""
+        engine = self.sessions.kw["bind"]
+        engine.dispose()

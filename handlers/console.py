@@ -58,8 +58,9 @@ def show(console: Console, message: Message, indent: str = "") -> None:
         console.print(Text(indent + line))
     if message.buttons:
         buttons = "  ".join(f"[{b.label}]" for b in message.buttons)
-        console.print(Text(f"{indent}{buttons}  (or type: {message.buttons[0].command})",
-                           style="magenta"))
+        console.print(
+            Text(f"{indent}{buttons}  (or type: {message.buttons[0].command})", style="magenta")
+        )
 
 
 @dataclass
@@ -107,31 +108,42 @@ class ConsoleSession:
         elif word in ("/strategy", "strategy"):
             self._strategy(line)
         else:
-            self.console.print(Text(f"Unknown console command '{word}'. Type 'help'.",
-                                    style="red"))
+            self.console.print(Text(f"Unknown console command '{word}'. Type 'help'.", style="red"))
         return True
 
     def _act_as(self, who: str) -> None:
         directory = self.bot.core.directory
         contact = directory.find(who) or directory.by_chat_id(PLATFORM, who)
         if contact is None:
-            self.console.print(Text(f"'{who}' is not in the directory. Type 'who' to list "
-                                    "everyone, e.g. 'as asha.patel'.", style="red"))
+            self.console.print(
+                Text(
+                    f"'{who}' is not in the directory. Type 'who' to list "
+                    "everyone, e.g. 'as asha.patel'.",
+                    style="red",
+                )
+            )
             return
         self.actor = contact
         agency = directory.agency_of(contact).name
-        self.console.print(Text(f"You are now {contact.name}, {contact.role.label}, {agency}.",
-                                style="green"))
+        self.console.print(
+            Text(f"You are now {contact.name}, {contact.role.label}, {agency}.", style="green")
+        )
 
     def _strategy(self, line: str) -> None:
         if self.actor is None:
-            self.console.print(Text("First choose who you are, e.g. 'as asha.patel' "
-                                    "(type 'who' for the directory).", style="red"))
+            self.console.print(
+                Text(
+                    "First choose who you are, e.g. 'as asha.patel' "
+                    "(type 'who' for the directory).",
+                    style="red",
+                )
+            )
             return
         text = line if line.startswith("/") else "/" + line
         reply = self.bot.command(self.actor, text)
-        self.console.print(Text(f"  ── reply to {self.actor.name} (only they see it)",
-                                style="bold green"))
+        self.console.print(
+            Text(f"  ── reply to {self.actor.name} (only they see it)", style="bold green")
+        )
         show(self.console, reply, indent="  │ ")
 
     def _clock(self, text: str) -> None:
@@ -146,8 +158,9 @@ class ConsoleSession:
         # shows every day's work, as it would have happened in real time.
         while (due := next_due_at(self.bot.core)) is not None and due <= target:
             self.clock.set(max(due, self.clock.now()))
-            self.console.print(Text(f"… {format_local(self.clock.now(), self.bot.core.calendar)}",
-                                    style="dim"))
+            self.console.print(
+                Text(f"… {format_local(self.clock.now(), self.bot.core.calendar)}", style="dim")
+            )
             self.bot.run_due_work()
         self.clock.set(target)
         now = format_local(self.clock.now(), self.bot.core.calendar)
@@ -155,7 +168,8 @@ class ConsoleSession:
 
     def _who(self) -> None:
         for agency in self.bot.core.directory.agencies:
-            self.console.print(Text(f"{agency.name} ({agency.kind.value.replace('_', ' ')})",
-                                    style="bold"))
+            self.console.print(
+                Text(f"{agency.name} ({agency.kind.value.replace('_', ' ')})", style="bold")
+            )
             for contact in agency.contacts:
                 self.console.print(Text(f"  {contact.id:<24} {contact.name}, {contact.role.label}"))

@@ -6,16 +6,23 @@ binaries, with the reason shown; under CI (CI=true) a missing server fails.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import create_engine, text
 
+from bot.app import Bot, build_core
+from bot.settings import Settings
 from bot.storage.db import migrate
+from handlers.console import ConsoleChat
+from scheduling.clock import SimulatedClock
 from tests.pg_server import PostgresServer, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -70,3 +77,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template_name}"))
     admin.dispose()
     return server.url_for(name)
+
+
+# --- The core, on a fresh database, with the bundled sample directory ----------
+
+MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # Mon 23 Nov 2026, 09:30 GMT
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(MONDAY_0930)
+
+
+@pytest.fixture
+def bot(database_url: str, clock: SimulatedClock) -> Iterator[Bot]:
+    core = build_core(Settings(database_url=database_url, strategy_directory=None), clock)
+    chat = ConsoleChat(core.directory, Console(file=io.StringIO(), width=200))
+    yield Bot(core, chat)
+    core.close()

@@ -22,14 +22,20 @@ def test_migrations_match_the_models(database_url: str) -> None:
     assert differences == []
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event"]
+)
 def test_audit_events_cannot_be_changed_or_deleted(database_url: str, statement: str) -> None:
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
     with sessions() as session, session.begin():
         session.add(
-            AuditEvent(occurred_at=datetime(2026, 11, 23, 9, tzinfo=UTC), actor="asha.patel",
-                       event="convened", details={"case": "NV-40213"})
+            AuditEvent(
+                occurred_at=datetime(2026, 11, 23, 9, tzinfo=UTC),
+                actor="asha.patel",
+                event="convened",
+                details={"case": "NV-40213"},
+            )
         )
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
         connection.execute(text(statement))

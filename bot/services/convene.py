@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,7 +63,7 @@ class CheckedConvene:
 def example(core: Core) -> str:
     case = core.directory.partnership.case_reference_example
     return (
-        f'/strategy convene {case} children=C1:2019-04-02,C2:unborn:2027-03-01 '
+        f"/strategy convene {case} children=C1:2019-04-02,C2:unborn:2027-03-01 "
         'category=standard meeting="tomorrow 2pm" tags=domestic_abuse known=<directory id>'
     )
 
@@ -79,7 +78,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         )
     partnership = core.directory.partnership
     reference = request.case_reference.strip().upper()
-    if not re.fullmatch(partnership.case_reference_pattern, reference):
+    if not partnership.is_case_reference(reference):
         raise InputError(
             f"'{request.case_reference}' is not a case reference of this partnership. "
             "Use the pseudonymous case reference, never a name.",
@@ -100,12 +99,16 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     now = core.clock.now()
     try:
         identified_at = (
-            now if request.identified is None
+            now
+            if request.identified is None
             else parse_identified(request.identified, now, core.calendar)
         )
+    except TimeTextError as problem:
+        raise InputError(f"When the concern was identified: {problem}") from None
+    try:
         meeting = parse_meeting_time(request.meeting, now, core.calendar)
     except TimeTextError as problem:
-        raise InputError(str(problem)) from None
+        raise InputError(f"Meeting time: {problem}") from None
 
     deadline = statutory_deadline(identified_at, category, core.calendar, partnership.timescales)
     late_reason = (request.late_reason or "").strip() or None
@@ -233,11 +236,19 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
     session.add(discussion)
     session.flush()
     audit(
-        session, core, actor.id, "convened", discussion,
-        case=case.reference, category=checked.category.value,
-        deadline=checked.deadline.deadline.isoformat(), rule=checked.deadline.rule,
-        meeting_at=checked.meeting_at.isoformat(), late_reason=checked.late_reason,
-        children=[c.pseudonym for c in checked.children], tags=[t.value for t in checked.tags],
+        session,
+        core,
+        actor.id,
+        "convened",
+        discussion,
+        case=case.reference,
+        category=checked.category.value,
+        deadline=checked.deadline.deadline.isoformat(),
+        rule=checked.deadline.rule,
+        meeting_at=checked.meeting_at.isoformat(),
+        late_reason=checked.late_reason,
+        children=[c.pseudonym for c in checked.children],
+        tags=[t.value for t in checked.tags],
     )
 
     planned = plan_invitations(core.directory, checked.chair, actor, checked.tags, checked.known)
@@ -249,13 +260,22 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             contact=contact_row(session, plan.contact.id),
             reason=plan.reason,
             # The chair and the convenor are there by definition.
-            status=models.InvitationStatus.ACCEPTED if organiser else models.InvitationStatus.INVITED,
+            status=models.InvitationStatus.ACCEPTED
+            if organiser
+            else models.InvitationStatus.INVITED,
             invited_at=now,
             responded_at=now if organiser else None,
         )
         session.add(invitation)
-        audit(session, core, actor.id, "invited", discussion,
-              contact=plan.contact.id, reason=plan.reason)
+        audit(
+            session,
+            core,
+            actor.id,
+            "invited",
+            discussion,
+            contact=plan.contact.id,
+            reason=plan.reason,
+        )
         if not organiser:
             invitations.append(invitation)
     session.flush()
@@ -268,8 +288,13 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             now + timedelta(minutes=rule.cutoff_minutes),
             checked.meeting_at - timedelta(minutes=rule.latest_before_meeting_minutes),
         )
-        schedule(session, models.WorkKind.FALLBACK_CHECK, max(cutoff, now),
-                 discussion=discussion, agency_kind=rule.agency_kind)
+        schedule(
+            session,
+            models.WorkKind.FALLBACK_CHECK,
+            max(cutoff, now),
+            discussion=discussion,
+            agency_kind=rule.agency_kind,
+        )
     schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
 
     outgoing.append(quorum_outgoing(core, discussion))
@@ -277,8 +302,11 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         Outgoing(
             to=core.channel,
             delivery=Delivery.CHANNEL,
-            message=message("messages/channel_convened.txt.j2", case=case.reference,
-                            meeting=when(core, checked.meeting_at)),
+            message=message(
+                "messages/channel_convened.txt.j2",
+                case=case.reference,
+                meeting=when(core, checked.meeting_at),
+            ),
         )
     )
     reply = message(
@@ -306,8 +334,9 @@ def _case(core: Core, session: Session, reference: str) -> models.Case:
         )
     ).one_or_none()
     if case is None:
-        case = models.Case(partnership_id=partnership.id, reference=reference,
-                           created_at=core.clock.now())
+        case = models.Case(
+            partnership_id=partnership.id, reference=reference, created_at=core.clock.now()
+        )
         session.add(case)
         session.flush()
     return case

@@ -58,16 +58,19 @@ def next_due_at(core: Core) -> datetime | None:
     """When the earliest pending item falls due (for stepping a simulated clock)."""
     with core.sessions() as session:
         return session.scalars(
-            select(func.min(models.ScheduledWork.due_at))
-            .where(models.ScheduledWork.status == models.WorkStatus.PENDING)
+            select(func.min(models.ScheduledWork.due_at)).where(
+                models.ScheduledWork.status == models.WorkStatus.PENDING
+            )
         ).one()
 
 
 def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
     return session.scalars(
         select(models.ScheduledWork)
-        .where(models.ScheduledWork.status == models.WorkStatus.PENDING,
-               models.ScheduledWork.due_at <= core.clock.now())
+        .where(
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+            models.ScheduledWork.due_at <= core.clock.now(),
+        )
         .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -92,8 +95,9 @@ def _perform(core: Core, session: Session, work: models.ScheduledWork) -> list[O
     discussion = session.get_one(models.Discussion, work.discussion_id)
     if kind is models.WorkKind.FALLBACK_CHECK:
         assert work.agency_kind is not None
-        return run_fallback(core, session, discussion, AgencyKind(work.agency_kind),
-                            "not confirmed by the cutoff")
+        return run_fallback(
+            core, session, discussion, AgencyKind(work.agency_kind), "not confirmed by the cutoff"
+        )
     return _meeting_start(core, session, discussion)
 
 
@@ -107,17 +111,30 @@ def _meeting_start(core: Core, session: Session, discussion: models.Discussion) 
     discussion.status = models.DiscussionStatus.HELD
     session.execute(
         update(models.ScheduledWork)
-        .where(models.ScheduledWork.discussion_id == discussion.id,
-               models.ScheduledWork.kind == models.WorkKind.FALLBACK_CHECK,
-               models.ScheduledWork.status == models.WorkStatus.PENDING)
+        .where(
+            models.ScheduledWork.discussion_id == discussion.id,
+            models.ScheduledWork.kind == models.WorkKind.FALLBACK_CHECK,
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
         .values(status=models.WorkStatus.CANCELLED)
     )
-    audit(session, core, "system", "meeting_started", discussion,
-          no_response=[i.contact.key for i in silent])
-    return [Outgoing(
-        to=discussion.chair.key,
-        message=message("messages/meeting_started.txt.j2", case=discussion.case.reference,
-                        meeting=when(core, discussion.meeting_at),
-                        silent=[i.contact.name for i in silent],
-                        quorum_met=discussion.quorum_met_at is not None),
-    )]
+    audit(
+        session,
+        core,
+        "system",
+        "meeting_started",
+        discussion,
+        no_response=[i.contact.key for i in silent],
+    )
+    return [
+        Outgoing(
+            to=discussion.chair.key,
+            message=message(
+                "messages/meeting_started.txt.j2",
+                case=discussion.case.reference,
+                meeting=when(core, discussion.meeting_at),
+                silent=[i.contact.name for i in silent],
+                quorum_met=discussion.quorum_met_at is not None,
+            ),
+        )
+    ]

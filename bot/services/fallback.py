@@ -46,14 +46,23 @@ def run_fallback(
     chair = discussion.chair.key
     kind_words = kind.value.replace("_", " ")
     if contact is None:
-        audit(session, core, "system", "fallback_exhausted", discussion,
-              agency=kind.value, trigger=trigger)
+        audit(
+            session,
+            core,
+            "system",
+            "fallback_exhausted",
+            discussion,
+            agency=kind.value,
+            trigger=trigger,
+        )
         return [
             Outgoing(
                 to=chair,
                 message=message(
                     "messages/fallback_exhausted.txt.j2",
-                    case=discussion.case.reference, agency=kind_words, role=rule.role.label,
+                    case=discussion.case.reference,
+                    agency=kind_words,
+                    role=rule.role.label,
                 ),
             )
         ]
@@ -67,8 +76,16 @@ def run_fallback(
     )
     session.add(invitation)
     session.flush()
-    audit(session, core, "system", "fallback_invited", discussion,
-          agency=kind.value, contact=contact.id, trigger=trigger)
+    audit(
+        session,
+        core,
+        "system",
+        "fallback_invited",
+        discussion,
+        agency=kind.value,
+        contact=contact.id,
+        trigger=trigger,
+    )
     session.refresh(discussion)
     return [
         invitation_outgoing(core, invitation),
@@ -76,8 +93,11 @@ def run_fallback(
             to=chair,
             message=message(
                 "messages/fallback_invited.txt.j2",
-                case=discussion.case.reference, agency=kind_words, trigger=trigger,
-                name=contact.name, role=rule.role.label,
+                case=discussion.case.reference,
+                agency=kind_words,
+                trigger=trigger,
+                name=contact.name,
+                role=rule.role.label,
             ),
         ),
         quorum_outgoing(core, discussion),

@@ -63,15 +63,25 @@ def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Out
             invitation_outgoing(core, invitation),
             Outgoing(
                 to=discussion.chair.key,
-                message=message("messages/chair_declined.txt.j2", case=case, name=actor.name,
-                                agency=invitation.contact.agency.name, reason=reason),
+                message=message(
+                    "messages/chair_declined.txt.j2",
+                    case=case,
+                    name=actor.name,
+                    agency=invitation.contact.agency.name,
+                    reason=reason,
+                ),
             ),
         ]
         kind = kind_of(invitation)
         if not agency_still_possible(discussion, kind):
-            outgoing += run_fallback(core, session, discussion, kind,
-                                     f"{actor.name} declined and nobody else from "
-                                     f"{kind.value.replace('_', ' ')} was invited")
+            outgoing += run_fallback(
+                core,
+                session,
+                discussion,
+                kind,
+                f"{actor.name} declined and nobody else from "
+                f"{kind.value.replace('_', ' ')} was invited",
+            )
         outgoing += _after_response(core, session, discussion)
         return Outcome(message("messages/responded.txt.j2", case=case, status="declined"), outgoing)
 
@@ -84,14 +94,17 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
             f"'{to}' is not a colleague in your agency; you can delegate to someone in "
             f"{core.directory.agency_of(actor).name} ({names}).",
             f"/strategy delegate {case_reference} to={core.directory.colleagues(actor)[0].id}"
-            if core.directory.colleagues(actor) else None,
+            if core.directory.colleagues(actor)
+            else None,
         )
     with transaction(core.sessions) as session:
         discussion, invitation = _own_invitation(session, actor, case_reference)
         case = discussion.case.reference
         if invitation_of(discussion, colleague.id) is not None:
-            raise InputError(f"{colleague.name} is already invited to this discussion.",
-                             f"/strategy status {case}")
+            raise InputError(
+                f"{colleague.name} is already invited to this discussion.",
+                f"/strategy status {case}",
+            )
         is_chair = discussion.chair.key == actor.id
         if is_chair and not colleague.can_chair:
             raise InputError(
@@ -107,7 +120,9 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
             discussion=discussion,
             contact=contact_row(session, colleague.id),
             reason=f"delegated by {actor.name}" + (" (chair)" if is_chair else ""),
-            status=models.InvitationStatus.ACCEPTED if is_chair else models.InvitationStatus.INVITED,
+            status=models.InvitationStatus.ACCEPTED
+            if is_chair
+            else models.InvitationStatus.INVITED,
             responded_at=now if is_chair else None,
             invited_at=now,
         )
@@ -119,14 +134,21 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
         session.refresh(discussion)
         outgoing = [invitation_outgoing(core, invitation), invitation_outgoing(core, new)]
         if not is_chair:
-            outgoing.append(Outgoing(
-                to=discussion.chair.key,
-                message=message("messages/chair_delegated.txt.j2", case=case, name=actor.name,
-                                colleague=colleague.name),
-            ))
+            outgoing.append(
+                Outgoing(
+                    to=discussion.chair.key,
+                    message=message(
+                        "messages/chair_delegated.txt.j2",
+                        case=case,
+                        name=actor.name,
+                        colleague=colleague.name,
+                    ),
+                )
+            )
         outgoing += _after_response(core, session, discussion)
-        reply = message("messages/responded.txt.j2", case=case, status="delegated",
-                        colleague=colleague.name)
+        reply = message(
+            "messages/responded.txt.j2", case=case, status="delegated", colleague=colleague.name
+        )
         return Outcome(reply, outgoing)
 
 
@@ -137,17 +159,15 @@ def _own_invitation(
     invitation = invitation_of(discussion, actor.id)
     assert invitation is not None  # visible_discussion only finds discussions they are invited to
     if invitation.status == models.InvitationStatus.DELEGATED:
+        delegate = invitation.delegated_to.name if invitation.delegated_to else "a colleague"
         raise InputError(
-            f"You delegated this discussion to {invitation.delegated_to.name if invitation.delegated_to else 'a colleague'}; "
-            "they reply now.",
+            f"You delegated this discussion to {delegate}; they reply now.",
             f"/strategy status {discussion.case.reference}",
         )
     return discussion, invitation
 
 
-def _after_response(
-    core: Core, session: Session, discussion: models.Discussion
-) -> list[Outgoing]:
+def _after_response(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
     """Refresh the chair's quorum view, and mark the moment the quorum is first met."""
     session.flush()
     session.refresh(discussion)
@@ -155,8 +175,10 @@ def _after_response(
     if discussion.quorum_met_at is None and all(quorum_of(discussion).values()):
         discussion.quorum_met_at = core.clock.now()
         audit(session, core, "system", "quorum_met", discussion)
-        outgoing.append(Outgoing(
-            to=discussion.chair.key,
-            message=message("messages/quorum_met.txt.j2", case=discussion.case.reference),
-        ))
+        outgoing.append(
+            Outgoing(
+                to=discussion.chair.key,
+                message=message("messages/quorum_met.txt.j2", case=discussion.case.reference),
+            )
+        )
     return outgoing

@@ -19,25 +19,40 @@ def status(core: Core, actor: Contact, case_reference: str | None) -> Outcome:
                 select(models.Discussion)
                 .join(models.Invitation)
                 .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
-                .where(models.Contact.key == actor.id,
-                       models.Discussion.status == models.DiscussionStatus.SCHEDULED)
+                .where(
+                    models.Contact.key == actor.id,
+                    models.Discussion.status == models.DiscussionStatus.SCHEDULED,
+                )
                 .order_by(models.Discussion.meeting_at)
             ).all()
-            rows = [{"case": d.case.reference, "meeting": when(core, d.meeting_at),
-                     "quorum_met": all(quorum_of(d).values())} for d in discussions]
+            rows = [
+                {
+                    "case": d.case.reference,
+                    "meeting": when(core, d.meeting_at),
+                    "quorum_met": all(quorum_of(d).values()),
+                }
+                for d in discussions
+            ]
             return Outcome(message("messages/my_discussions.txt.j2", discussions=rows))
         discussion = visible_discussion(session, case_reference, actor)
         now = core.clock.now()
         actions = [
-            {"reference": action_reference(a), "description": a.description,
-             "owner": a.owner.name, "due": when(core, a.due_at), "status": a.status,
-             "overdue": a.status == models.ActionStatus.OPEN and a.due_at < now}
+            {
+                "reference": action_reference(a),
+                "description": a.description,
+                "owner": a.owner.name,
+                "due": when(core, a.due_at),
+                "status": a.status,
+                "overdue": a.status == models.ActionStatus.OPEN and a.due_at < now,
+            }
             for a in discussion.actions
         ]
-        return Outcome(message(
-            "messages/status.txt.j2",
-            **discussion_context(core, discussion),
-            status=discussion.status,
-            quorum=[(k.value.replace("_", " "), ok) for k, ok in quorum_of(discussion).items()],
-            actions=actions,
-        ))
+        return Outcome(
+            message(
+                "messages/status.txt.j2",
+                **discussion_context(core, discussion),
+                status=discussion.status,
+                quorum=[(k.value.replace("_", " "), ok) for k, ok in quorum_of(discussion).items()],
+                actions=actions,
+            )
+        )

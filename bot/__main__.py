@@ -1,0 +1,5 @@
+"""`python -m bot` runs the same command line as `strategy-bot`."""
+
+from bot.cli import main
+
+main()

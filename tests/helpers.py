@@ -1,0 +1,73 @@
+"""Small helpers for driving the bot in tests as a chat user would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.app import Bot
+from bot.messages import Delivery, Message, Outgoing
+from bot.storage import models
+from handlers.console import ConsoleChat
+
+CONVENE = (
+    "/strategy convene NV-40213 children=C1:2020-05-14,C2:2023-02-09 category=standard "
+    'identified="today 9am" meeting="tomorrow 2pm" tags=domestic_abuse '
+    "known=olivia.bennett,bethany.cole"
+)
+
+
+def say(bot: Bot, who: str, text: str) -> Message:
+    actor = bot.core.directory.contact(who)
+    assert actor is not None, who
+    return bot.command(actor, text)
+
+
+def sent(bot: Bot) -> list[Outgoing]:
+    assert isinstance(bot.chat, ConsoleChat)
+    return bot.chat.sent
+
+
+def take_sent(bot: Bot) -> list[Outgoing]:
+    """Everything sent since the last call."""
+    items = list(sent(bot))
+    sent(bot).clear()
+    return items
+
+
+def to(bot_items: list[Outgoing], who: str) -> list[Outgoing]:
+    return [o for o in bot_items if o.to == who and o.delivery is Delivery.DIRECT]
+
+
+def count(bot: Bot, model: Any) -> int:
+    with bot.core.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def table_counts(bot: Bot) -> dict[str, int]:
+    return {
+        m.__tablename__: count(bot, m)
+        for m in (
+            models.Case,
+            models.Child,
+            models.Discussion,
+            models.Invitation,
+            models.Action,
+            models.AuditEvent,
+            models.ScheduledWork,
+        )
+    }
+
+
+def audit_events(bot: Bot) -> list[tuple[str, str, dict[str, Any]]]:
+    with bot.core.sessions() as session:
+        return [
+            (e.actor, e.event, e.details)
+            for e in session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id))
+        ]
+
+
+def invitation_statuses(bot: Bot) -> dict[str, str]:
+    with bot.core.sessions() as session:
+        return {i.contact.key: i.status for i in session.scalars(select(models.Invitation))}
