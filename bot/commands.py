@@ -62,7 +62,10 @@ def parse(text: str) -> Parsed:
     for word in rest:
         if "=" in word:
             key, _, value = word.partition("=")
-            options[key.strip().lower()] = value
+            key = key.strip().lower()
+            if key in options:
+                raise InputError(f"'{key}=' is given twice; give it once.", USAGE[name])
+            options[key] = value
     return Parsed(name, positional, options)
 
 

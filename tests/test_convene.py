@@ -214,6 +214,7 @@ BAD_CONVENE = [
     ("ben.okafor", CONVENE.replace("C2:2023-02-09", "C1:2023-02-09"), "listed twice"),
     ("ben.okafor", CONVENE.replace("children=C1:2020-05-14,C2:2023-02-09", ""), "Add the children"),
     ("ben.okafor", CONVENE + " colour=blue", "Unknown option colour"),
+    ("ben.okafor", CONVENE + " category=complex", "'category=' is given twice"),
     (
         "ben.okafor",
         CONVENE.replace("/strategy convene", "/strategy convne"),

@@ -1,0 +1,48 @@
+"""Every state change leaves an audit event: who, what, when, which discussion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import Bot
+from bot.storage import models
+from scheduling.clock import SimulatedClock
+from tests.helpers import CONVENE, say
+
+
+def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedClock) -> None:
+    say(bot, "ben.okafor", CONVENE)
+    say(bot, "olivia.bennett", '/strategy decline NV-40213 reason="on leave all week"')
+    say(bot, "megan.price", "/strategy accept NV-40213")
+    say(bot, "zoe.fletcher", "/strategy accept NV-40213")
+    say(bot, "bethany.cole", "/strategy delegate NV-40213 to=callum.fraser")
+    clock.advance(timedelta(days=1, hours=5))  # past the meeting time
+    bot.run_due_work()
+    say(bot, "asha.patel", '/strategy action NV-40213 owner=megan.price due="friday" '
+                           'text="Complete the DASH risk assessment"')
+    clock.advance(timedelta(days=1))  # Wednesday: a nudge at 09:00
+    bot.run_due_work()
+    say(bot, "megan.price", '/strategy close NV-40213/A1 outcome="DASH done, MARAC referral made"')
+
+    with bot.core.sessions() as session:
+        events = session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id)).all()
+        trail = [(e.actor, e.event, e.discussion_id) for e in events]
+        times = [e.occurred_at for e in events]
+    assert [(actor, event) for actor, event, _ in trail if event != "invited"] == [
+        ("ben.okafor", "convened"),
+        ("olivia.bennett", "declined"),
+        ("system", "fallback_invited"),
+        ("megan.price", "accepted"),
+        ("zoe.fletcher", "accepted"),
+        ("system", "quorum_met"),
+        ("bethany.cole", "delegated"),
+        ("system", "meeting_started"),
+        ("asha.patel", "action_added"),
+        ("system", "nudge_sent"),
+        ("megan.price", "action_closed"),
+    ]
+    assert {discussion for _, _, discussion in trail} == {1}
+    assert times[0] == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # the injected clock's time
+    assert times == sorted(times)
