@@ -7,16 +7,21 @@ Exit status 2 means the input could not be used; the message says why.
 from __future__ import annotations
 
 import json as json_module
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.app import load_partner_directory
+from bot.directory import DirectoryError
+from bot.settings import Settings
 from scheduling.clock import SystemClock, as_utc
 from scheduling.deadlines import statutory_deadline
-from scheduling.rules import CalendarSettings, ConcernCategory, Region, TimescaleRules
+from scheduling.rules import ConcernCategory, Region, TimescaleRules
 from scheduling.timetext import TimeTextError, parse_due, parse_identified, parse_meeting_time
 from scheduling.workdays import WorkingCalendar, format_day, format_local
 
@@ -35,7 +40,18 @@ IdentifiedOption = Annotated[
 CategoryOption = Annotated[str, typer.Option("--category", help=f"One of: {CATEGORIES}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON object.")]
 RegionOption = Annotated[
-    str, typer.Option("--region", help=f"Bank-holiday region, one of: {REGIONS}.")
+    str | None,
+    typer.Option(
+        "--region",
+        help=f"Bank-holiday region, one of: {REGIONS} (default: the partnership's).",
+    ),
+]
+DirectoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--directory",
+        help="Partner directory whose rules apply (default: STRATEGY_DIRECTORY, else the sample).",
+    ),
 ]
 NowOption = Annotated[
     str | None,
@@ -50,18 +66,19 @@ def deadline_command(
     identified: IdentifiedOption,
     category: CategoryOption,
     json: JsonOption = False,
-    region: RegionOption = "england_wales",
+    region: RegionOption = None,
     now: NowOption = None,
+    directory: DirectoryOption = None,
 ) -> None:
     """Show when the strategy discussion for a concern must be held by."""
-    calendar = _calendar(region)
+    calendar, rules = _partnership_rules(region, directory)
     concern = _category(category)
     current = _now(now, calendar)
     try:
         identified_at = parse_identified(identified, current, calendar)
     except TimeTextError as error:
         _fail(str(error))
-    deadline = statutory_deadline(identified_at, concern, calendar, TimescaleRules())
+    deadline = statutory_deadline(identified_at, concern, calendar, rules)
     if json:
         _print_json(
             {
@@ -91,10 +108,11 @@ def when_command(
         bool, typer.Option("--due", help="Read it as a due date (a date alone = end of day).")
     ] = False,
     json: JsonOption = False,
-    region: RegionOption = "england_wales",
+    region: RegionOption = None,
+    directory: DirectoryOption = None,
 ) -> None:
     """Show how the bot understands a meeting time (or, with --due, a due date)."""
-    calendar = _calendar(region)
+    calendar, _ = _partnership_rules(region, directory)
     current = _now(now, calendar)
     warnings: tuple[str, ...] = ()
     extra: dict[str, str] = {}
@@ -121,12 +139,24 @@ def when_command(
 # -- helpers ----------------------------------------------------------------
 
 
-def _calendar(region: str) -> WorkingCalendar:
+def _partnership_rules(
+    region: str | None, directory: Path | None
+) -> tuple[WorkingCalendar, TimescaleRules]:
+    """The configured partnership's calendar and timescales, with --region on top."""
+    settings = Settings()
+    if directory is not None:
+        settings = settings.model_copy(update={"strategy_directory": directory})
     try:
-        known = Region(region)
-    except ValueError:
-        _fail(f"Unknown region '{region}'. Valid regions: {REGIONS}.")
-    return WorkingCalendar(CalendarSettings(region=known))
+        partnership = load_partner_directory(settings).partnership
+    except DirectoryError as problem:
+        _fail(str(problem))
+    calendar = partnership.calendar
+    if region is not None:
+        try:
+            calendar = replace(calendar, region=Region(region))
+        except ValueError:
+            _fail(f"Unknown region '{region}'. Valid regions: {REGIONS}.")
+    return WorkingCalendar(calendar), partnership.timescales
 
 
 def _category(category: str) -> ConcernCategory:

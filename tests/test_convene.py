@@ -247,5 +247,5 @@ def test_someone_outside_the_directory_cannot_act(bot: Bot) -> None:
 def test_convene_takes_time_from_the_injected_clock(bot: Bot, clock: SimulatedClock) -> None:
     clock.set(datetime(2026, 12, 23, 10, 0, tzinfo=UTC))  # Wed before Christmas
     reply = say(bot, "ben.okafor", CONVENE.replace('identified="today 9am" ', ""))
-    # 30 Dec in England and Wales; the sample partnership also closes on 24 and 31 Dec.
-    assert "Mon 4 Jan 2027, 23:59 GMT" in reply.text
+    # Christmas Day and the substitute for Boxing Day (Mon 28th) are skipped.
+    assert "Wed 30 Dec 2026, 23:59 GMT" in reply.text

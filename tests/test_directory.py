@@ -75,7 +75,7 @@ def test_sample_partnership_settings(sample: Directory) -> None:
     assert partnership.calendar.region is Region.ENGLAND_WALES
     assert partnership.calendar.timezone == "Europe/London"
     assert partnership.calendar.working_hours.start.hour == 9
-    assert len(partnership.calendar.closure_days) == 2
+    assert partnership.calendar.closure_days == frozenset()  # national defaults
     assert partnership.timescales.days_for(ConcernCategory.STANDARD) == 3
     assert partnership.is_case_reference(partnership.case_reference_example)
     assert not partnership.is_case_reference("NV-40213 extra")

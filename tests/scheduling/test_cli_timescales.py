@@ -383,3 +383,61 @@ def test_when_prints_the_same_message_as_the_chat_user_gets() -> None:
     result = run("when", "Monday", "--now", NOW)
     assert result.exit_code == 2
     assert result.stderr == f"{raised.value}\n"
+
+
+# -- a partnership's own rules ------------------------------------------------------
+
+
+@pytest.fixture
+def partnership_file(tmp_path: Any) -> str:
+    """The sample partnership with a Christmas Eve closure and a 4-day complex timescale."""
+    from bot.directory import sample_directory_path
+
+    text = sample_directory_path().read_text(encoding="utf-8")
+    text = text.replace("closure_days: []", "closure_days: [2026-12-24, 2026-12-31]")
+    text = text.replace("complex: 5,", "complex: 4,")
+    path = tmp_path / "partnership.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_deadline_applies_the_partnerships_closures_and_timescales(partnership_file: str) -> None:
+    def due(identified: str, category: str, *directory: str) -> dict[str, Any]:
+        return run_json(
+            "deadline",
+            "--identified",
+            identified,
+            "--category",
+            category,
+            "--now",
+            LATER,
+            *directory,
+        )
+
+    # Day 0 is Mon 21 Dec: Tue 22, Wed 23, Thu 24 nationally...
+    assert due("2026-12-21 10:00", "standard")["due_date"] == "2026-12-24"
+    # ...but the partnership is closed on Christmas Eve, so after the holidays: Tue 29.
+    assert due("2026-12-21 10:00", "standard", "--directory", partnership_file)["due_date"] == (
+        "2026-12-29"
+    )
+    # Its complex timescale is 4 working days, not 5.
+    assert due("2026-11-23 10:00", "complex")["due_date"] == "2026-11-30"
+    local = due("2026-11-23 10:00", "complex", "--directory", partnership_file)
+    assert (local["due_date"], local["working_days"]) == ("2026-11-27", 4)
+    assert local["rule"].startswith("complex: by the end of the 4th working day")
+
+
+def test_when_warns_about_a_partnership_closure_day(partnership_file: str) -> None:
+    payload = run_json("when", "24/12 10am", "--now", NOW, "--directory", partnership_file)
+    assert payload["at"] == "2026-12-24T10:00:00+00:00"
+    assert any("closure day" in warning for warning in payload["warnings"])
+
+
+def test_a_broken_directory_is_reported_with_exit_status_2(tmp_path: Any) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("partnership: {}\n", encoding="utf-8")
+    result = run(
+        "deadline", "--identified", "now", "--category", "standard", "--directory", str(broken)
+    )
+    assert result.exit_code == 2
+    assert "broken.yaml:1:" in result.output
