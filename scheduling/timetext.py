@@ -304,6 +304,9 @@ def _read_with_dateparser(
         "RETURN_TIME_AS_PERIOD": True,
     }
     parser = DateDataParser(languages=["en"], settings=settings)
+    # A DateData, typed Any: the types-dateparser stubs lag dateparser 1.5 and
+    # know neither `parts` nor the "part_of_day" period used below.
+    data: Any
     try:
         data = parser.get_date_data(cleaned)
     except (ValueError, OverflowError):
