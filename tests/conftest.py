@@ -95,3 +95,13 @@ def bot(database_url: str, clock: SimulatedClock) -> Iterator[Bot]:
     chat = ConsoleChat(core.directory, Console(file=io.StringIO(), width=200))
     yield Bot(core, chat)
     core.close()
+
+
+@pytest.fixture
+def convened(bot: Bot) -> Bot:
+    """The bot after Ben Okafor convened the standard discussion for NV-40213."""
+    from tests.helpers import CONVENE, say, take_sent
+
+    say(bot, "ben.okafor", CONVENE)
+    take_sent(bot)
+    return bot

@@ -10,19 +10,12 @@ from sqlalchemy import select
 from bot.app import Bot
 from bot.storage import models
 from scheduling.clock import SimulatedClock
-from tests.helpers import CONVENE, audit_events, say, table_counts, take_sent, to
+from tests.helpers import audit_events, say, table_counts, take_sent, to
 
 ADD = (
     '/strategy action NV-40213 owner=megan.price due="in 2 working days" '
     'text="Complete a DASH risk assessment"'
 )
-
-
-@pytest.fixture
-def convened(bot: Bot) -> Bot:
-    say(bot, "ben.okafor", CONVENE)
-    take_sent(bot)
-    return bot
 
 
 def test_the_chair_adds_an_action_and_its_owner_is_told(convened: Bot) -> None:

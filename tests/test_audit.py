@@ -20,8 +20,12 @@ def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedCl
     say(bot, "bethany.cole", "/strategy delegate NV-40213 to=callum.fraser")
     clock.advance(timedelta(days=1, hours=5))  # past the meeting time
     bot.run_due_work()
-    say(bot, "asha.patel", '/strategy action NV-40213 owner=megan.price due="friday" '
-                           'text="Complete the DASH risk assessment"')
+    say(
+        bot,
+        "asha.patel",
+        '/strategy action NV-40213 owner=megan.price due="friday" '
+        'text="Complete the DASH risk assessment"',
+    )
     clock.advance(timedelta(days=1))  # Wednesday: a nudge at 09:00
     bot.run_due_work()
     say(bot, "megan.price", '/strategy close NV-40213/A1 outcome="DASH done, MARAC referral made"')

@@ -20,13 +20,6 @@ from tests.helpers import (
 )
 
 
-@pytest.fixture
-def convened(bot: Bot) -> Bot:
-    say(bot, "ben.okafor", CONVENE)
-    take_sent(bot)
-    return bot
-
-
 def test_accepting_updates_the_invitation_and_the_chairs_quorum_in_place(convened: Bot) -> None:
     reply = say(convened, "megan.price", "/strategy accept NV-40213")
     assert "you have accepted" in reply.text
@@ -197,3 +190,11 @@ def test_status_lists_my_discussions(convened: Bot) -> None:
     reply = say(convened, "megan.price", "/strategy status")
     assert "NV-40213: Tue 24 Nov 2026, 14:00 GMT (waiting for partners)" in reply.text
     assert "no upcoming" in say(convened, "ian.campbell", "/strategy status").text
+
+
+def test_after_declining_an_invitee_may_still_accept_or_delegate(convened: Bot) -> None:
+    say(convened, "bethany.cole", '/strategy decline NV-40213 reason="teaching all afternoon"')
+    updated = to(take_sent(convened), "bethany.cole")[0].message
+    assert [b.action for b in updated.buttons] == ["accept", "delegate"]
+    say(convened, "bethany.cole", "/strategy accept NV-40213")
+    assert invitation_statuses(convened)["bethany.cole"] == "accepted"

@@ -142,13 +142,14 @@ def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
     """The invitation to one person; re-sent after a response, it updates in place."""
     discussion = invitation.discussion
     case = discussion.case.reference
+    accept = Button("Accept", "accept", case, f"/strategy accept {case}")
+    decline = Button("Decline", "decline", case, f'/strategy decline {case} reason="..."')
+    delegate = Button("Delegate", "delegate", case, f"/strategy delegate {case} to=<colleague>")
     buttons: tuple[Button, ...] = ()
-    if invitation.status in (models.InvitationStatus.INVITED, models.InvitationStatus.DECLINED):
-        buttons = (
-            Button("Accept", "accept", case, f"/strategy accept {case}"),
-            Button("Decline", "decline", case, f'/strategy decline {case} reason="..."'),
-            Button("Delegate", "delegate", case, f"/strategy delegate {case} to=<colleague>"),
-        )
+    if invitation.status == models.InvitationStatus.INVITED:
+        buttons = (accept, decline, delegate)
+    elif invitation.status == models.InvitationStatus.DECLINED:  # they may still change their mind
+        buttons = (accept, delegate)
     return Outgoing(
         to=invitation.contact.key,
         thread=f"invitation:{invitation.id}",

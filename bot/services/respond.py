@@ -89,13 +89,12 @@ def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Out
 def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcome:
     colleague = core.directory.find(to)
     if colleague is None or colleague.agency_id != actor.agency_id or colleague.id == actor.id:
-        names = ", ".join(c.id for c in core.directory.colleagues(actor)[:6])
+        colleagues = core.directory.colleagues(actor)
         raise InputError(
             f"'{to}' is not a colleague in your agency; you can delegate to someone in "
-            f"{core.directory.agency_of(actor).name} ({names}).",
-            f"/strategy delegate {case_reference} to={core.directory.colleagues(actor)[0].id}"
-            if core.directory.colleagues(actor)
-            else None,
+            f"{core.directory.agency_of(actor).name} "
+            f"({', '.join(c.id for c in colleagues[:6])}).",
+            f"/strategy delegate {case_reference} to={colleagues[0].id}" if colleagues else None,
         )
     with transaction(core.sessions) as session:
         discussion, invitation = _own_invitation(session, actor, case_reference)
