@@ -23,7 +23,7 @@ from bot.services.convene import ConveneRequest, convene
 USAGE: Mapping[str, str] = {
     "convene": "/strategy convene NV-40213 children=C1:2019-04-02 category=standard "
     'meeting="tomorrow 2pm" [identified="today 9am"] [tags=domestic_abuse,injury] '
-    '[known=hv.id,gp.id] [late_reason="..."]',
+    '[known=hv.id,gp.id] [referrer=id] [late_reason="..."]',
     "accept": "/strategy accept NV-40213",
     "decline": '/strategy decline NV-40213 reason="in court all day; colleague can attend"',
     "delegate": "/strategy delegate NV-40213 to=<colleague's directory id>",
@@ -132,9 +132,17 @@ def _list(value: str | None) -> list[str]:
 
 def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
-    _allowed(
-        parsed, {"children", "category", "meeting", "identified", "tags", "known", "late_reason"}, 0
-    )
+    options = {
+        "children",
+        "category",
+        "meeting",
+        "identified",
+        "tags",
+        "known",
+        "referrer",
+        "late_reason",
+    }
+    _allowed(parsed, options, 0)
     request = ConveneRequest(
         case_reference=case,
         children=parse_children(_required(parsed, "children", "the children, by pseudonym")),
@@ -143,6 +151,7 @@ def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
         identified=parsed.options.get("identified"),
         tags=_list(parsed.options.get("tags")),
         known=_list(parsed.options.get("known")),
+        referrer=parsed.options.get("referrer"),
         late_reason=parsed.options.get("late_reason"),
     )
     return convene(core, actor, request)

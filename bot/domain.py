@@ -79,12 +79,14 @@ def plan_invitations(
     convenor: Contact,
     tags: Iterable[HarmTag],
     known: Sequence[Contact],
+    referrer: Contact | None = None,
 ) -> list[PlannedInvite]:
     """Everyone a new discussion invites, each once, with the reason they are there.
 
-    The chair and convenor; the police unit(s) the harm calls for; the
-    professionals already known to the family; the roles the tags call for;
-    and, when no health professional would otherwise be there, the MASH nurse.
+    The chair and convenor; the referrer (a professional); the professionals
+    already known to the family; the police unit(s) the harm calls for; the
+    roles the tags call for; and, when no health professional would otherwise
+    be there, the MASH nurse.
     """
     tags = list(tags)
     planned: dict[str, PlannedInvite] = {}
@@ -94,11 +96,14 @@ def plan_invitations(
 
     add(chair, "chair")
     add(convenor, "convenor")
+    if referrer is not None:
+        add(referrer, f"referrer: {referrer.role.label}")
     for contact in known:
         add(contact, f"known to the family: {contact.role.label}")
 
     police_units = [POLICE_UNIT_FOR_TAG[t] for t in tags if t in POLICE_UNIT_FOR_TAG]
-    if not police_units and not any(c.role.agency_kind is AgencyKind.POLICE for c in known):
+    already_police = any(p.contact.role.agency_kind is AgencyKind.POLICE for p in planned.values())
+    if not police_units and not already_police:
         police_units = [Role.CHILD_ABUSE_INVESTIGATION]
     for unit in dict.fromkeys(police_units):
         duty = duty_contact(directory, unit)

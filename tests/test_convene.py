@@ -94,6 +94,21 @@ def test_the_tags_and_known_professionals_decide_who_is_invited(
         assert "zoe.fletcher" not in reasons  # health is already there
 
 
+def test_the_referrer_is_invited_as_the_referrer(bot: Bot) -> None:
+    say(
+        bot,
+        "ben.okafor",
+        CONVENE.replace(
+            "known=olivia.bennett,bethany.cole", "known=olivia.bennett referrer=bethany.cole"
+        ),
+    )
+    with bot.core.sessions() as session:
+        reasons = {i.contact.key: i.reason for i in session.scalars(select(models.Invitation))}
+    assert reasons["bethany.cole"] == "referrer: Designated safeguarding lead"
+    reply = say(bot, "chloe.dawson", CONVENE.replace("NV-40213", "NV-40214") + " referrer=nobody")
+    assert "'nobody' is not in the partner directory" in reply.text
+
+
 def test_a_team_manager_who_convenes_chairs(bot: Bot) -> None:
     say(bot, "marcus.reid", CONVENE)
     with bot.core.sessions() as session:

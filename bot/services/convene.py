@@ -39,6 +39,7 @@ class ConveneRequest:
     identified: str | None = None  # as typed; None means now
     tags: Sequence[str] = ()
     known: Sequence[str] = ()  # directory ids or names of professionals known to the family
+    referrer: str | None = None  # the referring professional, by directory id or name
     late_reason: str | None = None
 
 
@@ -56,6 +57,7 @@ class CheckedConvene:
     tags: tuple[HarmTag, ...]
     chair: Contact
     known: tuple[Contact, ...]
+    referrer: Contact | None
     late_reason: str | None
     notes: list[str] = field(default_factory=list)
 
@@ -95,6 +97,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         ) from None
     tags = _check_tags(core, request.tags)
     known_contacts = tuple(_find_contact(core, name) for name in request.known)
+    referrer = _find_contact(core, request.referrer) if request.referrer else None
 
     now = core.clock.now()
     try:
@@ -136,6 +139,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         tags=tags,
         chair=chair,
         known=known_contacts,
+        referrer=referrer,
         late_reason=late_reason,
     )
 
@@ -251,7 +255,9 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         tags=[t.value for t in checked.tags],
     )
 
-    planned = plan_invitations(core.directory, checked.chair, actor, checked.tags, checked.known)
+    planned = plan_invitations(
+        core.directory, checked.chair, actor, checked.tags, checked.known, checked.referrer
+    )
     invitations: list[models.Invitation] = []
     for plan in planned:
         organiser = plan.contact.id in (actor.id, checked.chair.id)
