@@ -64,13 +64,13 @@ def build_core(settings: Settings, clock: Clock) -> Core:
 
 
 def _require_current_schema(engine: Engine, url: str) -> None:
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    expected = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    if current != head:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != expected:
         raise SchemaOutOfDate(
-            f"The database schema is at {current or 'nothing'}, the code needs {head}: "
-            "run 'strategy-bot migrate' first."
+            f"The database schema is at {', '.join(sorted(current)) or 'nothing'}, the code "
+            f"needs {', '.join(sorted(expected))}: run 'strategy-bot migrate' first."
         )
 
 

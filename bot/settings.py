@@ -17,3 +17,11 @@ class Settings(BaseSettings):
     strategy_directory: Path | None = None
     # Overrides the partnership's own time zone (the directory's `timezone`).
     strategy_tz: str | None = None
+
+    # --- Slack (set SLACK_BOT_TOKEN to connect) ---
+
+    # --- Microsoft Teams (set the app's credentials to serve) ---
+
+    # --- Calendar invites: Microsoft Graph, SMTP, the outbox ---
+
+    # --- Records and reports ---

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
+from bot.storage import registry  # noqa: F401  (every table in the metadata)
 from bot.storage.db import make_engine, make_sessionmaker, normalise_url
 from bot.storage.models import AuditEvent, Base
 

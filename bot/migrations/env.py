@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from bot.storage import registry  # noqa: F401  (every model module, for the metadata)
 from bot.storage.models import Base
 
 config = context.config

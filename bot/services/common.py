@@ -194,13 +194,29 @@ def schedule(
     discussion: models.Discussion | None = None,
     action: models.Action | None = None,
     agency_kind: AgencyKind | None = None,
-) -> None:
-    session.add(
-        models.ScheduledWork(
-            kind=kind,
-            due_at=due_at,
-            discussion_id=discussion.id if discussion else None,
-            action_id=action.id if action else None,
-            agency_kind=agency_kind.value if agency_kind else None,
-        )
+    key: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> models.ScheduledWork:
+    """Add scheduled work; with a `key`, move the pending item with that key instead."""
+    if key is not None:
+        pending = session.scalars(
+            select(models.ScheduledWork).where(
+                models.ScheduledWork.key == key,
+                models.ScheduledWork.status == models.WorkStatus.PENDING,
+            )
+        ).first()
+        if pending is not None:
+            pending.due_at = due_at
+            pending.payload = payload or {}
+            return pending
+    work = models.ScheduledWork(
+        kind=kind,
+        due_at=due_at,
+        discussion_id=discussion.id if discussion else None,
+        action_id=action.id if action else None,
+        agency_kind=agency_kind.value if agency_kind else None,
+        key=key,
+        payload=payload or {},
     )
+    session.add(work)
+    return work

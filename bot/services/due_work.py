@@ -10,6 +10,7 @@ lets several bot processes sweep at once without taking the same item.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -87,22 +88,29 @@ def _record_failure(core: Core, work_id: int, error: Exception) -> None:
 
 
 def _perform(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    kind = models.WorkKind(work.kind)
-    if kind is models.WorkKind.ACTION_NUDGE:
-        assert work.action_id is not None
-        return send_nudge(core, session, session.get_one(models.Action, work.action_id))
+    handler = HANDLERS.get(work.kind)
+    if handler is None:
+        raise ValueError(f"no handler for scheduled work of kind {work.kind!r}")
+    return handler(core, session, work)
+
+
+def _action_nudge(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    assert work.action_id is not None
+    return send_nudge(core, session, session.get_one(models.Action, work.action_id))
+
+
+def _fallback_check(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    assert work.discussion_id is not None and work.agency_kind is not None
+    discussion = session.get_one(models.Discussion, work.discussion_id)
+    return run_fallback(
+        core, session, discussion, AgencyKind(work.agency_kind), "not confirmed by the cutoff"
+    )
+
+
+def _meeting_start(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    """At the meeting time: whoever never replied is recorded as 'no response'."""
     assert work.discussion_id is not None
     discussion = session.get_one(models.Discussion, work.discussion_id)
-    if kind is models.WorkKind.FALLBACK_CHECK:
-        assert work.agency_kind is not None
-        return run_fallback(
-            core, session, discussion, AgencyKind(work.agency_kind), "not confirmed by the cutoff"
-        )
-    return _meeting_start(core, session, discussion)
-
-
-def _meeting_start(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
-    """At the meeting time: whoever never replied is recorded as 'no response'."""
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return []
     silent = [i for i in discussion.invitations if i.status == models.InvitationStatus.INVITED]
@@ -138,3 +146,14 @@ def _meeting_start(core: Core, session: Session, discussion: models.Discussion) 
             ),
         )
     ]
+
+
+Handler = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]
+
+# What each kind of scheduled work does. A new kind is a handler here and a
+# value in models.WorkKind.
+HANDLERS: dict[str, Handler] = {
+    models.WorkKind.ACTION_NUDGE: _action_nudge,
+    models.WorkKind.FALLBACK_CHECK: _fallback_check,
+    models.WorkKind.MEETING_START: _meeting_start,
+}

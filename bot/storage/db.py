@@ -54,6 +54,6 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (the newest by default)."""
+def migrate(url: str, revision: str = "heads") -> None:
+    """Bring the database schema up to `revision` (every newest revision by default)."""
     command.upgrade(alembic_config(url), revision)

@@ -229,7 +229,10 @@ class ScheduledWork(Base):
     """
 
     __tablename__ = "scheduled_work"
-    __table_args__ = (Index("ix_scheduled_work_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_scheduled_work_due", "status", "due_at"),
+        Index("ix_scheduled_work_key", "key", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
@@ -239,6 +242,12 @@ class ScheduledWork(Base):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))
     # For a fallback check: which agency kind it guards (health, police, ...).
     agency_kind: Mapped[str | None] = mapped_column(String(30))
+    # Anything else the handler needs (kept small: ids and choices, no narrative).
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Pending items with the same key are one piece of work: scheduling again
+    # replaces the due time instead of adding a second item (e.g. one nudge
+    # per action, however long the bot was down).
+    key: Mapped[str | None] = mapped_column(String(120))
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]

@@ -1,0 +1,7 @@
+"""Imports every module that defines tables, so that Base.metadata knows them all.
+
+Alembic's autogenerate and the schema tests read the metadata through this
+module: a new module of models must be imported here.
+"""
+
+from bot.storage import models  # noqa: F401
