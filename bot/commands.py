@@ -29,8 +29,13 @@ USAGE: Mapping[str, str] = {
     "delegate": "/strategy delegate NV-40213 to=<colleague's directory id>",
     "status": "/strategy status [NV-40213]",
     "action": '/strategy action NV-40213 owner=<directory id> due="in 2 working days" '
-    'text="Arrange child protection medical"',
+    'text="Arrange child protection medical" [urgent=yes]',
     "close": '/strategy close NV-40213/A1 outcome="Medical completed on Tuesday"',
+    "more-time": '/strategy more-time NV-40213/A1 due="next friday" reason="GP records awaited"',
+    "approve": "/strategy approve NV-40213/A1",
+    "refuse": '/strategy refuse NV-40213/A1 reason="the child needs this before the ICPC"',
+    "snooze": '/strategy snooze NV-40213/A1 [until="tomorrow 9am"]',
+    "reassign": "/strategy reassign NV-40213/A1 to=<directory id>",
     "actions": "/strategy actions",
     "help": "/strategy help",
 }
@@ -182,7 +187,7 @@ def _status(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
 
 def _action(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
-    _allowed(parsed, {"owner", "due", "text"}, 0)
+    _allowed(parsed, {"owner", "due", "text", "urgent"}, 0)
     return actions.add_action(
         core,
         actor,
@@ -190,6 +195,59 @@ def _action(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
         owner=_required(parsed, "owner", "the action's owner"),
         due=_required(parsed, "due", "the due date"),
         description=_required(parsed, "text", "what is to be done"),
+        urgent=_yes_no(parsed, "urgent"),
+    )
+
+
+def _yes_no(parsed: Parsed, key: str) -> bool:
+    value = parsed.options.get(key, "no").strip().lower()
+    if value not in ("yes", "no"):
+        raise InputError(f"{key}= takes yes or no, not '{value}'.", USAGE[parsed.name])
+    return value == "yes"
+
+
+def _action_reference(parsed: Parsed) -> str:
+    if not parsed.positional:
+        raise InputError("Add the action reference.", USAGE[parsed.name])
+    return parsed.positional[0]
+
+
+def _more_time(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, {"due", "reason"}, 1)
+    return actions.request_more_time(
+        core,
+        actor,
+        _action_reference(parsed),
+        due=_required(parsed, "due", "the due date you need"),
+        reason=parsed.options.get("reason", ""),
+    )
+
+
+def _approve(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, set(), 1)
+    return actions.decide_more_time(core, actor, _action_reference(parsed), approve=True)
+
+
+def _refuse(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, {"reason"}, 1)
+    return actions.decide_more_time(
+        core,
+        actor,
+        _action_reference(parsed),
+        approve=False,
+        reason=parsed.options.get("reason", ""),
+    )
+
+
+def _snooze(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, {"until"}, 1)
+    return actions.snooze(core, actor, _action_reference(parsed), parsed.options.get("until"))
+
+
+def _reassign(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, {"to"}, 1)
+    return actions.reassign(
+        core, actor, _action_reference(parsed), _required(parsed, "to", "the new owner")
     )
 
 
@@ -219,6 +277,11 @@ COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
     "status": _status,
     "action": _action,
     "close": _close,
+    "more-time": _more_time,
+    "approve": _approve,
+    "refuse": _refuse,
+    "snooze": _snooze,
+    "reassign": _reassign,
     "actions": _actions,
     "help": _help,
 }

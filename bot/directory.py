@@ -25,7 +25,13 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from scheduling.rules import CalendarSettings, Region, TimescaleRules, WorkingHours
+from scheduling.rules import (
+    CalendarSettings,
+    Region,
+    ReminderPolicy,
+    TimescaleRules,
+    WorkingHours,
+)
 
 
 class AgencyKind(StrEnum):
@@ -189,6 +195,7 @@ class Partnership:
     case_reference_pattern: str = DEFAULT_CASE_REFERENCE_PATTERN
     case_reference_example: str = DEFAULT_CASE_REFERENCE_EXAMPLE
     fallbacks: tuple[FallbackRule, ...] = DEFAULT_FALLBACKS
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
 
     def is_case_reference(self, text: str) -> bool:
         """Whether `text` is, in full, a case reference of this partnership."""
@@ -334,6 +341,7 @@ _PARTNERSHIP_KEYS = (
     "case_reference",
     "timescales",
     "fallbacks",
+    "reminders",
 )
 _AGENCY_KEYS = ("id", "name", "kind", "contacts")
 _CONTACT_KEYS = ("id", "name", "role", "team", "email", "manager", "chat")
@@ -498,6 +506,7 @@ class _Checker:
             case_reference_pattern=pattern,
             case_reference_example=example,
             fallbacks=self._fallbacks(fields),
+            reminders=self._reminders(fields, calendar.working_hours),
         )
 
     def _region(self, fields: _Fields, owner: yaml.Node) -> Region:
@@ -607,6 +616,25 @@ class _Checker:
         except ValueError as error:
             self.add(fields["timescales"][0], f"invalid timescales: {error}")
             return TimescaleRules()
+
+    def _reminders(self, fields: _Fields, hours: WorkingHours) -> ReminderPolicy:
+        node = self._optional(fields, "reminders")
+        if node is None:
+            return ReminderPolicy()
+        if not isinstance(node, yaml.MappingNode):
+            self.add(fields["reminders"][0], "reminders must be a mapping, e.g. {nudge_at: 09:00}")
+            return ReminderPolicy()
+        raw: dict[str, Any] = {
+            str(key.value): self._constructor.construct_document(value) for key, value in node.value
+        }
+        try:
+            policy = ReminderPolicy.from_mapping(raw)
+        except ValueError as error:
+            self.add(fields["reminders"][0], f"invalid reminders: {error}")
+            return ReminderPolicy()
+        if not hours.contains(policy.nudge_at):
+            self.add(fields["reminders"][0], "reminders nudge_at must be within the working hours")
+        return policy
 
     def _fallbacks(self, fields: _Fields) -> tuple[FallbackRule, ...]:
         if "fallbacks" not in fields or _is_empty(fields["fallbacks"][1]):

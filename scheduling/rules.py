@@ -105,3 +105,56 @@ class CalendarSettings:
     timezone: str = "Europe/London"
     closure_days: frozenset[date] = frozenset()
     working_hours: WorkingHours = WorkingHours()
+
+
+REMINDER_LIMITS: Mapping[str, tuple[int, int]] = {
+    "before_due_working_days": (0, 10),
+    "escalate_after_working_days": (1, 20),
+    "deadline_warning_minutes": (0, 24 * 60),
+    "max_snooze_working_days": (0, 5),
+}
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When action owners are nudged and chairs are alerted.
+
+    Defaults: a nudge at 09:00 on the working day before the due date, on the
+    due date, and every working day while overdue; the chair (and the owner's
+    manager) hears after 2 working days overdue; the chair is warned 2 hours
+    before a statutory deadline if the discussion has not taken place.
+    """
+
+    nudge_at: time = time(9, 0)
+    before_due_working_days: int = 1
+    escalate_after_working_days: int = 2
+    deadline_warning_minutes: int = 120
+    max_snooze_working_days: int = 1
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> ReminderPolicy:
+        """Build a policy from a partnership's overrides; ValueError names every problem."""
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key == "nudge_at":
+                try:
+                    values[key] = time.fromisoformat(str(value))
+                except ValueError:
+                    problems.append(f'nudge_at must be a time of day like "09:00", not {value!r}')
+            elif key in REMINDER_LIMITS:
+                low, high = REMINDER_LIMITS[key]
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int)
+                    or not low <= value <= high
+                ):
+                    problems.append(f"{key} must be a whole number {low}-{high}")
+                else:
+                    values[key] = value
+            else:
+                known = ", ".join(["nudge_at", *REMINDER_LIMITS])
+                problems.append(f"unknown reminder setting '{key}' (known: {known})")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return cls(**values)

@@ -26,8 +26,12 @@ def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedCl
         '/strategy action NV-40213 owner=megan.price due="friday" '
         'text="Complete the DASH risk assessment"',
     )
-    clock.advance(timedelta(days=1))  # Wednesday: a nudge at 09:00
+    clock.advance(timedelta(days=2))  # Thursday: the day before it is due, a nudge at 09:00
     bot.run_due_work()
+    say(bot, "megan.price", '/strategy more-time NV-40213/A1 due="next tuesday" '
+                            'reason="The mother is away until Monday"')
+    say(bot, "asha.patel", "/strategy approve NV-40213/A1")
+    say(bot, "megan.price", "/strategy snooze NV-40213/A1")
     say(bot, "megan.price", '/strategy close NV-40213/A1 outcome="DASH done, MARAC referral made"')
 
     with bot.core.sessions() as session:
@@ -45,6 +49,9 @@ def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedCl
         ("system", "meeting_started"),
         ("asha.patel", "action_added"),
         ("system", "nudge_sent"),
+        ("megan.price", "more_time_requested"),
+        ("asha.patel", "more_time_approved"),
+        ("megan.price", "snoozed"),
         ("megan.price", "action_closed"),
     ]
     assert {discussion for _, _, discussion in trail} == {1}

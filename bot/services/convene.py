@@ -302,8 +302,29 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             agency_kind=rule.agency_kind,
         )
     schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
+    warning_at = checked.deadline.deadline - timedelta(
+        minutes=core.directory.partnership.reminders.deadline_warning_minutes
+    )
+    if warning_at > now:
+        schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
 
     outgoing.append(quorum_outgoing(core, discussion))
+    if checked.chair.id != actor.id:
+        outgoing.append(
+            Outgoing(
+                to=checked.chair.id,
+                message=message(
+                    "messages/chair_convened.txt.j2",
+                    case=case.reference,
+                    convenor=actor.name,
+                    category=checked.category.value.replace("_", " "),
+                    deadline=when(core, checked.deadline.deadline),
+                    rule=checked.deadline.rule,
+                    meeting=when(core, checked.meeting_at),
+                    late_reason=checked.late_reason,
+                ),
+            )
+        )
     outgoing.append(
         Outgoing(
             to=core.channel,

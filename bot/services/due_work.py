@@ -42,10 +42,15 @@ def run_due_work(core: Core, chat: ChatPort, limit: int = 500) -> int:
                 if work is None:
                     return attempted
                 work_id = work.id
-                chat.deliver(latest_per_thread(_perform(core, session, work)))
+                # Marked done first, in the same transaction as the work and the
+                # delivery: a handler that schedules the next item with the same
+                # key then adds a new one instead of moving this one. A failure
+                # rolls all of it back, so the item is still pending.
                 work.status = models.WorkStatus.DONE
                 work.done_at = core.clock.now()
                 work.attempts += 1
+                session.flush()
+                chat.deliver(latest_per_thread(_perform(core, session, work)))
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
@@ -148,6 +153,22 @@ def _meeting_start(core: Core, session: Session, work: models.ScheduledWork) -> 
     ]
 
 
+def _deadline_warning(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    """Shortly before the statutory deadline: has the discussion taken place?"""
+    assert work.discussion_id is not None
+    discussion = session.get_one(models.Discussion, work.discussion_id)
+    if discussion.status != models.DiscussionStatus.SCHEDULED:
+        return []
+    audit(session, core, "system", "deadline_warning", discussion)
+    return [Outgoing(
+        to=discussion.chair.key,
+        message=message("messages/deadline_warning.txt.j2", case=discussion.case.reference,
+                        deadline=when(core, discussion.deadline_at),
+                        meeting=when(core, discussion.meeting_at),
+                        late_reason=discussion.late_reason),
+    )]
+
+
 Handler = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a handler here and a
@@ -156,4 +177,5 @@ HANDLERS: dict[str, Handler] = {
     models.WorkKind.ACTION_NUDGE: _action_nudge,
     models.WorkKind.FALLBACK_CHECK: _fallback_check,
     models.WorkKind.MEETING_START: _meeting_start,
+    models.WorkKind.DEADLINE_WARNING: _deadline_warning,
 }

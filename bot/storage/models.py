@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.storage.types import UTCDateTime
@@ -48,6 +48,7 @@ class WorkKind(StrEnum):
     FALLBACK_CHECK = "fallback_check"
     ACTION_NUDGE = "action_nudge"
     MEETING_START = "meeting_start"
+    DEADLINE_WARNING = "deadline_warning"
 
 
 class WorkStatus(StrEnum):
@@ -198,6 +199,13 @@ class Action(Base):
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    # Urgent actions are nudged on every calendar day, not only working days.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the chair (and manager) were told it is overdue; cleared by a new due date.
+    escalated_at: Mapped[datetime | None]
+    # A request for more time, waiting for the chair's decision.
+    requested_due_at: Mapped[datetime | None]
+    request_reason: Mapped[str | None] = mapped_column(Text)
 
     discussion: Mapped[Discussion] = relationship(back_populates="actions")
     owner: Mapped[Contact] = relationship(foreign_keys=[owner_id])
