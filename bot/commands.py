@@ -31,7 +31,7 @@ USAGE: Mapping[str, str] = {
     "action": '/strategy action NV-40213 owner=<directory id> due="in 2 working days" '
     'text="Arrange child protection medical" [urgent=yes]',
     "close": '/strategy close NV-40213/A1 outcome="Medical completed on Tuesday"',
-    "more-time": '/strategy more-time NV-40213/A1 due="next friday" reason="GP records awaited"',
+    "more-time": '/strategy more-time NV-40213/A1 due="4/12" reason="GP records awaited"',
     "approve": "/strategy approve NV-40213/A1",
     "refuse": '/strategy refuse NV-40213/A1 reason="the child needs this before the ICPC"',
     "snooze": '/strategy snooze NV-40213/A1 [until="tomorrow 9am"]',

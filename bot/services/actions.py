@@ -149,7 +149,7 @@ def close_action(core: Core, actor: Contact, reference: str, outcome: str) -> Ou
 def request_more_time(core: Core, actor: Contact, reference: str, due: str, reason: str) -> Outcome:
     """The owner asks for a later due date; the chair approves or refuses it."""
     reason = reason.strip()
-    example = f'/strategy more-time {reference} due="next friday" reason="GP records not back yet"'
+    example = f'/strategy more-time {reference} due="4/12" reason="GP records not back yet"'
     if len(reason) < 5:
         raise InputError("Say why more time is needed: the chair decides on the reason.", example)
     new_due = _parse_due(core, due)
