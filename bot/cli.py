@@ -12,15 +12,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from bot.app import Bot, SchemaOutOfDate, build_core
 from bot.cli_directory import check_command
 from bot.cli_timescales import deadline_command, when_command
 from bot.directory import DirectoryError
+from bot.services.due_work import pending_work
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession
 from scheduling.clock import SimulatedClock, SystemClock
+from scheduling.workdays import format_local
 
 app = typer.Typer(
     help="Convene child-safeguarding strategy discussions on time, with the right people.",
@@ -81,6 +84,40 @@ def demo() -> None:
         )
         session = _session(settings, SimulatedClock(DEMO_START), out)
         session.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
+
+
+@app.command()
+def jobs(
+    database: Annotated[
+        str | None, typer.Option(help="Database URL (default: DATABASE_URL)")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Judge what is overdue at this time (ISO 8601)")
+    ] = None,
+) -> None:
+    """List the scheduled work still to do (nudges, fallbacks, alerts); overdue marked."""
+    settings = _settings(database, None)
+    clock = SimulatedClock(datetime.fromisoformat(now)) if now else SystemClock()
+    core = build_core(settings, clock)
+    current = clock.now()
+    table = Table("id", "kind", "case", "action", "due", "state", "attempts", "last error")
+    pending = pending_work(core)
+    for work in pending:
+        table.add_row(
+            str(work.id),
+            work.kind,
+            work.case or "",
+            work.action or "",
+            format_local(work.due_at, core.calendar),
+            "OVERDUE" if work.due_at < current else "due",
+            str(work.attempts),
+            work.last_error or "",
+        )
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(table)
+    overdue = sum(1 for w in pending if w.due_at < current)
+    out.print(f"{len(pending)} pending, {overdue} overdue.")
+    core.close()
 
 
 @app.command("migrate")

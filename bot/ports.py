@@ -16,3 +16,11 @@ class ChatPort(Protocol):
         earlier message in place. Raises if the platform refused a message.
         """
         ...
+
+
+class DeliveryFailed(Exception):
+    """The chat platform did not take a message; `retry_after` (seconds) if it said when."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -45,7 +45,7 @@ def test_a_failed_delivery_undoes_the_work_and_retries_it_later(
             select(models.ScheduledWork).where(models.ScheduledWork.kind == "fallback_check")
         ).all()
         assert {(w.status, w.attempts) for w in pending} == {("pending", 1)}
-        assert all(w.last_error == "chat platform unavailable" for w in pending)
+        assert all(w.last_error == "ConnectionError: chat platform unavailable" for w in pending)
         retry_at = min(w.due_at for w in pending)
     assert retry_at == clock.now() + timedelta(minutes=2)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import AgencyKind
 from bot.messages import Outgoing, latest_per_thread, message
-from bot.ports import ChatPort
+from bot.ports import ChatPort, DeliveryFailed
 from bot.services.actions import send_nudge
 from bot.services.common import audit, when
 from bot.services.fallback import run_fallback
@@ -41,7 +42,7 @@ def run_due_work(core: Core, chat: ChatPort, limit: int = 500) -> int:
                 work = _claim_one(core, session)
                 if work is None:
                     return attempted
-                work_id = work.id
+                work_id, kind = work.id, work.kind
                 # Marked done first, in the same transaction as the work and the
                 # delivery: a handler that schedules the next item with the same
                 # key then adds a new one instead of moving this one. A failure
@@ -54,8 +55,12 @@ def run_due_work(core: Core, chat: ChatPort, limit: int = 500) -> int:
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
-            log.warning("scheduled work %s failed: %s", work_id, error)
             _record_failure(core, work_id, error)
+        else:
+            log.info(
+                "scheduled work done",
+                extra={"event": "work_done", "work_id": work_id, "kind": kind},
+            )
         attempted += 1
     return attempted
 
@@ -68,6 +73,43 @@ def next_due_at(core: Core) -> datetime | None:
                 models.ScheduledWork.status == models.WorkStatus.PENDING
             )
         ).one()
+
+
+@dataclass(frozen=True)
+class PendingWork:
+    id: int
+    kind: str
+    case: str | None
+    action: str | None
+    due_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+def pending_work(core: Core) -> list[PendingWork]:
+    """Everything still to do, soonest first (for `strategy-bot jobs`)."""
+    with core.sessions() as session:
+        rows = session.scalars(
+            select(models.ScheduledWork)
+            .where(models.ScheduledWork.status == models.WorkStatus.PENDING)
+            .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
+        ).all()
+        result = []
+        for work in rows:
+            discussion = session.get(models.Discussion, work.discussion_id or 0)
+            action = session.get(models.Action, work.action_id or 0)
+            result.append(
+                PendingWork(
+                    id=work.id,
+                    kind=work.kind + (f" ({work.agency_kind})" if work.agency_kind else ""),
+                    case=discussion.case.reference if discussion else None,
+                    action=action.label if action else None,
+                    due_at=work.due_at,
+                    attempts=work.attempts,
+                    last_error=work.last_error,
+                )
+            )
+        return result
 
 
 def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
@@ -87,9 +129,23 @@ def _record_failure(core: Core, work_id: int, error: Exception) -> None:
     with transaction(core.sessions) as session:
         work = session.get_one(models.ScheduledWork, work_id)
         work.attempts += 1
-        work.last_error = str(error)[:2000]
-        delay = min(timedelta(minutes=2 ** min(work.attempts, 10)), MAX_BACKOFF)
+        work.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if isinstance(error, DeliveryFailed) and error.retry_after is not None:
+            delay = timedelta(seconds=error.retry_after)  # the platform said when (a 429)
+        else:
+            delay = min(timedelta(minutes=2 ** min(work.attempts, 10)), MAX_BACKOFF)
         work.due_at = core.clock.now() + delay
+        log.warning(
+            "scheduled work failed",
+            extra={
+                "event": "work_failed",
+                "work_id": work_id,
+                "kind": work.kind,
+                "attempts": work.attempts,
+                "retry_at": work.due_at.isoformat(),
+                "error": work.last_error,
+            },
+        )
 
 
 def _perform(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
@@ -160,13 +216,18 @@ def _deadline_warning(core: Core, session: Session, work: models.ScheduledWork) 
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return []
     audit(session, core, "system", "deadline_warning", discussion)
-    return [Outgoing(
-        to=discussion.chair.key,
-        message=message("messages/deadline_warning.txt.j2", case=discussion.case.reference,
-                        deadline=when(core, discussion.deadline_at),
-                        meeting=when(core, discussion.meeting_at),
-                        late_reason=discussion.late_reason),
-    )]
+    return [
+        Outgoing(
+            to=discussion.chair.key,
+            message=message(
+                "messages/deadline_warning.txt.j2",
+                case=discussion.case.reference,
+                deadline=when(core, discussion.deadline_at),
+                meeting=when(core, discussion.meeting_at),
+                late_reason=discussion.late_reason,
+            ),
+        )
+    ]
 
 
 Handler = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]

@@ -577,7 +577,7 @@ def test_the_system_time_zone_is_not_used() -> None:
 
 def test_the_scheduling_package_never_reads_the_clock() -> None:
     package = Path(scheduling.__file__).parent
-    for module in ("workdays.py", "deadlines.py", "timetext.py"):
+    for module in ("workdays.py", "deadlines.py", "timetext.py", "nudges.py"):
         source = (package / module).read_text()
         for call in ("now(", "today(", "utcnow(", "time.time(", "SystemClock"):
             assert call not in source, f"{module} calls {call}"

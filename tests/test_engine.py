@@ -1,0 +1,178 @@
+"""The scheduled-work engine under stress: replicas, kills and platform outages.
+
+Nothing may be lost, and with several bot processes nothing may be sent twice.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import create_engine, text
+
+from bot.app import Bot, build_core
+from bot.messages import Outgoing
+from bot.ports import DeliveryFailed
+from bot.services.due_work import run_due_work
+from bot.settings import Settings
+from handlers.console import ConsoleChat
+from scheduling.clock import SimulatedClock
+from tests.conftest import MONDAY_0930
+from tests.helpers import CONVENE, say, take_sent
+from tests.pg_server import PostgresServer
+
+REPO = Path(__file__).resolve().parent.parent
+ACTIONS = 120
+# Tuesday 24 Nov 2026, 10:00 GMT: every action (due Wed 25th) has its first nudge due.
+SWEEP_AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+NUDGE = re.compile(r"Reminder: action NV-40213/A(\d+) ")
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer, postgres_template: str) -> str:
+    name = f"engine_{os.getpid()}_{time.monotonic_ns()}"
+    admin = create_engine(postgres_server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {postgres_template}"))
+    admin.dispose()
+    return postgres_server.url_for(name)
+
+
+def with_actions(bot: Bot, count: int = ACTIONS) -> None:
+    say(bot, "ben.okafor", CONVENE)
+    owners = ["megan.price", "olivia.bennett", "bethany.cole", "zoe.fletcher", "ian.campbell"]
+    for number in range(count):
+        reply = say(
+            bot,
+            "asha.patel",
+            f"/strategy action NV-40213 owner={owners[number % 5]} "
+            f'due="in 2 working days" text="Follow-up task number {number + 1}"',
+        )
+        assert "recorded" in reply.text
+    take_sent(bot)
+
+
+@dataclass
+class Sweeper:
+    process: subprocess.Popen[bytes]
+    output: Path
+
+    def nudged(self) -> list[int]:
+        return [int(n) for n in NUDGE.findall(self.output.read_text(encoding="utf-8"))]
+
+
+def start_sweepers(url: str, folder: Path, count: int, delay: float) -> Iterator[Sweeper]:
+    go = folder / "go"
+    go.unlink(missing_ok=True)
+    sweepers = []
+    for index in range(count):
+        output = folder / f"sweeper-{index}-{time.monotonic_ns()}.txt"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.sweep_process",
+                url,
+                SWEEP_AT.isoformat(),
+                str(output),
+                str(go),
+                str(delay),
+            ],
+            cwd=REPO,
+        )
+        sweepers.append(Sweeper(process, output))
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{s.output}.ready").exists() for s in sweepers):
+        assert time.monotonic() < deadline, "the bot processes did not start"
+        assert all(s.process.poll() is None for s in sweepers), "a bot process died"
+        time.sleep(0.05)
+    go.touch()
+    yield from sweepers
+
+
+def test_two_bot_processes_on_one_database_never_send_a_nudge_twice(
+    pg_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    bot = bot_on(pg_url, request)
+    with_actions(bot)
+    sweepers = list(start_sweepers(pg_url, tmp_path, count=2, delay=0.01))
+    for sweeper in sweepers:
+        assert sweeper.process.wait(timeout=120) == 0
+    counts = Counter(n for s in sweepers for n in s.nudged())
+    assert sorted(counts) == list(range(1, ACTIONS + 1)), "every action nudged"
+    assert set(counts.values()) == {1}, "no action nudged twice"
+    assert all(s.nudged() for s in sweepers), "both processes did part of the work"
+
+
+def test_a_bot_killed_in_the_middle_of_a_sweep_loses_nothing(
+    pg_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    bot = bot_on(pg_url, request)
+    with_actions(bot)
+    (victim,) = start_sweepers(pg_url, tmp_path, count=1, delay=0.02)
+    deadline = time.monotonic() + 60
+    while len(victim.nudged()) < ACTIONS // 4:
+        assert time.monotonic() < deadline and victim.process.poll() is None
+        time.sleep(0.01)
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait(timeout=30)
+    before_restart = victim.nudged()
+    assert 0 < len(before_restart) < ACTIONS, "killed in the middle of the sweep"
+
+    (restarted,) = start_sweepers(pg_url, tmp_path, count=1, delay=0)
+    assert restarted.process.wait(timeout=120) == 0
+    counts = Counter(before_restart + restarted.nudged())
+    assert sorted(counts) == list(range(1, ACTIONS + 1)), "every due nudge was sent"
+    # At most the one in flight at the kill may go twice: sent, but not yet marked done.
+    assert sum(c - 1 for c in counts.values()) <= 1
+
+
+@dataclass
+class OutageChat:
+    """A chat platform down for the first `failures` deliveries: 429s, then errors."""
+
+    failures: int
+    delivered: list[Outgoing] = field(default_factory=list)
+    refused: int = 0
+
+    def deliver(self, outgoing: Sequence[Outgoing]) -> None:
+        if self.refused < self.failures:
+            self.refused += 1
+            if self.refused % 2:
+                raise DeliveryFailed("rate limited (429)", retry_after=90)
+            raise DeliveryFailed("503 service unavailable")
+        self.delivered.extend(outgoing)
+
+
+def test_every_nudge_arrives_once_the_platform_recovers(bot: Bot, clock: SimulatedClock) -> None:
+    with_actions(bot, count=20)
+    clock.set(SWEEP_AT)
+    chat = OutageChat(failures=30)
+    for _ in range(40):  # 40 minutes, a sweep a minute
+        run_due_work(bot.core, chat)
+        clock.advance(timedelta(minutes=1))
+    nudged = Counter(int(m) for o in chat.delivered for m in NUDGE.findall(o.message.text + " "))
+    assert chat.refused == 30
+    assert sorted(nudged) == list(range(1, 21))
+    assert set(nudged.values()) == {1}
+
+
+def bot_on(url: str, request: pytest.FixtureRequest) -> Bot:
+    """The `bot` fixture's set-up, on a PostgreSQL database of the test's own."""
+    core = build_core(
+        Settings(database_url=url, strategy_directory=None), SimulatedClock(MONDAY_0930)
+    )
+    request.addfinalizer(core.close)
+    return Bot(core, ConsoleChat(core.directory, Console(file=io.StringIO(), width=200)))
