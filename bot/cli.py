@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import tempfile
 from datetime import datetime
@@ -142,6 +143,8 @@ def _settings(database: str | None, directory: Path | None) -> Settings:
 
 
 def _session(settings: Settings, clock: SimulatedClock, out: Console) -> ConsoleSession:
+    # The console shows problems (a failed delivery, say) as short lines among the messages.
+    logging.basicConfig(level=logging.WARNING, format="  ! %(message)s", force=True)
     try:
         core = build_core(settings, clock)
     except (DirectoryError, SchemaOutOfDate) as problem:

@@ -31,9 +31,14 @@ class ConsoleChat:
     directory: Directory
     console: Console
     sent: list[Outgoing] = field(default_factory=list)
+    # Printed once before the next message, if any comes (e.g. the simulated time).
+    heading: str | None = None
     _threads: set[tuple[str, str]] = field(default_factory=set)
 
     def deliver(self, outgoing: Sequence[Outgoing]) -> None:
+        if outgoing and self.heading:
+            self.console.print(Text(self.heading, style="dim"))
+            self.heading = None
         for item in outgoing:
             updated = False
             if item.thread is not None:
@@ -156,12 +161,14 @@ class ConsoleSession:
                 return
         # Step through each moment something falls due, so that a jump of a week
         # shows every day's work, as it would have happened in real time.
+        chat = self.bot.chat
         while (due := next_due_at(self.bot.core)) is not None and due <= target:
             self.clock.set(max(due, self.clock.now()))
-            self.console.print(
-                Text(f"… {format_local(self.clock.now(), self.bot.core.calendar)}", style="dim")
-            )
+            if isinstance(chat, ConsoleChat):
+                chat.heading = f"… {format_local(self.clock.now(), self.bot.core.calendar)}"
             self.bot.run_due_work()
+        if isinstance(chat, ConsoleChat):
+            chat.heading = None
         self.clock.set(target)
         now = format_local(self.clock.now(), self.bot.core.calendar)
         self.console.print(Text(f"The time is now {now}.", style="green"))

@@ -17,10 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.calendar.responses import read_replies
+from bot.calendar.sync import sync_calendar
 from bot.core import Core
 from bot.directory import AgencyKind
 from bot.messages import Outgoing, latest_per_thread, message
 from bot.ports import ChatPort, DeliveryFailed
+from bot.record.circulation import deliver as deliver_record
 from bot.services.actions import send_nudge
 from bot.services.common import audit, when
 from bot.services.fallback import run_fallback
@@ -136,7 +139,8 @@ def _record_failure(core: Core, work_id: int, error: Exception) -> None:
             delay = min(timedelta(minutes=2 ** min(work.attempts, 10)), MAX_BACKOFF)
         work.due_at = core.clock.now() + delay
         log.warning(
-            "scheduled work failed",
+            f"scheduled work {work_id} ({work.kind}) failed, retrying at "
+            f"{work.due_at:%Y-%m-%d %H:%M} UTC: {work.last_error}",
             extra={
                 "event": "work_failed",
                 "work_id": work_id,
@@ -239,4 +243,7 @@ HANDLERS: dict[str, Handler] = {
     models.WorkKind.FALLBACK_CHECK: _fallback_check,
     models.WorkKind.MEETING_START: _meeting_start,
     models.WorkKind.DEADLINE_WARNING: _deadline_warning,
+    models.WorkKind.CALENDAR_SYNC: sync_calendar,
+    models.WorkKind.CALENDAR_RESPONSES: read_replies,
+    models.WorkKind.RECORD_DELIVERY: deliver_record,
 }
