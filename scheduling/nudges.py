@@ -58,3 +58,17 @@ def latest_snooze(
         calendar.add_working_days(local.date(), policy.max_snooze_working_days), local.time()
     )
     return min(one_day_on, due_at)
+
+
+def latest_working_nudge(
+    after: datetime, latest: datetime, calendar: WorkingCalendar, policy: ReminderPolicy
+) -> datetime | None:
+    """The last working-day nudge time in (after, latest], if any: where a snooze lands
+    when `latest` itself falls outside working hours."""
+    day = calendar.local_date(latest)
+    while day >= calendar.local_date(after):
+        moment = calendar.at_local(day, policy.nudge_at)
+        if calendar.is_working_day(day) and after < moment <= latest:
+            return moment
+        day -= timedelta(days=1)
+    return None

@@ -127,12 +127,14 @@ def test_more_time_approved_moves_the_due_date_and_the_nudges(
     reply = say(
         convened,
         "megan.price",
-        '/strategy more-time NV-40213/A1 due="4/12" '
-        'reason="The mother is away until next week"',
+        '/strategy more-time NV-40213/A1 due="4/12" reason="The mother is away until next week"',
     )
     assert "has gone to Asha Patel" in reply.text
-    request = next(o.message for o in to(take_sent(convened), "asha.patel")
-                   if "asks for more time" in o.message.text)
+    request = next(
+        o.message
+        for o in to(take_sent(convened), "asha.patel")
+        if "asks for more time" in o.message.text
+    )
     assert "asks for more time on action NV-40213/A1" in request.text
     assert [b.action for b in request.buttons] == ["approve_time", "refuse_time"]
 
@@ -154,8 +156,11 @@ def test_more_time_refused_keeps_the_due_date(convened: Bot, clock: SimulatedClo
         '/strategy more-time NV-40213/A1 due="4/12" reason="Waiting for school records"',
     )
     say(convened, "asha.patel", '/strategy refuse NV-40213/A1 reason="Needed before the ICPC"')
-    told = next(o.message.text for o in to(take_sent(convened), "megan.price")
-                if "more time" in o.message.text)
+    told = next(
+        o.message.text
+        for o in to(take_sent(convened), "megan.price")
+        if "more time" in o.message.text
+    )
     assert "refused more time: action NV-40213/A1 is still due Fri 27 Nov 2026" in told
     assert "Needed before the ICPC" in told
     events = [e for _, e, _ in audit_events(convened)]
@@ -278,4 +283,32 @@ def test_the_directory_check_reports_bad_reminder_settings(tmp_path: Path) -> No
     )
     assert (
         "escalate_after_working_days must be a whole number 1-20" in check_directory(bad)[0].message
+    )
+
+
+def test_a_snooze_never_lands_outside_working_hours(convened: Bot, clock: SimulatedClock) -> None:
+    clock.set(at("2026-11-25 09:30"))
+    add_action(convened, "megan.price", "4/12")
+    clock.set(at("2026-11-26 19:00"))  # Thursday evening
+    reply = say(convened, "megan.price", "/strategy snooze NV-40213/A1")
+    # One working day on would be Friday 19:00: the reminder comes at 09:00 instead.
+    assert "paused until Fri 27 Nov 2026, 09:00 GMT" in reply.text
+    reply = say(convened, "megan.price", '/strategy snooze NV-40213/A1 until="+2h"')
+    assert "is outside working hours" in reply.text
+
+
+def test_the_last_working_nudge_before_a_limit() -> None:
+    from scheduling.nudges import latest_working_nudge
+    from scheduling.rules import ReminderPolicy
+    from scheduling.workdays import WorkingCalendar
+
+    calendar, policy = WorkingCalendar(), ReminderPolicy()
+    # Friday 19:00 to Monday 19:00: Monday's 09:00.
+    assert latest_working_nudge(
+        at("2026-11-27 19:00"), at("2026-11-30 19:00"), calendar, policy
+    ) == at("2026-11-30 09:00")
+    # Saturday 10:00 to Sunday 10:00: no working morning in between.
+    assert (
+        latest_working_nudge(at("2026-11-28 10:00"), at("2026-11-29 10:00"), calendar, policy)
+        is None
     )

@@ -21,7 +21,12 @@ from bot.messages import Button, Outcome, Outgoing, message
 from bot.services.common import audit, contact_row, schedule, visible_discussion, when
 from bot.storage import models
 from bot.storage.db import transaction
-from scheduling.nudges import latest_snooze, next_nudge_at, overdue_working_days
+from scheduling.nudges import (
+    latest_snooze,
+    latest_working_nudge,
+    next_nudge_at,
+    overdue_working_days,
+)
 from scheduling.timetext import TimeTextError, parse_due, parse_moment
 
 ACTION_REFERENCE = re.compile(r"^(?P<case>[A-Za-z0-9-]+)/A(?P<number>[0-9]+)$")
@@ -279,7 +284,8 @@ def snooze(core: Core, actor: Contact, reference: str, until: str | None = None)
                 "snoozed. Close it, or ask the chair for more time.",
                 f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
             )
-        target = latest
+        in_hours = action.urgent or core.calendar.is_within_working_hours(latest)
+        target = latest if in_hours else latest_working_nudge(now, latest, core.calendar, policy)
         if until:
             try:
                 target = parse_moment(until, now, core.calendar)
@@ -291,6 +297,18 @@ def snooze(core: Core, actor: Contact, reference: str, until: str | None = None)
                     "(one working day, and never past the due date).",
                     example,
                 )
+            if not action.urgent and not core.calendar.is_within_working_hours(target):
+                raise InputError(
+                    f"{when(core, target)} is outside working hours, when no reminders go out: "
+                    "choose a time on a working day within working hours.",
+                    example,
+                )
+        if target is None:
+            raise InputError(
+                "There is no working time left before the due date to snooze to. Close the "
+                "action, or ask the chair for more time.",
+                f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
+            )
         schedule(
             session,
             models.WorkKind.ACTION_NUDGE,
