@@ -1,0 +1,543 @@
+"""Bring people's calendars in line with a discussion: invite, update, cancel.
+
+Runs as scheduled work (`calendar_sync`), never inside the transaction of the
+command that changed the discussion: convening, rescheduling, cancelling and
+adding an invitee each schedule one sync, and repeated changes collapse into
+one. A sync compares what each person should have (the invitation at the
+current SEQUENCE, or a cancellation) with what the `calendar_send` records say
+they were sent, and sends only the difference. Sending is planned and done
+before anything is written, then every attempt is recorded, audited, and any
+problem is told to the chair by name. A send that failed for now is retried by
+a later sync; nothing is dropped silently.
+
+Resending is safe: an invitation carries the same UID and SEQUENCE as before,
+so a calendar that already has it just updates the same entry, and a Graph
+create carries a transactionId, so Graph returns the first event.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.calendar.port import (
+    Attendee,
+    CalendarRefused,
+    CalendarUnavailable,
+    Meeting,
+)
+from bot.calendar.routing import Invites, outbox_invites
+from bot.core import Core
+from bot.mail import Email, MailRefused
+from bot.messages import Outgoing, message
+from bot.services.common import audit, schedule, when
+from bot.storage import models
+from bot.storage.calendar_models import (
+    CalendarEvent,
+    CalendarSend,
+    Method,
+    Route,
+    SendStatus,
+)
+from templates import render
+
+log = logging.getLogger(__name__)
+
+# A send that failed for now (mail server down) is tried again this much later.
+RETRY_AFTER = timedelta(minutes=15)
+
+
+def schedule_sync(session: Session, core: Core, discussion: models.Discussion) -> None:
+    """Bring the calendars up to date soon; several changes in a row make one sync."""
+    schedule(
+        session,
+        models.WorkKind.CALENDAR_SYNC,
+        core.clock.now(),
+        discussion=discussion,
+        key=f"calendar:{discussion.id}",
+    )
+
+
+def invites_of(core: Core) -> Invites:
+    return core.invites if core.invites is not None else outbox_invites()
+
+
+@dataclass
+class _State:
+    """The calendar event as it will be after this sync (written back at the end)."""
+
+    uid: str
+    sequence: int
+    start_at: datetime
+    cancelled: bool
+    graph_event_id: str | None
+    graph_join_url: str | None
+    graph_failed: str | None
+
+
+@dataclass(frozen=True)
+class _Person:
+    invitation: models.Invitation
+    attendee: Attendee
+
+    @property
+    def contact(self) -> models.Contact:
+        return self.invitation.contact
+
+
+@dataclass
+class _Result:
+    """What this sync did: one row per attempt, and what the chair must hear."""
+
+    sends: list[CalendarSend] = field(default_factory=list)
+    graph_problem: str | None = None
+    retry: bool = False
+    # Failures the chair was already told of (the same send failed last time too).
+    told: list[CalendarSend] = field(default_factory=list)
+
+
+def sync_calendar(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    """The `calendar_sync` handler."""
+    assert work.discussion_id is not None
+    discussion = session.get_one(models.Discussion, work.discussion_id)
+    if discussion.status == models.DiscussionStatus.HELD:
+        return []  # the meeting has started: too late for invitations
+    invites = invites_of(core)
+    now = core.clock.now()
+    if invites.tokens is not None:
+        invites.tokens.read(session)
+
+    row = session.scalars(
+        select(CalendarEvent).where(CalendarEvent.discussion_id == discussion.id)
+    ).one_or_none()
+    state = _state(row, discussion)
+    cancelled = discussion.status == models.DiscussionStatus.CANCELLED
+    if state.start_at != discussion.meeting_at:
+        state.sequence += 1
+        state.start_at = discussion.meeting_at
+    if cancelled and not state.cancelled:
+        state.sequence += 1
+        state.cancelled = True
+
+    history = session.scalars(
+        select(CalendarSend)
+        .where(CalendarSend.discussion_id == discussion.id)
+        .order_by(CalendarSend.id)
+    ).all()
+    delivered: dict[int, CalendarSend] = {}  # contact id -> their last successful send
+    tried: dict[int, CalendarSend] = {}  # contact id -> their last attempt
+    for send in history:
+        tried[send.contact_id] = send
+        if send.status == SendStatus.SENT:
+            delivered[send.contact_id] = send
+
+    people = [] if cancelled else _attendees(discussion)
+    current = {p.contact.id for p in people}
+    # Everyone who holds an invitation they should no longer have: all of them
+    # when the discussion is cancelled, else those who delegated it away.
+    withdrawn = [
+        i
+        for i in discussion.invitations
+        if i.contact_id not in current
+        and (last := delivered.get(i.contact_id)) is not None
+        and last.method == Method.REQUEST
+    ]
+
+    def owed(contact_id: int, method: Method) -> bool:
+        last = delivered.get(contact_id)
+        return last is None or (last.method, last.sequence) != (method, state.sequence)
+
+    to_invite = [p for p in people if owed(p.contact.id, Method.REQUEST)]
+    to_cancel = [i for i in withdrawn if owed(i.contact_id, Method.CANCEL)]
+    if not to_invite and not to_cancel:
+        return []
+
+    result = _Result()
+    meeting = _meeting(core, invites, discussion, state, people, now)
+    graph_invite, graph_cancel = _graph_part(invites, state, delivered, to_invite, to_cancel)
+    first_graph_event = (
+        invites.graph is not None
+        and state.graph_failed is None
+        and state.graph_event_id is None
+        and not cancelled
+    )
+    if graph_invite or graph_cancel or first_graph_event:
+        outlook = _meeting(core, invites, discussion, state, people, now, outlook=True)
+        _send_graph(invites, state, outlook, graph_invite, graph_cancel, result, now)
+        if state.graph_failed is not None:  # everyone goes by email from now on
+            graph_invite, graph_cancel = [], []
+        meeting = _meeting(core, invites, discussion, state, people, now)  # with the Teams link
+    by_graph = {p.contact.id for p in graph_invite} | {i.contact_id for i in graph_cancel}
+    for person in to_invite:
+        if person.contact.id not in by_graph:
+            _send_email(
+                invites, meeting, Method.REQUEST, person.invitation, None, tried, result, now
+            )
+    for invitation in to_cancel:
+        if invitation.contact_id not in by_graph:
+            leaving = None if cancelled else (_attendee(discussion, invitation),)
+            _send_email(invites, meeting, Method.CANCEL, invitation, leaving, tried, result, now)
+
+    # Only now, after the sending, is anything written.
+    _write_state(session, row, discussion, state, now)
+    for send in result.sends:
+        session.add(send)
+    if invites.tokens is not None:
+        invites.tokens.write(session, core.clock)
+    if result.sends:
+        audit(
+            session,
+            core,
+            "system",
+            "calendar_sent",
+            discussion,
+            sequence=state.sequence,
+            sends=[
+                {
+                    "contact": s.contact.key,
+                    "route": s.route,
+                    "method": s.method,
+                    "status": s.status,
+                    **({"detail": s.detail} if s.detail else {}),
+                }
+                for s in result.sends
+            ],
+        )
+    if result.graph_problem is not None:
+        audit(
+            session,
+            core,
+            "system",
+            "calendar_graph_failed",
+            discussion,
+            reason=result.graph_problem,
+        )
+    if result.retry:
+        schedule(
+            session,
+            models.WorkKind.CALENDAR_SYNC,
+            now + RETRY_AFTER,
+            discussion=discussion,
+            key=f"calendar:{discussion.id}",
+        )
+    if state.graph_event_id and not state.graph_failed and not cancelled:
+        schedule(
+            session,
+            models.WorkKind.CALENDAR_RESPONSES,
+            now + timedelta(minutes=invites.poll_minutes),
+            discussion=discussion,
+            key=f"calendar-replies:{discussion.id}",
+        )
+    return _chair_notice(core, invites, discussion, result)
+
+
+# -- planning -----------------------------------------------------------------
+
+
+def _state(row: CalendarEvent | None, discussion: models.Discussion) -> _State:
+    if row is None:
+        return _State(
+            uid=f"{uuid.uuid4()}@strategy-bot",
+            sequence=0,
+            start_at=discussion.meeting_at,
+            cancelled=False,
+            graph_event_id=None,
+            graph_join_url=None,
+            graph_failed=None,
+        )
+    return _State(
+        uid=row.uid,
+        sequence=row.sequence,
+        start_at=row.start_at,
+        cancelled=row.cancelled,
+        graph_event_id=row.graph_event_id,
+        graph_join_url=row.graph_join_url,
+        graph_failed=row.graph_failed,
+    )
+
+
+def _attendee(discussion: models.Discussion, invitation: models.Invitation) -> Attendee:
+    answer = invitation.status if invitation.status in ("accepted", "declined") else None
+    return Attendee(
+        name=invitation.contact.name,
+        email=invitation.contact.email.strip(),
+        chair=invitation.contact_id == discussion.chair_id,
+        answer=answer,
+    )
+
+
+def _attendees(discussion: models.Discussion) -> list[_Person]:
+    """Whoever is invited now: everyone but those who delegated their place."""
+    return [
+        _Person(i, _attendee(discussion, i))
+        for i in discussion.invitations
+        if i.status != models.InvitationStatus.DELEGATED
+    ]
+
+
+def _meeting(
+    core: Core,
+    invites: Invites,
+    discussion: models.Discussion,
+    state: _State,
+    people: list[_Person],
+    now: datetime,
+    outlook: bool = False,
+) -> Meeting:
+    """The meeting as sent; `outlook`: the Graph event's version, whose replies are read."""
+    case = discussion.case.reference
+    context = {
+        "case": case,
+        "meeting": when(core, discussion.meeting_at),
+        "deadline": when(core, discussion.deadline_at),
+        "chair": discussion.chair.name,
+        "join_url": state.graph_join_url,
+        "outlook": outlook,
+    }
+    cancelled = state.cancelled
+    subject = render(
+        "calendar/subject.txt.j2", case=case, cancelled=cancelled, updated=state.sequence > 0
+    )
+    body = render(
+        "calendar/cancel_body.txt.j2" if cancelled else "calendar/invite_body.txt.j2", **context
+    )
+    attendees = tuple(p.attendee for p in people)
+    if cancelled:  # a cancellation names everyone it goes to
+        attendees = tuple(_attendee(discussion, i) for i in discussion.invitations)
+    return Meeting(
+        uid=state.uid,
+        sequence=state.sequence,
+        subject=subject,
+        body=body,
+        start=discussion.meeting_at,
+        end=discussion.meeting_at + timedelta(minutes=invites.meeting_minutes),
+        timezone=invites.timezone,
+        organiser_name=f"{discussion.chair.name} (via strategy-bot)",
+        organiser_email=invites.organiser_email,
+        attendees=attendees,
+        stamp=now,
+        join_url=state.graph_join_url,
+    )
+
+
+def _graph_part(
+    invites: Invites,
+    state: _State,
+    delivered: dict[int, CalendarSend],
+    to_invite: list[_Person],
+    to_cancel: list[models.Invitation],
+) -> tuple[list[_Person], list[models.Invitation]]:
+    """Who goes through Graph: tenant addresses, and anyone whose invitation came that way."""
+    if invites.graph is None or state.graph_failed is not None:
+        return [], []
+    invite = [p for p in to_invite if invites.route(p.attendee.email, False) is Route.GRAPH]
+    cancel = [
+        i
+        for i in to_cancel
+        if (last := delivered.get(i.contact_id)) is not None and last.route == Route.GRAPH
+    ]
+    return invite, cancel
+
+
+# -- sending ------------------------------------------------------------------
+
+
+def _send_graph(
+    invites: Invites,
+    state: _State,
+    meeting: Meeting,
+    invite: list[_Person],
+    cancel: list[models.Invitation],
+    result: _Result,
+    now: datetime,
+) -> None:
+    """One event in the organiser's mailbox, holding the tenant's attendees."""
+    graph = invites.graph
+    assert graph is not None
+    tenant = tuple(a for a in meeting.attendees if invites.route(a.email, False) is Route.GRAPH)
+    try:
+        if state.cancelled:
+            if state.graph_event_id is not None:
+                graph.cancel(state.graph_event_id, meeting.body)
+        elif state.graph_event_id is None:
+            created = graph.create(
+                _with_attendees(meeting, tenant), transaction_id=f"strategy-bot-{state.uid}"
+            )
+            state.graph_event_id, state.graph_join_url = created.event_id, created.join_url
+        else:
+            graph.update(state.graph_event_id, _with_attendees(meeting, tenant))
+    except (CalendarUnavailable, CalendarRefused) as error:
+        log.warning("Graph failed for %s: %s", meeting.uid, error)
+        state.graph_failed = str(error)
+        result.graph_problem = str(error)
+        return
+    for person in invite:
+        result.sends.append(
+            _record(
+                person.invitation,
+                person.attendee.email,
+                Route.GRAPH,
+                Method.REQUEST,
+                state.sequence,
+                SendStatus.SENT,
+                None,
+                now,
+            )
+        )
+    for invitation in cancel:
+        result.sends.append(
+            _record(
+                invitation,
+                invitation.contact.email,
+                Route.GRAPH,
+                Method.CANCEL,
+                state.sequence,
+                SendStatus.SENT,
+                None,
+                now,
+            )
+        )
+
+
+def _with_attendees(meeting: Meeting, attendees: tuple[Attendee, ...]) -> Meeting:
+    return replace(meeting, attendees=attendees)
+
+
+def _send_email(
+    invites: Invites,
+    meeting: Meeting,
+    method: Method,
+    invitation: models.Invitation,
+    leaving: tuple[Attendee, ...] | None,
+    tried: dict[int, CalendarSend],
+    result: _Result,
+    now: datetime,
+) -> None:
+    from bot.calendar import ics  # icalendar is only needed when email is sent
+
+    address = invitation.contact.email.strip()
+    route = invites.email_route
+    last = tried.get(invitation.contact_id)
+    # The same send as last time, to the same address: its outcome is known already.
+    again = last is not None and (last.method, last.sequence, last.address) == (
+        method.value,
+        meeting.sequence,
+        address,
+    )
+    if again and last is not None and last.status in (SendStatus.REFUSED, SendStatus.NO_EMAIL):
+        return  # refused before, and nothing has changed: the chair already knows
+    if not address:
+        reason = "no email address in the partner directory"
+        result.sends.append(
+            _record(
+                invitation, "", route, method, meeting.sequence, SendStatus.NO_EMAIL, reason, now
+            )
+        )
+        return
+    document = ics.request(meeting) if method is Method.REQUEST else ics.cancel(meeting, leaving)
+    email = Email(
+        to=(address,),
+        subject=meeting.subject,
+        text=meeting.body,
+        calendar=document,
+        calendar_method=method.value,
+    )
+    status, detail = SendStatus.SENT, None
+    try:
+        invites.mailer.send(email)
+    except MailRefused as refused:
+        status, detail = SendStatus.REFUSED, "; ".join(refused.refused.values())
+    except (smtplib.SMTPException, OSError) as error:
+        status, detail = SendStatus.FAILED, f"{type(error).__name__}: {error}"
+        result.retry = True
+    send = _record(invitation, address, route, method, meeting.sequence, status, detail, now)
+    result.sends.append(send)
+    if status is SendStatus.FAILED and again and last is not None and last.status == "failed":
+        result.told.append(send)
+
+
+def _record(
+    invitation: models.Invitation,
+    address: str,
+    route: Route,
+    method: Method,
+    sequence: int,
+    status: SendStatus,
+    detail: str | None,
+    now: datetime,
+) -> CalendarSend:
+    return CalendarSend(
+        discussion_id=invitation.discussion_id,
+        contact=invitation.contact,
+        address=address,
+        route=route.value,
+        method=method.value,
+        sequence=sequence,
+        status=status.value,
+        detail=detail,
+        sent_at=now,
+    )
+
+
+# -- recording ----------------------------------------------------------------
+
+
+def _write_state(
+    session: Session,
+    row: CalendarEvent | None,
+    discussion: models.Discussion,
+    state: _State,
+    now: datetime,
+) -> None:
+    if row is None:
+        row = CalendarEvent(discussion_id=discussion.id, uid=state.uid)
+        session.add(row)
+    row.sequence = state.sequence
+    row.start_at = state.start_at
+    row.cancelled = state.cancelled
+    row.graph_event_id = state.graph_event_id
+    row.graph_join_url = state.graph_join_url
+    row.graph_failed = state.graph_failed
+    row.updated_at = now
+
+
+def _chair_notice(
+    core: Core, invites: Invites, discussion: models.Discussion, result: _Result
+) -> list[Outgoing]:
+    """The chair hears of every invitation that did not reach its calendar, by name."""
+    outbox = [
+        s.contact.name for s in result.sends if s.route == Route.OUTBOX and s.status == "sent"
+    ]
+    refused = [(s.contact.name, s.address, s.detail) for s in result.sends if s.status == "refused"]
+    failed = [
+        (s.contact.name, s.detail)
+        for s in result.sends
+        if s.status == "failed" and s not in result.told
+    ]
+    no_email = [s.contact.name for s in result.sends if s.status == "no_email"]
+    if not (outbox or refused or failed or no_email or result.graph_problem):
+        return []
+    return [
+        Outgoing(
+            to=discussion.chair.key,
+            message=message(
+                "calendar/chair_notice.txt.j2",
+                case=discussion.case.reference,
+                meeting=when(core, discussion.meeting_at),
+                cancelled=discussion.status == models.DiscussionStatus.CANCELLED,
+                outbox=outbox,
+                folder=str(invites.outbox) if invites.outbox is not None else "",
+                graph_problem=result.graph_problem,
+                refused=refused,
+                failed=failed,
+                no_email=no_email,
+                retry_minutes=int(RETRY_AFTER.total_seconds() // 60),
+            ),
+        )
+    ]

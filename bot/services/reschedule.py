@@ -1,0 +1,267 @@
+"""Move a strategy discussion to another time, or cancel it.
+
+Only the chair or the convenor may. The new time is checked against the
+statutory deadline exactly as at convening: a time after it needs a reason.
+Everyone invited sees their chat invitation updated in place and gets a short
+notice; the calendars follow from scheduled work (a higher SEQUENCE for a new
+time, METHOD:CANCEL for a cancellation). Answers already given stand: whoever
+can no longer come at the new time declines, as usual.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.calendar.sync import schedule_sync
+from bot.core import Core
+from bot.directory import Contact
+from bot.errors import InputError, NotAllowed
+from bot.messages import Delivery, Outcome, Outgoing, message
+from bot.services.common import (
+    audit,
+    invitation_outgoing,
+    quorum_outgoing,
+    visible_discussion,
+    when,
+)
+from bot.storage import models
+from bot.storage.db import transaction
+from scheduling.timetext import TimeTextError, parse_meeting_time
+
+MIN_REASON_LENGTH = 5
+
+# Work that only makes sense while the discussion is going ahead.
+_MEETING_WORK = (
+    models.WorkKind.FALLBACK_CHECK,
+    models.WorkKind.MEETING_START,
+    models.WorkKind.DEADLINE_WARNING,
+    models.WorkKind.CALENDAR_RESPONSES,
+)
+
+
+def reschedule(
+    core: Core,
+    actor: Contact,
+    case_reference: str,
+    meeting: str,
+    reason: str,
+    late_reason: str | None = None,
+) -> Outcome:
+    """Move the upcoming discussion of a case to the time `meeting` (as typed)."""
+    case = case_reference.strip().upper()
+    example = f'/strategy reschedule {case} meeting="tomorrow 10am" reason="officer in court"'
+    reason = _reason(reason, example)
+    now = core.clock.now()
+    try:
+        new_time = parse_meeting_time(meeting, now, core.calendar)
+    except TimeTextError as problem:
+        raise InputError(f"Meeting time: {problem}", example) from None
+    late_reason = (late_reason or "").strip() or None
+    with transaction(core.sessions) as session:
+        discussion = _own_discussion(session, actor, case, "reschedule")
+        old_time = discussion.meeting_at
+        if new_time.at == old_time:
+            raise InputError(
+                f"The discussion for case {case} is already at {when(core, old_time)}.", example
+            )
+        late = new_time.at > discussion.deadline_at
+        if late and late_reason is None:
+            raise InputError(
+                f"The meeting ({new_time.echo}) would be after the statutory deadline "
+                f"({when(core, discussion.deadline_at)}; {discussion.deadline_rule}). Choose an "
+                "earlier time, or give the reason it cannot be held in time.",
+                f'{example} late_reason="the paediatrician cannot attend until then"',
+            )
+        discussion.meeting_at = new_time.at
+        discussion.late_reason = late_reason if late else None
+        audit(
+            session,
+            core,
+            actor.id,
+            "rescheduled",
+            discussion,
+            previous=old_time.isoformat(),
+            meeting_at=new_time.at.isoformat(),
+            reason=reason,
+            late_reason=discussion.late_reason,
+        )
+        _move_work(core, session, discussion, new_time.at)
+        schedule_sync(session, core, discussion)
+        outgoing = _tell_everyone(
+            core,
+            discussion,
+            actor,
+            "messages/rescheduled_notice.txt.j2",
+            previous=when(core, old_time),
+            reason=reason,
+        )
+        outgoing.append(quorum_outgoing(core, discussion))
+        outgoing.append(
+            Outgoing(
+                to=core.channel,
+                delivery=Delivery.CHANNEL,
+                message=message(
+                    "messages/channel_rescheduled.txt.j2",
+                    case=case,
+                    meeting=when(core, new_time.at),
+                ),
+            )
+        )
+        reply = message(
+            "messages/rescheduled.txt.j2",
+            case=case,
+            previous=when(core, old_time),
+            meeting=when(core, new_time.at),
+            warnings=new_time.warnings,
+            late_reason=discussion.late_reason,
+        )
+        return Outcome(reply, outgoing)
+
+
+def cancel(core: Core, actor: Contact, case_reference: str, reason: str) -> Outcome:
+    """Cancel the upcoming discussion of a case."""
+    case = case_reference.strip().upper()
+    example = f'/strategy cancel {case} reason="concern resolved: the injury was accidental"'
+    reason = _reason(reason, example)
+    with transaction(core.sessions) as session:
+        discussion = _own_discussion(session, actor, case, "cancel")
+        discussion.status = models.DiscussionStatus.CANCELLED
+        audit(session, core, actor.id, "cancelled", discussion, reason=reason)
+        _stop_work(session, discussion)
+        schedule_sync(session, core, discussion)
+        outgoing = _tell_everyone(
+            core, discussion, actor, "messages/cancelled_notice.txt.j2", reason=reason
+        )
+        # Each chat invitation now says it is cancelled, with nothing left to answer.
+        outgoing += [
+            Outgoing(
+                to=i.contact.key,
+                thread=f"invitation:{i.id}",
+                message=message(
+                    "messages/invitation_cancelled.txt.j2",
+                    case=case,
+                    meeting=when(core, discussion.meeting_at),
+                    reason=reason,
+                    chair=discussion.chair.name,
+                ),
+            )
+            for i in discussion.invitations
+            if i.contact_id not in (discussion.chair_id, discussion.convenor_id)
+        ]
+        # And the chair's live view of replies says so too.
+        outgoing.append(
+            Outgoing(
+                to=discussion.chair.key,
+                thread=f"quorum:{discussion.id}",
+                message=message(
+                    "messages/invitation_cancelled.txt.j2",
+                    case=case,
+                    meeting=when(core, discussion.meeting_at),
+                    reason=reason,
+                    chair=discussion.chair.name,
+                ),
+            )
+        )
+        outgoing.append(
+            Outgoing(
+                to=core.channel,
+                delivery=Delivery.CHANNEL,
+                message=message("messages/channel_cancelled.txt.j2", case=case),
+            )
+        )
+        reply = message(
+            "messages/cancelled.txt.j2", case=case, meeting=when(core, discussion.meeting_at)
+        )
+        return Outcome(reply, outgoing)
+
+
+def _reason(reason: str, example: str) -> str:
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise InputError("Say why: everyone invited is told, and it goes in the record.", example)
+    return reason
+
+
+def _own_discussion(session: Session, actor: Contact, case: str, verb: str) -> models.Discussion:
+    """The case's upcoming discussion, if the actor chairs or convened it."""
+    discussion = visible_discussion(session, case, actor, scheduled_only=True)
+    if actor.id not in (discussion.chair.key, discussion.convenor.key):
+        raise NotAllowed(
+            f"Only the chair ({discussion.chair.name}) or the convenor "
+            f"({discussion.convenor.name}) can {verb} the discussion for case {case}.",
+            f"ask {discussion.chair.name} to {verb} it",
+        )
+    return discussion
+
+
+def _tell_everyone(
+    core: Core,
+    discussion: models.Discussion,
+    actor: Contact,
+    template: str,
+    **context: str,
+) -> list[Outgoing]:
+    """Update each invitation in place and send a notice, to everyone but the actor."""
+    outgoing: list[Outgoing] = []
+    for invitation in discussion.invitations:
+        if invitation.status == models.InvitationStatus.DELEGATED:
+            continue  # they handed their place on; their colleague is told
+        if invitation.contact.key == actor.id:
+            continue
+        organiser = invitation.contact_id in (discussion.chair_id, discussion.convenor_id)
+        if discussion.status == models.DiscussionStatus.SCHEDULED and not organiser:
+            outgoing.append(invitation_outgoing(core, invitation))
+        outgoing.append(
+            Outgoing(
+                to=invitation.contact.key,
+                message=message(
+                    template,
+                    case=discussion.case.reference,
+                    meeting=when(core, discussion.meeting_at),
+                    by=actor.name,
+                    **context,
+                ),
+            )
+        )
+    return outgoing
+
+
+def _pending(session: Session, discussion: models.Discussion) -> list[models.ScheduledWork]:
+    return list(
+        session.scalars(
+            select(models.ScheduledWork).where(
+                models.ScheduledWork.discussion_id == discussion.id,
+                models.ScheduledWork.status == models.WorkStatus.PENDING,
+                models.ScheduledWork.kind.in_([k.value for k in _MEETING_WORK]),
+            )
+        )
+    )
+
+
+def _move_work(
+    core: Core, session: Session, discussion: models.Discussion, meeting_at: datetime
+) -> None:
+    """The meeting start moves with the meeting; a fallback cutoff moves earlier if it must."""
+    now = core.clock.now()
+    for work in _pending(session, discussion):
+        if work.kind == models.WorkKind.MEETING_START:
+            work.due_at = meeting_at
+        elif work.kind == models.WorkKind.FALLBACK_CHECK and work.agency_kind is not None:
+            rule = next(
+                (
+                    r
+                    for r in core.directory.partnership.fallbacks
+                    if r.agency_kind == work.agency_kind
+                ),
+                None,
+            )
+            before = timedelta(minutes=rule.latest_before_meeting_minutes if rule else 60)
+            work.due_at = max(now, min(work.due_at, meeting_at - before))
+
+
+def _stop_work(session: Session, discussion: models.Discussion) -> None:
+    for work in _pending(session, discussion):
+        work.status = models.WorkStatus.CANCELLED
