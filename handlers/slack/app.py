@@ -1,0 +1,113 @@
+"""The Bolt app: strategy-bot's listeners on Slack's events, commands, buttons and forms."""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.app import Bot
+from bot.core import Core
+from bot.services.due_work import run_due_work
+from handlers.slack.chat import SlackChat
+from handlers.slack.listeners import BUTTONS, FORMS, SlackListeners
+from handlers.slack.users import SlackUsers
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Retry rate limits (after their Retry-After), 500 and 503, and dropped connections.
+
+    The handlers share one count of attempts: up to 3 retries in all per call.
+    """
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=3),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=3),
+    ]
+
+
+def create_web_client(token: str, api_url: str = SLACK_API_URL) -> WebClient:
+    """The real slack_sdk client; `api_url` points it at Slack, or at a local server in tests."""
+    return WebClient(
+        token=token,
+        base_url=api_url if api_url.endswith("/") else api_url + "/",
+        retry_handlers=retry_handlers(),
+    )
+
+
+class DueWork:
+    """Runs the scheduled work that has fallen due, one sweep at a time in this process.
+
+    Sweeps may be started by the timer and by people's requests at once; on
+    SQLite, which has no row locks, two at once could both send the same nudge.
+    """
+
+    def __init__(self, core: Core, chat: SlackChat) -> None:
+        self.core = core
+        self.chat = chat
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            return run_due_work(self.core, self.chat)
+
+
+@dataclass
+class SlackApp:
+    """Everything strategy-bot runs in Slack."""
+
+    app: App  # the Bolt app, to mount on the web app or run in Socket Mode
+    bot: Bot  # the core with the Slack ChatPort
+    chat: SlackChat
+    due_work: DueWork
+    listeners: SlackListeners
+    executor: Executor
+
+    def close(self) -> None:
+        """Finish writing what was sent (the work in `executor` is its owner's to stop)."""
+        self.chat.store.close()
+
+
+def create_slack_app(
+    core: Core,
+    client: WebClient,
+    *,
+    signing_secret: str | None,
+    notices_channel: str | None = None,
+    executor: Executor | None = None,
+) -> SlackApp:
+    """The Bolt app for this core.
+
+    It answers as soon as its listener has acknowledged
+    (`process_before_response`); the slow work runs afterwards in `executor`.
+    """
+    users = SlackUsers(client, core.directory)
+    chat = SlackChat(client, core, users, notices_channel)
+    due_work = DueWork(core, chat)
+    executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
+    app = App(
+        client=client,
+        # Empty in Socket Mode, where Slack's requests come over the app's own
+        # connection; an HTTP request then never verifies.
+        signing_secret=signing_secret or "",
+        process_before_response=True,
+        listener_executor=executor,
+    )
+    listeners = SlackListeners(core, client, chat, users, due_work, executor)
+    app.command("/strategy")(listeners.acknowledging(listeners.strategy))
+    app.action(re.compile(f"^({'|'.join(BUTTONS)})$"))(listeners.acknowledging(listeners.button))
+    app.view(re.compile(f"^({'|'.join(FORMS)})$"))(listeners.form)
+    app.event("app_home_opened")(listeners.acknowledging(listeners.home_opened))
+    return SlackApp(app, Bot(core, chat), chat, due_work, listeners, executor)
