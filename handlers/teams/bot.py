@@ -1,0 +1,253 @@
+"""strategy-bot in Microsoft Teams, on Microsoft's Teams SDK for Python (microsoft-teams-apps).
+
+Teams posts every activity to the messaging endpoint (/api/messages) with a
+token signed by the Bot Framework; the SDK refuses any request whose token
+does not verify. This module only translates:
+
+- text typed to the bot (`convene ...`, `strategy accept NV-40213`) runs the
+  same `/strategy` commands as every other platform; `convene` alone, from
+  someone who may convene, opens the convene form instead;
+- a card action (`Action.Execute`) calls the service the button stands for,
+  and answers with the updated card, which Teams shows in place;
+- installing the app remembers the conversation, so that invitations and
+  reminders reach each person even after a restart.
+
+Details are only ever sent in one-to-one chats: in a channel the bot answers
+commands with a pointer to the one-to-one chat, and posts case references only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from microsoft_teams.api.activities.install_update.add import InstalledActivity
+from microsoft_teams.api.activities.invoke.adaptive_card.action import AdaptiveCardInvokeActivity
+from microsoft_teams.api.activities.message.message import MessageActivity
+from microsoft_teams.api.activities.utils.strip_mentions_text import strip_mentions_text
+from microsoft_teams.api.models.account import Account
+from microsoft_teams.api.models.activity import Activity as ActivityBase
+from microsoft_teams.api.models.adaptive_card.adaptive_card_action_response import (
+    AdaptiveCardActionCardResponse,
+    AdaptiveCardActionMessageResponse,
+)
+from microsoft_teams.api.models.invoke_response import AdaptiveCardInvokeResponse
+from microsoft_teams.apps import ActivityContext, App
+from microsoft_teams.apps.http import FastAPIAdapter
+from microsoft_teams.cards.core import AdaptiveCard
+
+from bot import commands
+from bot.app import Bot
+from bot.core import Core
+from bot.directory import Contact
+from bot.errors import InputError
+from bot.messages import Message, latest_per_thread, message
+from bot.ports import ChatPort
+from bot.services.due_work import run_due_work
+from bot.settings import Settings
+from handlers.teams import teams_configured
+from handlers.teams.actions import CARD_ACTIONS, Data, field
+from handlers.teams.auth import EntraTokenProvider, cloud_for
+from handlers.teams.cards import (
+    CONVENE_FIELDS,
+    Card,
+    convene_form,
+    message_card,
+)
+from handlers.teams.chat import PLATFORM, TeamsChat, card_activity, channel_key
+from handlers.teams.store import ConversationRef, TeamsStore
+
+MESSAGING_ENDPOINT = "/api/messages"
+# Card actions after which the card they were on has done its job: the answer
+# takes its place. After the others (more time, snooze) the card stays as it was.
+FINISHING = frozenset({"close_action", "convene"})
+# Phone keyboards type curly quotes; the command parser wants straight ones.
+STRAIGHT_QUOTES = str.maketrans(
+    {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'", "\xa0": " "}
+)
+
+
+def command_text(activity: MessageActivity) -> str:
+    """The typed text as a `/strategy` command: mentions gone, 'strategy' optional."""
+    text = html.unescape(strip_mentions_text(activity) or "").translate(STRAIGHT_QUOTES).strip()
+    first, _, rest = text.partition(" ")
+    if first.lower() in ("strategy", "/strategy"):
+        text = rest.strip()
+    return f"/strategy {text}".strip()
+
+
+class TeamsBot:
+    """The Teams app: its SDK App mounted on the web app, and its ChatPort."""
+
+    def __init__(
+        self, core: Core, settings: Settings, web: FastAPI, chat: ChatPort | None = None
+    ) -> None:
+        """Mount Teams on `web`. `chat` delivers what the core sends (default: Teams)."""
+        if not teams_configured(settings):
+            raise ValueError("Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD")
+        self.core = core
+        self.settings = settings
+        adapter = FastAPIAdapter(app=web)
+        self.app = App(
+            client_id=settings.teams_app_id,
+            tenant_id=settings.teams_tenant_id,
+            token=EntraTokenProvider(settings),
+            service_url=settings.teams_service_url,
+            cloud=cloud_for(settings),
+            http_server_adapter=adapter,
+            messaging_endpoint=MESSAGING_ENDPOINT,
+        )
+        self.store = TeamsStore(core)
+        self.chat = TeamsChat(core, self.app, self.store, settings)
+        self.bot = Bot(core, chat or self.chat)
+        # One sweep at a time in this process: on SQLite, which has no row locks,
+        # two at once could both send the same reminder.
+        self._sweeping = threading.Lock()
+        adapter.lifespans.append(self._lifespan)
+        self.app.on_message(self._on_message)
+        self.app.on_card_action_execute(self._on_card_action)
+        self.app.on_install_add(self._on_install)
+
+    @asynccontextmanager
+    async def _lifespan(self, _web: object) -> AsyncIterator[None]:
+        # Registers /api/messages with token verification, and readies app.send.
+        await self.app.initialize()
+        self.chat.attach(asyncio.get_running_loop())
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(self.store.close)
+
+    # --- What Teams sends ------------------------------------------------------
+
+    async def _on_message(self, ctx: ActivityContext[MessageActivity]) -> None:
+        activity = ctx.activity
+        if activity.conversation.conversation_type != "personal":
+            await ctx.send(card_activity(self._note("teams/channel_hint.txt.j2"), activity.id))
+            return
+        try:
+            contact = self._identify(activity.from_)
+        except InputError as problem:
+            await ctx.send(card_activity(self._problem(problem), activity.id))
+            return
+        self._remember_chat(activity, contact)
+        text = command_text(activity)
+        if text == "/strategy convene" and contact.is_convenor:
+            await ctx.send(card_activity(convene_form(self.core.directory), activity.id))
+            return
+        reply = await asyncio.to_thread(self.command, contact, text)
+        await ctx.send(card_activity(message_card(reply), activity.id))
+
+    async def _on_card_action(
+        self, ctx: ActivityContext[AdaptiveCardInvokeActivity]
+    ) -> AdaptiveCardInvokeResponse:
+        activity = ctx.activity
+        try:
+            contact = self._identify(activity.from_)
+        except InputError as problem:
+            return AdaptiveCardActionMessageResponse(value=self._problem_text(problem))
+        if activity.conversation.conversation_type == "personal":
+            self._remember_chat(activity, contact)
+        answer = await asyncio.to_thread(self.act, contact, activity.value.action.data)
+        if isinstance(answer, str):
+            return AdaptiveCardActionMessageResponse(value=answer)
+        return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(answer))
+
+    async def _on_install(self, ctx: ActivityContext[InstalledActivity]) -> None:
+        activity = ctx.activity
+        kind = activity.conversation.conversation_type
+        if kind == "channel":
+            self.store.remember_conversation(channel_key(self.core.channel), self._ref(activity))
+            await ctx.send(card_activity(self._note("teams/installed_channel.txt.j2")))
+        elif kind == "personal":
+            try:
+                contact = self._identify(activity.from_)
+            except InputError:
+                return  # not in the directory: nothing to send them
+            self._remember_chat(activity, contact)
+            welcome = self._note("teams/welcome.txt.j2", convenor=contact.is_convenor)
+            await ctx.send(card_activity(welcome))
+
+    # --- The core, from a worker thread ------------------------------------------
+
+    def command(self, actor: Contact, text: str) -> Message:
+        """Run a typed command, send what it produced, and return the reply for the actor."""
+        outcome = commands.handle(self.core, actor, text)
+        self.bot.chat.deliver(latest_per_thread(outcome.outgoing))
+        self.run_due_work()
+        return outcome.reply
+
+    def run_due_work(self) -> int:
+        """Send what has fallen due (the sweeper calls this too)."""
+        with self._sweeping:
+            return run_due_work(self.core, self.bot.chat)
+
+    def act(self, actor: Contact, data: Data) -> Card | str:
+        """Run a card action: the updated card to show in its place, or a problem to show."""
+        name = field(data, "action")
+        service = CARD_ACTIONS.get(name)
+        if service is None:
+            return message("teams/unknown_action.txt.j2", action=name).text
+        try:
+            outcome = service(self.core, actor, field(data, "value"), data)
+        except InputError as problem:
+            if name == "convene":
+                values = {key: field(data, key) for key in CONVENE_FIELDS}
+                return convene_form(self.core.directory, values, error=problem.problem)
+            return self._problem_text(problem)
+        outgoing = latest_per_thread(outcome.outgoing)
+        # The card that was clicked comes back in the answer, and Teams shows it in place.
+        thread = field(data, "thread")
+        clicked = next(
+            (o for o in outgoing if thread and (o.to, o.thread) == (actor.id, thread)), None
+        )
+        self.bot.chat.deliver([o for o in outgoing if o is not clicked])
+        self.run_due_work()
+        if clicked is not None:
+            return self.chat.card_for(clicked)
+        if name in FINISHING:
+            return message_card(outcome.reply)
+        return outcome.reply.text
+
+    # --- Helpers -----------------------------------------------------------------
+
+    def _identify(self, account: Account) -> Contact:
+        """The directory lists a Teams user id (29:...) or an Entra object id."""
+        if account.aad_object_id:
+            contact = self.core.directory.by_chat_id(PLATFORM, account.aad_object_id)
+            if contact is not None:
+                return contact
+        return self.bot.identify(PLATFORM, account.id)
+
+    @staticmethod
+    def _problem_text(problem: InputError) -> str:
+        return message(
+            "messages/error.txt.j2", problem=problem.problem, example=problem.example
+        ).text
+
+    @staticmethod
+    def _problem(problem: InputError) -> Card:
+        return message_card(
+            message("messages/error.txt.j2", problem=problem.problem, example=problem.example)
+        )
+
+    def _remember_chat(self, activity: ActivityBase, contact: Contact) -> None:
+        user = contact.chat_id(PLATFORM)
+        if user is not None:
+            self.store.remember_conversation(user, self._ref(activity))
+
+    def _ref(self, activity: ActivityBase) -> ConversationRef:
+        conversation = activity.conversation
+        tenant = conversation.tenant_id or self.settings.teams_tenant_id
+        # A channel post's conversation id names the thread it was in: keep the channel.
+        conversation_id = conversation.id.split(";messageid=")[0]
+        service_url = (activity.service_url or self.settings.teams_service_url).rstrip("/")
+        return ConversationRef(conversation_id, service_url, tenant)
+
+    @staticmethod
+    def _note(template: str, **context: object) -> Card:
+        return message_card(message(template, **context))

@@ -1,0 +1,111 @@
+"""`strategy-bot` with Teams' credentials set serves Teams at /api/messages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework, FakeEntra
+from tests.teams.harness import BOT_ACCOUNT
+
+runner = CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.slow
+def test_strategy_bot_with_the_teams_credentials_serves_teams(tmp_path: Path) -> None:
+    entra = FakeEntra(tmp_path)
+    teams = FakeBotFramework(entra)
+    port = free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE"))
+    }
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "TEAMS_APP_ID": APP_ID,
+        "TEAMS_APP_PASSWORD": APP_PASSWORD,
+        "TEAMS_TENANT_ID": TENANT_ID,
+        "TEAMS_SERVICE_URL": teams.service_url,
+        "TEAMS_LOGIN_URL": entra.url,
+        "TEAMS_OPENID_METADATA_URL": teams.openid_metadata_url,
+        "REQUESTS_CA_BUNDLE": str(entra.ca_path),
+    }
+    # `strategy-bot serve`, which plain `strategy-bot` runs when only Teams is configured.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[0]
+                return False
+
+        wait_until(healthy)
+        chat = teams.personal_chat("29:1asha-patel")
+        activity = {
+            "type": "message",
+            "id": "serve-1",
+            "channelId": "msteams",
+            "serviceUrl": teams.service_url,
+            "from": {"id": "29:1asha-patel", "name": "Asha Patel"},
+            "recipient": BOT_ACCOUNT,
+            "conversation": {"id": chat, "conversationType": "personal", "tenantId": TENANT_ID},
+            "text": "status",
+        }
+        url = f"http://127.0.0.1:{port}/api/messages"
+        assert httpx.post(url, json=activity).status_code == 401  # no token
+        signed = {"Authorization": f"Bearer {teams.token()}"}
+        assert httpx.post(url, json=activity, headers=signed, timeout=30).status_code == 200
+        wait_until(lambda: bool(list(teams.messages_in(chat))))
+        [reply] = list(teams.messages_in(chat))
+        assert "You have no upcoming strategy discussions." in str(reply.cards)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0]
+        teams.stop()
+        entra.stop()
+    assert process.returncode == 0, output
+
+
+def test_serve_will_not_serve_slack_and_teams_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
+    monkeypatch.setenv("TEAMS_APP_PASSWORD", APP_PASSWORD)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "Slack and Teams are both configured" in result.output
