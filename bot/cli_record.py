@@ -1,0 +1,233 @@
+"""`report`, `simulate` and `record import|export`: records and figures from the command line.
+
+This is the imperative shell: it may read the real clock (when --now is not
+given). Exit status 2 means the input could not be used; the message says why.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from bot.app import SchemaOutOfDate, build_core
+from bot.core import Core
+from bot.directory import DirectoryError
+from bot.errors import InputError
+from bot.record import report_output
+from bot.record.importer import import_record, read_record_file
+from bot.record.report import compliance_report
+from bot.record.service import latest_final
+from bot.services.common import visible_discussion
+from bot.settings import Settings
+from handlers.console import ConsoleChat, show
+from scheduling.clock import Clock, SimulatedClock, SystemClock, as_utc
+
+BAD_INPUT = 2
+
+record_app = typer.Typer(help="Strategy discussion records.")
+
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="Database URL (default: DATABASE_URL)")
+]
+DirectoryOption = Annotated[Path | None, typer.Option("--directory", help="Partner directory YAML")]
+NowOption = Annotated[
+    str | None,
+    typer.Option("--now", help="Take this as the current time (ISO 8601, with its offset)."),
+]
+
+
+def report_command(
+    start: Annotated[str, typer.Option("--from", help="First meeting date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last meeting date, YYYY-MM-DD.")],
+    format: Annotated[
+        str, typer.Option("--format", help="table, csv, json or png (a chart).")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to this file (png: required).")
+    ] = None,
+    database: DatabaseOption = None,
+    directory: DirectoryOption = None,
+    now: NowOption = None,
+) -> None:
+    """The compliance report: timeliness, attendance, records and actions, by team and category."""
+    first, last = _date(start, "--from"), _date(end, "--to")
+    if last < first:
+        _fail(f"--to ({last}) is before --from ({first}).")
+    if format not in report_output.FORMATS:
+        _fail(f"--format takes {', '.join(report_output.FORMATS)}, not '{format}'.")
+    if format == "png" and output is None:
+        _fail("A chart needs a file: add --output report.png")
+    core = _core(database, directory, _clock(now))
+    try:
+        report = compliance_report(core, first, last)
+    finally:
+        core.close()
+    if format == "png":
+        assert output is not None
+        output.write_bytes(report_output.as_png(report))
+        typer.echo(f"Chart written to {output}.")
+        return
+    text = {
+        "table": report_output.as_table,
+        "csv": report_output.as_csv,
+        "json": report_output.as_json,
+    }[format](report)
+    if output is not None:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        typer.echo(f"Report written to {output}.")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def simulate_command(
+    referrals: Annotated[int, typer.Option("--referrals", min=1, help="How many referrals.")],
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same result.")],
+    days: Annotated[
+        int, typer.Option("--days", min=1, help="Working days over which referrals arrive.")
+    ] = 20,
+    no_fallback: Annotated[
+        bool, typer.Option("--no-fallback", help="Turn the MASH nurse fallback off.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object.")] = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Also write the report's chart (PNG) here.")
+    ] = None,
+) -> None:
+    """Run synthetic referrals through the real bot on a simulated clock; report the figures."""
+    from bot.simulate import simulate  # the simulation loads only when asked for
+
+    result = simulate(referrals, seed, days=days, fallback=not no_fallback)
+    if chart is not None:
+        chart.write_bytes(report_output.as_png(result.report))
+    summary = {
+        "referrals": result.referrals,
+        "seed": result.seed,
+        "days": result.days,
+        "fallback": result.fallback,
+        "convened": result.convened,
+        "refused": result.refused,
+        "messages": result.messages,
+        "emails": result.emails,
+    }
+    if as_json:
+        payload = {"simulation": summary, "report": report_output.as_dict(result.report)}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    typer.echo(
+        f"Simulated {result.referrals} referrals over {result.days} working days "
+        f"(seed {result.seed}, MASH nurse fallback {'on' if result.fallback else 'OFF'}): "
+        f"{result.convened} discussions convened, {result.messages} chat messages and "
+        f"{result.emails} emails sent.\n"
+    )
+    for problem in result.refused:
+        typer.echo(f"Refused: {problem}")
+    sys.stdout.write(report_output.as_table(result.report) + "\n")
+
+
+@record_app.command("import")
+def import_command(
+    case: Annotated[str, typer.Argument(help="The case reference, e.g. NV-40213.")],
+    file: Annotated[Path, typer.Argument(help="The record, as YAML or JSON.")],
+    actor: Annotated[str, typer.Option("--as", help="The chair (or convenor), by directory id.")],
+    database: DatabaseOption = None,
+    directory: DirectoryOption = None,
+    now: NowOption = None,
+) -> None:
+    """Import a record written in a file; `finalise: true` in it finalises it.
+
+    Circulation is scheduled in the database: the running bot sends it.
+    """
+    try:
+        record = read_record_file(file)
+    except InputError as problem:
+        _fail(str(problem))
+    core = _core(database, directory, _clock(now))
+    try:
+        person = core.directory.find(actor)
+        if person is None:
+            _fail(f"'{actor}' is not in the partner directory.")
+        try:
+            outcomes = import_record(core, person, case, record)
+        except InputError as problem:
+            _fail(str(problem))
+        out = Console(highlight=False, soft_wrap=True)
+        chat = ConsoleChat(core.directory, out)
+        for outcome in outcomes:
+            show(out, outcome.reply)
+            chat.deliver(outcome.outgoing)
+    finally:
+        core.close()
+
+
+@record_app.command("export")
+def export_command(
+    case: Annotated[str, typer.Argument(help="The case reference, e.g. NV-40213.")],
+    output: Annotated[Path, typer.Option("--output", help="File to write (.pdf or .md).")],
+    actor: Annotated[str, typer.Option("--as", help="Someone invited, by directory id.")],
+    database: DatabaseOption = None,
+    directory: DirectoryOption = None,
+) -> None:
+    """Write the latest final record of a case as PDF or Markdown, as it was circulated."""
+    if output.suffix not in (".pdf", ".md"):
+        _fail("--output must end in .pdf or .md")
+    core = _core(database, directory, SystemClock())
+    try:
+        person = core.directory.find(actor)
+        if person is None:
+            _fail(f"'{actor}' is not in the partner directory.")
+        with core.sessions() as session:
+            try:
+                discussion = visible_discussion(session, case, person)
+            except InputError as problem:
+                _fail(str(problem))
+            final = latest_final(session, discussion)
+            if final is None:
+                _fail(f"The record of case {case.upper()} has not been finalised.")
+            if output.suffix == ".pdf":
+                output.write_bytes(final.document_pdf or b"")
+            else:
+                output.write_text(final.document_markdown or "", encoding="utf-8")
+            typer.echo(f"Version {final.version} of the record written to {output}.")
+    finally:
+        core.close()
+
+
+def _core(database: str | None, directory: Path | None, clock: Clock) -> Core:
+    settings = Settings()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    if directory:
+        settings = settings.model_copy(update={"strategy_directory": directory})
+    try:
+        return build_core(settings, clock)
+    except (DirectoryError, SchemaOutOfDate) as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+
+
+def _clock(now: str | None) -> Clock:
+    if now is None:
+        return SystemClock()
+    try:
+        return SimulatedClock(as_utc(datetime.fromisoformat(now)))
+    except ValueError:
+        _fail(f"--now takes an ISO 8601 time with its offset, not '{now}'.")
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} takes a date as YYYY-MM-DD, e.g. 2026-11-01, not '{text}'.")
+
+
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True, highlight=False).print(Text(message, style="red"))
+    raise typer.Exit(BAD_INPUT)

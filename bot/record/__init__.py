@@ -1,0 +1,2 @@
+"""The record of a strategy discussion: capture, completeness, documents, circulation,
+and the compliance figures built from it."""

@@ -1,0 +1,53 @@
+"""The simulation: the real bot on synthetic referrals, deterministic, and the fallback's effect.
+
+Small runs keep the suite quick; `strategy-bot simulate --referrals 200 --seed 1`
+is the full-size run (see the README for its figures and time).
+"""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.record.report_output import as_dict
+from bot.simulate import simulate
+
+
+def test_the_same_seed_gives_the_same_result_and_another_seed_another() -> None:
+    first, again, other = simulate(4, seed=7), simulate(4, seed=7), simulate(4, seed=8)
+    assert as_dict(first.report) == as_dict(again.report)
+    assert (first.messages, first.emails) == (again.messages, again.emails)
+    assert as_dict(first.report) != as_dict(other.report)
+    assert first.convened == 4 and first.refused == []
+    assert first.report.overall.held == 4
+
+
+def test_the_mash_nurse_fallback_keeps_health_at_every_discussion() -> None:
+    with_fallback = simulate(8, seed=1).report.overall
+    without = simulate(8, seed=1, fallback=False).report.overall
+    assert with_fallback.held == without.held == 8
+    assert with_fallback.health_attended.count == 8
+    assert with_fallback.health_via_fallback.count > 0
+    assert without.health_attended.count < 8  # the shortfall the fallback closes
+    assert without.health_via_fallback.count == 0
+    assert without.minimum_attendance.count < with_fallback.minimum_attendance.count
+
+
+def test_the_command_line_prints_the_report_or_json() -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["simulate", "--referrals", "2", "--seed", "2", "--days", "2", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["simulation"]["referrals"] == 2 and data["simulation"]["fallback"] is True
+    assert data["report"]["overall"]["held"] == 2
+    result = runner.invoke(
+        app, ["simulate", "--referrals", "1", "--seed", "2", "--days", "1", "--no-fallback"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "MASH nurse fallback OFF" in result.output
+    assert "Health attended" in result.output
+    assert runner.invoke(app, ["simulate", "--referrals", "0", "--seed", "2"]).exit_code == 2
