@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from bot import commands
+from bot.calendar.routing import invites_from_settings
 from bot.core import Core
 from bot.directory import Contact, Directory, load_directory
 from bot.errors import InputError
@@ -57,6 +58,7 @@ def build_core(settings: Settings, clock: Clock) -> Core:
         directory=directory,
         calendar=WorkingCalendar(directory.partnership.calendar),
         clock=clock,
+        invites=invites_from_settings(settings, clock, directory.partnership.calendar.timezone),
     )
     with transaction(core.sessions) as session:
         sync_directory(session, directory)

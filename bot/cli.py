@@ -16,13 +16,19 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app import Bot, SchemaOutOfDate, build_core
+from bot.calendar.routing import CalendarSettingsError
 from bot.cli_directory import check_command
+from bot.cli_record import record_app, report_command, simulate_command
 from bot.cli_timescales import deadline_command, when_command
 from bot.directory import DirectoryError
 from bot.services.due_work import pending_work
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession
+from handlers.slack.cli import DEFAULT_PORT, connect, slack_app
+from handlers.slack.runtime import slack_configured
+from handlers.teams import teams_configured
+from handlers.teams.cli import teams_app
 from scheduling.clock import SimulatedClock, SystemClock
 from scheduling.workdays import format_local
 
@@ -36,6 +42,11 @@ app.add_typer(directory_app, name="directory")
 directory_app.command("check")(check_command)
 app.command("deadline")(deadline_command)
 app.command("when")(when_command)
+app.add_typer(teams_app, name="teams")
+app.add_typer(slack_app, name="slack")
+app.command("report")(report_command)
+app.command("simulate")(simulate_command)
+app.add_typer(record_app, name="record")
 
 # The demo starts on a Monday morning, so the story is the same on every run.
 DEMO_START = datetime.fromisoformat("2026-11-23T09:30:00+00:00")
@@ -43,9 +54,14 @@ DEMO_START = datetime.fromisoformat("2026-11-23T09:30:00+00:00")
 
 @app.callback(invoke_without_command=True)
 def default(context: typer.Context) -> None:
-    """With no command: start the bot (the console, as no chat platform is configured)."""
+    """With no command: start the bot (in Slack when SLACK_BOT_TOKEN is set, in Teams when
+    TEAMS_APP_ID and TEAMS_APP_PASSWORD are, else the console)."""
     if context.invoked_subcommand is None:
-        console()
+        settings = Settings()
+        if slack_configured(settings) or teams_configured(settings):
+            connect(settings)
+        else:
+            console()
 
 
 @app.command()
@@ -75,13 +91,28 @@ def console(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    outbox: Annotated[
+        Path | None,
+        typer.Option(help="Leave the calendar invitations the demo sends (.eml, .ics) here"),
+    ] = None,
+) -> None:
     """Watch a whole strategy discussion happen, from convening to a closed action."""
     script = resources.files("bot") / "data" / "demo.txt"
     out = Console(highlight=False, soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="strategy-bot-demo-") as folder:
         settings = Settings(
-            database_url=f"sqlite:///{Path(folder) / 'demo.db'}", strategy_directory=None
+            database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
+            strategy_directory=None,
+            # The demo's people are invented: its invitations only ever go to a folder,
+            # whatever mail server or Microsoft 365 tenant is configured.
+            outbox_dir=outbox or Path(folder) / "outbox",
+            smtp_host=None,
+            graph_tenant_id=None,
+            graph_client_id=None,
+            graph_client_secret=None,
+            graph_certificate_path=None,
+            graph_organiser_mailbox=None,
         )
         session = _session(settings, SimulatedClock(DEMO_START), out)
         session.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
@@ -121,6 +152,21 @@ def jobs(
     core.close()
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = DEFAULT_PORT,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: all)")] = "127.0.0.1",
+    database: Annotated[
+        str | None, typer.Option(help="Database URL (default: DATABASE_URL)")
+    ] = None,
+    directory: Annotated[Path | None, typer.Option(help="Partner directory YAML")] = None,
+) -> None:
+    """Serve the chat platforms over HTTP (Slack at /slack/events, Teams at /api/messages),
+    with scheduled work."""
+    settings = _settings(database, directory)
+    connect(settings.model_copy(update={"slack_app_token": None}), host, port)
+
+
 @app.command("migrate")
 def migrate_command(
     database: Annotated[
@@ -147,7 +193,7 @@ def _session(settings: Settings, clock: SimulatedClock, out: Console) -> Console
     logging.basicConfig(level=logging.WARNING, format="  ! %(message)s", force=True)
     try:
         core = build_core(settings, clock)
-    except (DirectoryError, SchemaOutOfDate) as problem:
+    except (DirectoryError, SchemaOutOfDate, CalendarSettingsError) as problem:
         typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
     chat = ConsoleChat(core.directory, out)

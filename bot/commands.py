@@ -17,7 +17,8 @@ from bot.directory import Contact
 from bot.domain import ChildSpec
 from bot.errors import InputError
 from bot.messages import Outcome, message
-from bot.services import actions, respond, status
+from bot.record import chat as record_chat
+from bot.services import actions, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene
 
 USAGE: Mapping[str, str] = {
@@ -37,6 +38,11 @@ USAGE: Mapping[str, str] = {
     "snooze": '/strategy snooze NV-40213/A1 [until="tomorrow 9am"]',
     "reassign": "/strategy reassign NV-40213/A1 to=<directory id>",
     "actions": "/strategy actions",
+    "record": '/strategy record NV-40213 [show | finalise | <field>="..." ... [reason="..."]]',
+    "report": "/strategy report [from=2026-11-01] [to=2026-11-30] [by=team|category]",
+    "reschedule": '/strategy reschedule NV-40213 meeting="wednesday 10am" '
+    'reason="the police officer is in court" [late_reason="..."]',
+    "cancel": '/strategy cancel NV-40213 reason="concern resolved: the injury was accidental"',
     "help": "/strategy help",
 }
 
@@ -135,19 +141,22 @@ def _list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+# Everything `convene` takes besides the case reference (forms on every platform use these).
+CONVENE_OPTIONS = (
+    "children",
+    "category",
+    "meeting",
+    "identified",
+    "tags",
+    "known",
+    "referrer",
+    "late_reason",
+)
+
+
 def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
-    options = {
-        "children",
-        "category",
-        "meeting",
-        "identified",
-        "tags",
-        "known",
-        "referrer",
-        "late_reason",
-    }
-    _allowed(parsed, options, 0)
+    _allowed(parsed, set(CONVENE_OPTIONS), 0)
     request = ConveneRequest(
         case_reference=case,
         children=parse_children(_required(parsed, "children", "the children, by pseudonym")),
@@ -265,6 +274,37 @@ def _actions(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     return actions.my_actions(core, actor)
 
 
+def _record(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    return record_chat.record(core, actor, case, parsed.positional, parsed.options)
+
+
+def _report(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    _allowed(parsed, {"from", "to", "by"}, 0)
+    return record_chat.report(core, actor, parsed.options)
+
+
+def _reschedule(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, {"meeting", "reason", "late_reason"}, 0)
+    return reschedule.reschedule(
+        core,
+        actor,
+        case,
+        meeting=_required(parsed, "meeting", "the new meeting time"),
+        reason=_required(parsed, "reason", "the reason, which everyone invited is told"),
+        late_reason=parsed.options.get("late_reason"),
+    )
+
+
+def _cancel(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+    case = _case(parsed)
+    _allowed(parsed, {"reason"}, 0)
+    return reschedule.cancel(
+        core, actor, case, _required(parsed, "reason", "the reason, which everyone invited is told")
+    )
+
+
 def _help(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     return Outcome(message("messages/help.txt.j2", usage=USAGE, convenor=actor.is_convenor))
 
@@ -283,6 +323,10 @@ COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
     "snooze": _snooze,
     "reassign": _reassign,
     "actions": _actions,
+    "record": _record,
+    "report": _report,
+    "reschedule": _reschedule,
+    "cancel": _cancel,
     "help": _help,
 }
 

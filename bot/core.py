@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.directory import Directory
+from bot.mail import Mailer
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from bot.calendar.routing import Invites
 
 
 @dataclass
@@ -19,6 +24,13 @@ class Core:
     clock: Clock
     # Where convening notices go: the case reference only, never any detail.
     channel: str = "strategy-discussions"
+    # How records are emailed (with their PDF). None: the same way as calendar
+    # invitations (`invites.mailer`, from the settings: SMTP or the outbox folder).
+    mailer: Mailer | None = None
+    # How calendar invitations leave the bot (Graph, email). None: they are
+    # written as .eml/.ics files to ./outbox (bot.app.build_core sets it from
+    # the settings).
+    invites: Invites | None = None
 
     def close(self) -> None:
         """Release the database connections."""

@@ -29,6 +29,15 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _database_numbers = itertools.count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _outbox_outside_the_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """With no mail server configured, calendar invitations are written to OUTBOX_DIR
+    (default ./outbox): keep the tests' ones out of the working tree."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OUTBOX_DIR", str(tmp_path_factory.mktemp("outbox")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     try:

@@ -45,3 +45,19 @@ def test_audit_events_cannot_be_changed_or_deleted(database_url: str, statement:
     assert event.actor == "asha.patel"
     assert event.occurred_at == datetime(2026, 11, 23, 9, tzinfo=UTC)
     engine.dispose()
+
+
+def test_the_migrations_are_one_line_that_goes_down_and_up_again(database_url: str) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.db import alembic_config
+
+    config = alembic_config(database_url)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    engine = create_engine(normalise_url(database_url))
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
@@ -302,6 +303,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             agency_kind=rule.agency_kind,
         )
     schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
+    schedule_sync(session, core, discussion)  # calendar invitations, sent from scheduled work
     warning_at = checked.deadline.deadline - timedelta(
         minutes=core.directory.partnership.reminders.deadline_warning_minutes
     )

@@ -24,11 +24,13 @@ from bot.directory import AgencyKind
 from bot.messages import Outgoing, latest_per_thread, message
 from bot.ports import ChatPort, DeliveryFailed
 from bot.record.circulation import deliver as deliver_record
+from bot.record.service import latest_final
 from bot.services.actions import send_nudge
-from bot.services.common import audit, when
+from bot.services.common import audit, schedule, when
 from bot.services.fallback import run_fallback
 from bot.storage import models
 from bot.storage.db import transaction
+from scheduling.deadlines import record_circulation_deadline
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +201,10 @@ def _meeting_start(core: Core, session: Session, work: models.ScheduledWork) -> 
         discussion,
         no_response=[i.contact.key for i in silent],
     )
+    circulate_by = record_circulation_deadline(
+        discussion.meeting_at, core.calendar, core.directory.partnership.timescales
+    )
+    schedule(session, models.WorkKind.RECORD_DEADLINE, circulate_by, discussion=discussion)
     return [
         Outgoing(
             to=discussion.chair.key,
@@ -234,6 +240,45 @@ def _deadline_warning(core: Core, session: Session, work: models.ScheduledWork) 
     ]
 
 
+def _record_deadline(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    """At the circulation deadline: has the record been finalised and sent to everyone?"""
+    assert work.discussion_id is not None
+    discussion = session.get_one(models.Discussion, work.discussion_id)
+    final = latest_final(session, discussion)
+    undelivered = session.scalar(
+        select(func.count())
+        .select_from(models.ScheduledWork)
+        .where(
+            models.ScheduledWork.discussion_id == discussion.id,
+            models.ScheduledWork.kind == models.WorkKind.RECORD_DELIVERY,
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
+    )
+    if final is not None and not undelivered:
+        return []
+    audit(
+        session,
+        core,
+        "system",
+        "record_overdue",
+        discussion,
+        finalised=final is not None,
+        undelivered=undelivered or 0,
+    )
+    return [
+        Outgoing(
+            to=discussion.chair.key,
+            message=message(
+                "messages/record_overdue.txt.j2",
+                case=discussion.case.reference,
+                deadline=when(core, work.due_at),
+                finalised=final is not None,
+                undelivered=undelivered or 0,
+            ),
+        )
+    ]
+
+
 Handler = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a handler here and a
@@ -246,4 +291,5 @@ HANDLERS: dict[str, Handler] = {
     models.WorkKind.CALENDAR_SYNC: sync_calendar,
     models.WorkKind.CALENDAR_RESPONSES: read_replies,
     models.WorkKind.RECORD_DELIVERY: deliver_record,
+    models.WorkKind.RECORD_DEADLINE: _record_deadline,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import AgencyKind
 from bot.domain import duty_contact
@@ -76,6 +77,7 @@ def run_fallback(
     )
     session.add(invitation)
     session.flush()
+    schedule_sync(session, core, discussion)  # their calendar invitation
     audit(
         session,
         core,

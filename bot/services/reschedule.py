@@ -135,19 +135,16 @@ def cancel(core: Core, actor: Contact, case_reference: str, reason: str) -> Outc
         outgoing = _tell_everyone(
             core, discussion, actor, "messages/cancelled_notice.txt.j2", reason=reason
         )
+        cancelled = message(
+            "messages/invitation_cancelled.txt.j2",
+            case=case,
+            meeting=when(core, discussion.meeting_at),
+            reason=reason,
+            chair=discussion.chair.name,
+        )
         # Each chat invitation now says it is cancelled, with nothing left to answer.
         outgoing += [
-            Outgoing(
-                to=i.contact.key,
-                thread=f"invitation:{i.id}",
-                message=message(
-                    "messages/invitation_cancelled.txt.j2",
-                    case=case,
-                    meeting=when(core, discussion.meeting_at),
-                    reason=reason,
-                    chair=discussion.chair.name,
-                ),
-            )
+            Outgoing(to=i.contact.key, thread=f"invitation:{i.id}", message=cancelled)
             for i in discussion.invitations
             if i.contact_id not in (discussion.chair_id, discussion.convenor_id)
         ]
@@ -156,13 +153,7 @@ def cancel(core: Core, actor: Contact, case_reference: str, reason: str) -> Outc
             Outgoing(
                 to=discussion.chair.key,
                 thread=f"quorum:{discussion.id}",
-                message=message(
-                    "messages/invitation_cancelled.txt.j2",
-                    case=case,
-                    meeting=when(core, discussion.meeting_at),
-                    reason=reason,
-                    chair=discussion.chair.name,
-                ),
+                message=cancelled,
             )
         )
         outgoing.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
@@ -36,7 +37,7 @@ def accept(core: Core, actor: Contact, case_reference: str) -> Outcome:
         invitation.responded_at = core.clock.now()
         audit(session, core, actor.id, "accepted", discussion)
         outgoing = [invitation_outgoing(core, invitation)]
-        outgoing += _after_response(core, session, discussion)
+        outgoing += after_response(core, session, discussion)
         return Outcome(message("messages/responded.txt.j2", case=case, status="accepted"), outgoing)
 
 
@@ -82,7 +83,7 @@ def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Out
                 f"{actor.name} declined and nobody else from "
                 f"{kind.value.replace('_', ' ')} was invited",
             )
-        outgoing += _after_response(core, session, discussion)
+        outgoing += after_response(core, session, discussion)
         return Outcome(message("messages/responded.txt.j2", case=case, status="declined"), outgoing)
 
 
@@ -130,6 +131,7 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
             discussion.chair = contact_row(session, colleague.id)
         session.flush()
         audit(session, core, actor.id, "delegated", discussion, to=colleague.id, chair=is_chair)
+        schedule_sync(session, core, discussion)  # the colleague's calendar invitation
         session.refresh(discussion)
         outgoing = [invitation_outgoing(core, invitation), invitation_outgoing(core, new)]
         if not is_chair:
@@ -144,7 +146,7 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
                     ),
                 )
             )
-        outgoing += _after_response(core, session, discussion)
+        outgoing += after_response(core, session, discussion)
         reply = message(
             "messages/responded.txt.j2", case=case, status="delegated", colleague=colleague.name
         )
@@ -166,7 +168,7 @@ def _own_invitation(
     return discussion, invitation
 
 
-def _after_response(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+def after_response(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
     """Refresh the chair's quorum view, and mark the moment the quorum is first met."""
     session.flush()
     session.refresh(discussion)

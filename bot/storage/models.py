@@ -49,6 +49,10 @@ class WorkKind(StrEnum):
     ACTION_NUDGE = "action_nudge"
     MEETING_START = "meeting_start"
     DEADLINE_WARNING = "deadline_warning"
+    RECORD_DELIVERY = "record_delivery"
+    RECORD_DEADLINE = "record_deadline"
+    CALENDAR_SYNC = "calendar_sync"
+    CALENDAR_RESPONSES = "calendar_responses"
 
 
 class WorkStatus(StrEnum):

@@ -4,4 +4,10 @@ Alembic's autogenerate and the schema tests read the metadata through this
 module: a new module of models must be imported here.
 """
 
-from bot.storage import models  # noqa: F401
+from bot.storage import (
+    calendar_models,  # noqa: F401
+    models,  # noqa: F401
+    record_models,  # noqa: F401
+    slack_models,  # noqa: F401
+    teams_models,  # noqa: F401
+)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.commands import CONVENE_OPTIONS
 from bot.directory import Contact, Directory
 from bot.domain import HarmTag
 from bot.messages import Button, Message
@@ -34,17 +35,7 @@ CARD_TEMPLATES: Mapping[str, str] = {
 GENERIC = "teams/message.json.j2"
 
 CONVENE = Button("Convene", "convene", "", "/strategy convene")
-CONVENE_FIELDS = (
-    "case",
-    "children",
-    "category",
-    "meeting",
-    "identified",
-    "tags",
-    "known",
-    "referrer",
-    "late_reason",
-)
+CONVENE_FIELDS = ("case", *CONVENE_OPTIONS)
 
 
 def message_card(

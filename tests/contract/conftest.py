@@ -22,6 +22,8 @@ from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.contract.drivers import ConsoleDriver, PlatformDriver
+from tests.contract.slack_driver import slack_platform
+from tests.contract.teams_driver import teams_platform
 
 
 @contextmanager
@@ -38,6 +40,8 @@ Platform = Callable[[str, SimulatedClock], AbstractContextManager[PlatformDriver
 
 PLATFORMS: dict[str, Platform] = {
     "console": console_platform,
+    "slack": slack_platform,
+    "teams": teams_platform,
 }
 
 
