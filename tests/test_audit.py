@@ -28,8 +28,12 @@ def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedCl
     )
     clock.advance(timedelta(days=2))  # Thursday: the day before it is due, a nudge at 09:00
     bot.run_due_work()
-    say(bot, "megan.price", '/strategy more-time NV-40213/A1 due="next tuesday" '
-                            'reason="The mother is away until Monday"')
+    say(
+        bot,
+        "megan.price",
+        '/strategy more-time NV-40213/A1 due="next tuesday" '
+        'reason="The mother is away until Monday"',
+    )
     say(bot, "asha.patel", "/strategy approve NV-40213/A1")
     say(bot, "megan.price", "/strategy snooze NV-40213/A1")
     say(bot, "megan.price", '/strategy close NV-40213/A1 outcome="DASH done, MARAC referral made"')

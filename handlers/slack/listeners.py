@@ -30,8 +30,9 @@ from bot.directory import Contact
 from bot.domain import HarmTag
 from bot.errors import InputError
 from bot.messages import Message, Outcome, latest_per_thread, message
+from bot.record import service as record_service
 from bot.services import actions, convene, respond, status
-from handlers.slack import render
+from handlers.slack import record_form, render
 from handlers.slack.chat import SlackChat
 from handlers.slack.retries import first_time
 from handlers.slack.users import SlackUsers
@@ -47,6 +48,7 @@ FORMS = {
     "more_time": "more_time_modal.json.j2",
     "refuse_time": "refuse_time_modal.json.j2",
     "convene": "convene_modal.json.j2",
+    "record": "record_modal.json.j2",  # `/strategy record CASE` with no fields
 }
 BUTTONS = (
     *("accept", "decline", "delegate"),  # an invitation
@@ -96,6 +98,16 @@ def _text(values: Mapping[str, Any], key: str) -> str:
 def _choices(values: Mapping[str, Any], key: str) -> list[str]:
     value = values.get(key)
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _record_form_request(words: list[str]) -> bool:
+    """`record CASE` and nothing else opens the form; `record CASE show` and the rest are text."""
+    return (
+        len(words) == 2
+        and words[0].lower() == "record"
+        and "=" not in words[1]
+        and words[1].lower() not in ("show", "finalise", "finalize")
+    )
 
 
 def _error(problem: InputError) -> Message:
@@ -153,6 +165,10 @@ class SlackListeners:
             if text.lower() == "convene":
                 self._open_convene(actor, str(body["trigger_id"]), reply_to)
                 return
+            words = text.split()
+            if _record_form_request(words):
+                self._open_form("record", actor, words[1], reply_to, str(body["trigger_id"]))
+                return
             outcome = commands.handle(self.core, actor, f"/strategy {text}")
         except InputError as problem:
             outcome = Outcome(_error(problem))
@@ -187,6 +203,9 @@ class SlackListeners:
         values = form_values(view)
         if not first_time(self.core, body):
             ack()
+            return
+        if name == "record":
+            self._submit_record(ack, reply_to, reference, values)
             return
         actor: Contact | None = None
         try:
@@ -249,6 +268,49 @@ class SlackListeners:
                 self.core, actor, reference, approve=False, reason=_text(values, "reason")
             )
         raise ValueError(f"no form '{name}'")
+
+    def _submit_record(
+        self, ack: Ack, reply_to: ReplyTo, case: str, values: Mapping[str, Any]
+    ) -> None:
+        """The record form: changed fields saved, then finalised if asked; problems in the form.
+
+        A field the service refuses is marked in the form, and nothing is saved. If the
+        record cannot be finalised yet, the changes stay saved and the form says what is missing.
+        """
+        keys = [record_form.FIRST]
+        try:
+            actor = self._actor(reply_to.user)
+            draft = record_form.draft(self.core, actor, case)
+            keys = [field.key for field in draft.fields]
+            fields = record_form.changed(draft, values)
+            reason = _text(values, record_form.REASON) or None
+            outcome = (
+                record_service.update(self.core, actor, case, fields, reason)
+                if fields or reason
+                else None
+            )
+        except InputError as problem:
+            block = record_form.block_for(problem, keys, keys[0])
+            ack(response_action="errors", errors={block: record_form.error_text(problem)})
+            return
+        if record_form.FINALISE in _choices(values, record_form.FINALISE):
+            saved = " Your other changes are saved in the draft." if outcome else ""
+            try:
+                finalised = record_service.finalise(self.core, actor, case)
+            except InputError as problem:
+                finalised = Outcome(_error(problem))
+            if finalised.reply.template != "record/finalised.txt.j2":
+                text = finalised.reply.text.strip() + saved
+                ack(response_action="errors", errors={record_form.FINALISE: text[:2000]})
+                if outcome is not None:
+                    self.executor.submit(self.chat.deliver, latest_per_thread(outcome.outgoing))
+                return
+            outgoing = (outcome.outgoing if outcome else []) + finalised.outgoing
+            outcome = Outcome(finalised.reply, outgoing)
+        ack()
+        if outcome is None:
+            outcome = record_service.form(self.core, actor, case)
+        self.executor.submit(self._finish, outcome, reply_to)
 
     def _convene_request(self, values: Mapping[str, Any]) -> convene.ConveneRequest:
         return convene.ConveneRequest(
@@ -334,6 +396,9 @@ class SlackListeners:
         }
         if name == "convene":
             context |= self._convene_choices()
+        if name == "record" and actor is not None:
+            draft = record_form.draft(self.core, actor, reference)
+            context |= record_form.context(draft, {**draft.values, **values})
         if name == "delegate":
             colleagues = self.core.directory.colleagues(actor) if actor else []
             context["colleagues"] = [option(c.id, f"{c.name}, {c.role.label}") for c in colleagues]
