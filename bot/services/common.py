@@ -171,6 +171,11 @@ def checklist_for(kind: AgencyKind) -> str:
     return "other"
 
 
+def to_chair(discussion: models.Discussion, template: str, **context: Any) -> Outgoing:
+    """A direct message to the discussion's chair, from a template."""
+    return Outgoing(to=discussion.chair.key, message=message(template, **context))
+
+
 def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
     """The chair's live view of who has confirmed, updated in place as replies arrive."""
     confirmed = quorum_of(discussion)

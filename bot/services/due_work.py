@@ -21,12 +21,12 @@ from bot.calendar.responses import read_replies
 from bot.calendar.sync import sync_calendar
 from bot.core import Core
 from bot.directory import AgencyKind
-from bot.messages import Outgoing, latest_per_thread, message
+from bot.messages import Outgoing, latest_per_thread
 from bot.ports import ChatPort, DeliveryFailed
 from bot.record.circulation import deliver as deliver_record
 from bot.record.service import latest_final
 from bot.services.actions import send_nudge
-from bot.services.common import audit, schedule, when
+from bot.services.common import audit, schedule, to_chair, when
 from bot.services.fallback import run_fallback
 from bot.storage import models
 from bot.storage.db import transaction
@@ -206,15 +206,13 @@ def _meeting_start(core: Core, session: Session, work: models.ScheduledWork) -> 
     )
     schedule(session, models.WorkKind.RECORD_DEADLINE, circulate_by, discussion=discussion)
     return [
-        Outgoing(
-            to=discussion.chair.key,
-            message=message(
-                "messages/meeting_started.txt.j2",
-                case=discussion.case.reference,
-                meeting=when(core, discussion.meeting_at),
-                silent=[i.contact.name for i in silent],
-                quorum_met=discussion.quorum_met_at is not None,
-            ),
+        to_chair(
+            discussion,
+            "messages/meeting_started.txt.j2",
+            case=discussion.case.reference,
+            meeting=when(core, discussion.meeting_at),
+            silent=[i.contact.name for i in silent],
+            quorum_met=discussion.quorum_met_at is not None,
         )
     ]
 
@@ -227,15 +225,13 @@ def _deadline_warning(core: Core, session: Session, work: models.ScheduledWork) 
         return []
     audit(session, core, "system", "deadline_warning", discussion)
     return [
-        Outgoing(
-            to=discussion.chair.key,
-            message=message(
-                "messages/deadline_warning.txt.j2",
-                case=discussion.case.reference,
-                deadline=when(core, discussion.deadline_at),
-                meeting=when(core, discussion.meeting_at),
-                late_reason=discussion.late_reason,
-            ),
+        to_chair(
+            discussion,
+            "messages/deadline_warning.txt.j2",
+            case=discussion.case.reference,
+            deadline=when(core, discussion.deadline_at),
+            meeting=when(core, discussion.meeting_at),
+            late_reason=discussion.late_reason,
         )
     ]
 
@@ -266,15 +262,13 @@ def _record_deadline(core: Core, session: Session, work: models.ScheduledWork) -
         undelivered=undelivered or 0,
     )
     return [
-        Outgoing(
-            to=discussion.chair.key,
-            message=message(
-                "messages/record_overdue.txt.j2",
-                case=discussion.case.reference,
-                deadline=when(core, work.due_at),
-                finalised=final is not None,
-                undelivered=undelivered or 0,
-            ),
+        to_chair(
+            discussion,
+            "messages/record_overdue.txt.j2",
+            case=discussion.case.reference,
+            deadline=when(core, work.due_at),
+            finalised=final is not None,
+            undelivered=undelivered or 0,
         )
     ]
 

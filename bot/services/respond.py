@@ -17,6 +17,7 @@ from bot.services.common import (
     kind_of,
     quorum_of,
     quorum_outgoing,
+    to_chair,
     visible_discussion,
 )
 from bot.services.fallback import agency_still_possible, run_fallback
@@ -62,15 +63,13 @@ def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Out
         case = discussion.case.reference
         outgoing = [
             invitation_outgoing(core, invitation),
-            Outgoing(
-                to=discussion.chair.key,
-                message=message(
-                    "messages/chair_declined.txt.j2",
-                    case=case,
-                    name=actor.name,
-                    agency=invitation.contact.agency.name,
-                    reason=reason,
-                ),
+            to_chair(
+                discussion,
+                "messages/chair_declined.txt.j2",
+                case=case,
+                name=actor.name,
+                agency=invitation.contact.agency.name,
+                reason=reason,
             ),
         ]
         kind = kind_of(invitation)
@@ -136,14 +135,12 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
         outgoing = [invitation_outgoing(core, invitation), invitation_outgoing(core, new)]
         if not is_chair:
             outgoing.append(
-                Outgoing(
-                    to=discussion.chair.key,
-                    message=message(
-                        "messages/chair_delegated.txt.j2",
-                        case=case,
-                        name=actor.name,
-                        colleague=colleague.name,
-                    ),
+                to_chair(
+                    discussion,
+                    "messages/chair_delegated.txt.j2",
+                    case=case,
+                    name=actor.name,
+                    colleague=colleague.name,
                 )
             )
         outgoing += after_response(core, session, discussion)
@@ -177,9 +174,6 @@ def after_response(core: Core, session: Session, discussion: models.Discussion) 
         discussion.quorum_met_at = core.clock.now()
         audit(session, core, "system", "quorum_met", discussion)
         outgoing.append(
-            Outgoing(
-                to=discussion.chair.key,
-                message=message("messages/quorum_met.txt.j2", case=discussion.case.reference),
-            )
+            to_chair(discussion, "messages/quorum_met.txt.j2", case=discussion.case.reference)
         )
     return outgoing
