@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,8 +17,9 @@ from slack_sdk.signature import SignatureVerifier
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.serving import serving, wait_until
 from tests.slack.fake_slack import TOKEN, FakeSlack
-from tests.slack.harness import SIGNING_SECRET, WebServer
+from tests.slack.harness import SIGNING_SECRET
 
 runner = CliRunner()
 MANIFEST = Path(__file__).resolve().parents[2] / "handlers" / "slack" / "manifest.yaml"
@@ -46,44 +46,10 @@ def environment(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]
     return env
 
 
-def free_port() -> int:
-    server = WebServer(None)
-    port = int(server.socket.getsockname()[1])
-    server.socket.close()
-    return port
-
-
-def wait_until(check: object, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 @pytest.mark.slow
 def test_serve_answers_slack_over_http(tmp_path: Path, fake: FakeSlack) -> None:
-    port = free_port()
     env = environment(tmp_path, fake, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[0]
-                return False
-
-        wait_until(healthy)
+    with serving(tmp_path, env) as port:
         body = urlencode(
             {
                 "command": "/strategy",
@@ -109,10 +75,6 @@ def test_serve_answers_slack_over_http(tmp_path: Path, fake: FakeSlack) -> None:
         (reply,) = fake.replies("serve")
         assert reply["response_type"] == "ephemeral"
         assert "You have no upcoming strategy discussions." in reply["blocks"][0]["text"]["text"]
-    finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
 
 
 @pytest.mark.slow

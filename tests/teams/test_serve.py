@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,32 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.serving import serving, wait_until
 from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework, FakeEntra
 from tests.teams.harness import BOT_ACCOUNT
 
 runner = CliRunner()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
 @pytest.mark.slow
 def test_strategy_bot_with_the_teams_credentials_serves_teams(tmp_path: Path) -> None:
     entra = FakeEntra(tmp_path)
     teams = FakeBotFramework(entra)
-    port = free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE"))
     }
@@ -57,48 +36,29 @@ def test_strategy_bot_with_the_teams_credentials_serves_teams(tmp_path: Path) ->
         "REQUESTS_CA_BUNDLE": str(entra.ca_path),
     }
     # `strategy-bot serve`, which plain `strategy-bot` runs when only Teams is configured.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     try:
-
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[0]
-                return False
-
-        wait_until(healthy)
-        chat = teams.personal_chat("29:1asha-patel")
-        activity = {
-            "type": "message",
-            "id": "serve-1",
-            "channelId": "msteams",
-            "serviceUrl": teams.service_url,
-            "from": {"id": "29:1asha-patel", "name": "Asha Patel"},
-            "recipient": BOT_ACCOUNT,
-            "conversation": {"id": chat, "conversationType": "personal", "tenantId": TENANT_ID},
-            "text": "status",
-        }
-        url = f"http://127.0.0.1:{port}/api/messages"
-        assert httpx.post(url, json=activity).status_code == 401  # no token
-        signed = {"Authorization": f"Bearer {teams.token()}"}
-        assert httpx.post(url, json=activity, headers=signed, timeout=30).status_code == 200
-        wait_until(lambda: bool(list(teams.messages_in(chat))))
-        [reply] = list(teams.messages_in(chat))
-        assert "You have no upcoming strategy discussions." in str(reply.cards)
+        with serving(tmp_path, env) as port:
+            chat = teams.personal_chat("29:1asha-patel")
+            activity = {
+                "type": "message",
+                "id": "serve-1",
+                "channelId": "msteams",
+                "serviceUrl": teams.service_url,
+                "from": {"id": "29:1asha-patel", "name": "Asha Patel"},
+                "recipient": BOT_ACCOUNT,
+                "conversation": {"id": chat, "conversationType": "personal", "tenantId": TENANT_ID},
+                "text": "status",
+            }
+            url = f"http://127.0.0.1:{port}/api/messages"
+            assert httpx.post(url, json=activity).status_code == 401  # no token
+            signed = {"Authorization": f"Bearer {teams.token()}"}
+            assert httpx.post(url, json=activity, headers=signed, timeout=30).status_code == 200
+            wait_until(lambda: bool(list(teams.messages_in(chat))))
+            [reply] = list(teams.messages_in(chat))
+            assert "You have no upcoming strategy discussions." in str(reply.cards)
     finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0]
         teams.stop()
         entra.stop()
-    assert process.returncode == 0, output
 
 
 def test_serve_will_not_serve_slack_and_teams_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
