@@ -24,7 +24,7 @@ from rich.console import Console
 from sqlalchemy import delete, insert
 
 from bot.app import Bot, build_core
-from bot.services.due_work import run_due_work
+from bot.jobs import run_due_work
 from bot.settings import Settings
 from bot.storage import models
 from handlers.console import ConsoleChat

@@ -13,9 +13,9 @@ from bot.calendar.routing import invites_from_settings
 from bot.core import Core
 from bot.directory import Contact, Directory, load_directory
 from bot.errors import InputError
+from bot.jobs import run_due_work
 from bot.messages import Message, latest_per_thread
 from bot.ports import ChatPort
-from bot.services.due_work import run_due_work
 from bot.services.sync import sync_directory
 from bot.settings import Settings
 from bot.storage.db import (

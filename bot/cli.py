@@ -21,7 +21,7 @@ from bot.cli_directory import check_command
 from bot.cli_record import record_app, report_command, simulate_command
 from bot.cli_timescales import deadline_command, when_command
 from bot.directory import DirectoryError
-from bot.services.due_work import pending_work
+from bot.jobs import pending_work
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession

@@ -20,12 +20,12 @@ from bot.app import SchemaOutOfDate, build_core
 from bot.core import Core
 from bot.directory import DirectoryError
 from bot.errors import InputError
+from bot.importer import import_record, read_record_file
 from bot.record import report_output
-from bot.record.importer import import_record, read_record_file
 from bot.record.report import compliance_report
 from bot.record.service import latest_final
-from bot.services.common import visible_discussion
 from bot.settings import Settings
+from bot.shared import visible_discussion
 from handlers.console import ConsoleChat, show
 from scheduling.clock import Clock, SimulatedClock, SystemClock, as_utc
 

@@ -18,7 +18,7 @@ from bot.domain import ChildSpec
 from bot.errors import InputError
 from bot.messages import Outcome, message
 from bot.record import chat as record_chat
-from bot.services import actions, reschedule, respond, status
+from bot.services import actions, more_time, reminders, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene
 
 USAGE: Mapping[str, str] = {
@@ -223,7 +223,7 @@ def _action_reference(parsed: Parsed) -> str:
 
 def _more_time(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"due", "reason"}, 1)
-    return actions.request_more_time(
+    return more_time.request(
         core,
         actor,
         _action_reference(parsed),
@@ -234,12 +234,12 @@ def _more_time(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
 
 def _approve(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, set(), 1)
-    return actions.decide_more_time(core, actor, _action_reference(parsed), approve=True)
+    return more_time.decide(core, actor, _action_reference(parsed), approve=True)
 
 
 def _refuse(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"reason"}, 1)
-    return actions.decide_more_time(
+    return more_time.decide(
         core,
         actor,
         _action_reference(parsed),
@@ -250,7 +250,7 @@ def _refuse(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
 
 def _snooze(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"until"}, 1)
-    return actions.snooze(core, actor, _action_reference(parsed), parsed.options.get("until"))
+    return reminders.snooze(core, actor, _action_reference(parsed), parsed.options.get("until"))
 
 
 def _reassign(core: Core, actor: Contact, parsed: Parsed) -> Outcome:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.calendar.port import Invites
 from bot.directory import Directory
 from bot.mail import Mailer
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
-
-if TYPE_CHECKING:
-    from bot.calendar.routing import Invites
 
 
 @dataclass

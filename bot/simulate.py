@@ -67,10 +67,10 @@ from sqlalchemy import event, select
 from bot.app import Bot, build_core
 from bot.core import Core
 from bot.directory import AgencyKind, Contact, Role
+from bot.jobs import next_due_at
 from bot.mail import Email
 from bot.messages import Outgoing
 from bot.record.report import Report, compliance_report
-from bot.services.due_work import next_due_at
 from bot.settings import Settings
 from bot.storage import models
 from scheduling.clock import SimulatedClock

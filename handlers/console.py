@@ -14,8 +14,8 @@ from rich.text import Text
 
 from bot.app import Bot
 from bot.directory import Contact, Directory
+from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
-from bot.services.due_work import next_due_at
 from scheduling.clock import SimulatedClock
 from scheduling.timetext import TimeTextError, parse_moment
 from scheduling.workdays import format_local

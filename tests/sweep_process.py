@@ -21,8 +21,8 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.app import build_core
+from bot.jobs import run_due_work
 from bot.messages import Outgoing
-from bot.services.due_work import run_due_work
 from bot.settings import Settings
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock

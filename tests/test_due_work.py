@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import Bot
+from bot.jobs import next_due_at, run_due_work
 from bot.messages import Outgoing
-from bot.services.due_work import next_due_at, run_due_work
 from bot.storage import models
 from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, invitation_statuses, say

@@ -23,9 +23,9 @@ from rich.console import Console
 from sqlalchemy import create_engine, text
 
 from bot.app import Bot, build_core
+from bot.jobs import run_due_work
 from bot.messages import Outgoing
 from bot.ports import DeliveryFailed
-from bot.services.due_work import run_due_work
 from bot.settings import Settings
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from bot.app import Bot
 from bot.cli import app
+from bot.jobs import pending_work
 from bot.logs import JsonFormatter
-from bot.services.due_work import pending_work
 from scheduling.clock import SimulatedClock
 from scheduling.scheduler import start_sweeper
 from tests.helpers import CONVENE, say
@@ -108,7 +108,7 @@ def test_scheduled_work_logs_what_it_did(bot: Bot, clock: SimulatedClock, caplog
 
     assert isinstance(caplog, pytest.LogCaptureFixture)
     say(bot, "ben.okafor", CONVENE)
-    with caplog.at_level(logging.INFO, logger="bot.services.due_work"):
+    with caplog.at_level(logging.INFO, logger="bot.jobs"):
         clock.advance(timedelta(hours=1))
         bot.run_due_work()
     done = [r for r in caplog.records if getattr(r, "event", None) == "work_done"]

@@ -1,4 +1,4 @@
-"""The calendar port: what the core asks of an organiser's calendar server.
+"""The calendar port: what the core asks of an organiser's calendar server, and `Invites`.
 
 The core describes a meeting (`Meeting`) and hands it to a `CalendarPort`
 (Microsoft Graph, in `graph.py`) or turns it into an iTIP email (`ics.py`).
@@ -9,10 +9,19 @@ them in the meeting's time zone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from bot.mail import Mailer, OutboxMailer
+from bot.storage.calendar_models import Route
+
+if TYPE_CHECKING:
+    from bot.calendar.tokens import DatabaseTokenBackend
+
+DEFAULT_OUTBOX = Path("outbox")
 
 
 @dataclass(frozen=True)
@@ -91,3 +100,39 @@ class CalendarPort(Protocol):
     def replies(self, event_id: str) -> Mapping[str, Reply]:
         """Each attendee's reply, by lower-case email address."""
         ...
+
+
+@dataclass
+class Invites:
+    """How calendar invitations leave the bot."""
+
+    mailer: Mailer
+    # The ORGANIZER of email invitations: the address replies would go to.
+    organiser_email: str = "strategy-bot@localhost"
+    graph: CalendarPort | None = None
+    # The Graph token cache, read and written around each use of Graph.
+    tokens: DatabaseTokenBackend | None = None
+    tenant_domains: frozenset[str] = field(default_factory=frozenset)
+    meeting_minutes: int = 60
+    # How often Outlook replies are read while a meeting is upcoming.
+    poll_minutes: int = 10
+    timezone: str = "Europe/London"
+
+    def route(self, email: str, graph_failed: bool) -> Route:
+        domain = email.rpartition("@")[2].lower()
+        if self.graph is not None and not graph_failed and domain in self.tenant_domains:
+            return Route.GRAPH
+        return self.email_route
+
+    @property
+    def email_route(self) -> Route:
+        return Route.OUTBOX if isinstance(self.mailer, OutboxMailer) else Route.EMAIL
+
+    @property
+    def outbox(self) -> Path | None:
+        return self.mailer.folder if isinstance(self.mailer, OutboxMailer) else None
+
+
+def outbox_invites(folder: Path = DEFAULT_OUTBOX) -> Invites:
+    """The embedded default: invitations written as files, nothing sent."""
+    return Invites(mailer=OutboxMailer(folder))

@@ -8,61 +8,27 @@ server configured, the email invitations are written to the outbox folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.calendar.port import CalendarPort
-from bot.mail import Mailer, OutboxMailer, mailer_from_settings
+from bot.calendar.port import Invites, outbox_invites
+from bot.core import Core
+from bot.mail import mailer_from_settings
 from bot.settings import Settings
-from bot.storage.calendar_models import Route
 from scheduling.clock import Clock
 
 if TYPE_CHECKING:
     from bot.calendar.graph import GraphCalendar
     from bot.calendar.tokens import DatabaseTokenBackend
 
-DEFAULT_OUTBOX = Path("outbox")
-
 
 class CalendarSettingsError(ValueError):
     """The calendar settings are incomplete or inconsistent."""
 
 
-@dataclass
-class Invites:
-    """How calendar invitations leave the bot."""
-
-    mailer: Mailer
-    # The ORGANIZER of email invitations: the address replies would go to.
-    organiser_email: str = "strategy-bot@localhost"
-    graph: CalendarPort | None = None
-    # The Graph token cache, read and written around each use of Graph.
-    tokens: DatabaseTokenBackend | None = None
-    tenant_domains: frozenset[str] = field(default_factory=frozenset)
-    meeting_minutes: int = 60
-    # How often Outlook replies are read while a meeting is upcoming.
-    poll_minutes: int = 10
-    timezone: str = "Europe/London"
-
-    def route(self, email: str, graph_failed: bool) -> Route:
-        domain = email.rpartition("@")[2].lower()
-        if self.graph is not None and not graph_failed and domain in self.tenant_domains:
-            return Route.GRAPH
-        return self.email_route
-
-    @property
-    def email_route(self) -> Route:
-        return Route.OUTBOX if isinstance(self.mailer, OutboxMailer) else Route.EMAIL
-
-    @property
-    def outbox(self) -> Path | None:
-        return self.mailer.folder if isinstance(self.mailer, OutboxMailer) else None
-
-
-def outbox_invites(folder: Path = DEFAULT_OUTBOX) -> Invites:
-    """The embedded default: invitations written as files, nothing sent."""
-    return Invites(mailer=OutboxMailer(folder))
+def invites_of(core: Core) -> Invites:
+    """How this core sends invitations: as configured, else as files in ./outbox."""
+    return core.invites if core.invites is not None else outbox_invites()
 
 
 def invites_from_settings(

@@ -3,11 +3,9 @@
 Runs as scheduled work (`calendar_sync`), never inside the transaction of the
 command that changed the discussion: convening, rescheduling, cancelling and
 adding an invitee each schedule one sync, and repeated changes collapse into
-one. A sync compares what each person should have (the invitation at the
-current SEQUENCE, or a cancellation) with what the `calendar_send` records say
-they were sent, and sends only the difference. Sending is planned and done
-before anything is written, then every attempt is recorded, audited, and any
-problem is told to the chair by name. A send that failed for now is retried by
+one. A sync sends only what each person is owed (`plan.py`, pure); sending is
+done before anything is written, then every attempt is recorded, audited, and
+any problem is told to the chair by name. A send that failed for now is retried by
 a later sync; nothing is dropped silently.
 
 Resending is safe: an invitation carries the same UID and SEQUENCE as before,
@@ -19,24 +17,25 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.calendar.plan import EventState, Person, attendee, graph_part, meeting_for, plan
 from bot.calendar.port import (
     Attendee,
     CalendarRefused,
     CalendarUnavailable,
+    Invites,
     Meeting,
 )
-from bot.calendar.routing import Invites, outbox_invites
+from bot.calendar.routing import invites_of
 from bot.core import Core
 from bot.mail import Email, MailRefused
 from bot.messages import Outgoing, message
-from bot.services.common import audit, schedule, when
+from bot.shared import audit, schedule, when
 from bot.storage import models
 from bot.storage.calendar_models import (
     CalendarEvent,
@@ -45,50 +44,11 @@ from bot.storage.calendar_models import (
     Route,
     SendStatus,
 )
-from templates import render
 
 log = logging.getLogger(__name__)
 
 # A send that failed for now (mail server down) is tried again this much later.
 RETRY_AFTER = timedelta(minutes=15)
-
-
-def schedule_sync(session: Session, core: Core, discussion: models.Discussion) -> None:
-    """Bring the calendars up to date soon; several changes in a row make one sync."""
-    schedule(
-        session,
-        models.WorkKind.CALENDAR_SYNC,
-        core.clock.now(),
-        discussion=discussion,
-        key=f"calendar:{discussion.id}",
-    )
-
-
-def invites_of(core: Core) -> Invites:
-    return core.invites if core.invites is not None else outbox_invites()
-
-
-@dataclass
-class _State:
-    """The calendar event as it will be after this sync (written back at the end)."""
-
-    uid: str
-    sequence: int
-    start_at: datetime
-    cancelled: bool
-    graph_event_id: str | None
-    graph_join_url: str | None
-    graph_failed: str | None
-
-
-@dataclass(frozen=True)
-class _Person:
-    invitation: models.Invitation
-    attendee: Attendee
-
-    @property
-    def contact(self) -> models.Contact:
-        return self.invitation.contact
 
 
 @dataclass
@@ -116,51 +76,20 @@ def sync_calendar(core: Core, session: Session, work: models.ScheduledWork) -> l
     row = session.scalars(
         select(CalendarEvent).where(CalendarEvent.discussion_id == discussion.id)
     ).one_or_none()
-    state = _state(row, discussion)
-    cancelled = discussion.status == models.DiscussionStatus.CANCELLED
-    if state.start_at != discussion.meeting_at:
-        state.sequence += 1
-        state.start_at = discussion.meeting_at
-    if cancelled and not state.cancelled:
-        state.sequence += 1
-        state.cancelled = True
-
     history = session.scalars(
         select(CalendarSend)
         .where(CalendarSend.discussion_id == discussion.id)
         .order_by(CalendarSend.id)
     ).all()
-    delivered: dict[int, CalendarSend] = {}  # contact id -> their last successful send
-    tried: dict[int, CalendarSend] = {}  # contact id -> their last attempt
-    for send in history:
-        tried[send.contact_id] = send
-        if send.status == SendStatus.SENT:
-            delivered[send.contact_id] = send
-
-    people = [] if cancelled else _attendees(discussion)
-    current = {p.contact.id for p in people}
-    # Everyone who holds an invitation they should no longer have: all of them
-    # when the discussion is cancelled, else those who delegated it away.
-    withdrawn = [
-        i
-        for i in discussion.invitations
-        if i.contact_id not in current
-        and (last := delivered.get(i.contact_id)) is not None
-        and last.method == Method.REQUEST
-    ]
-
-    def owed(contact_id: int, method: Method) -> bool:
-        last = delivered.get(contact_id)
-        return last is None or (last.method, last.sequence) != (method, state.sequence)
-
-    to_invite = [p for p in people if owed(p.contact.id, Method.REQUEST)]
-    to_cancel = [i for i in withdrawn if owed(i.contact_id, Method.CANCEL)]
+    owed = plan(row, discussion, history)
+    state, people, cancelled = owed.state, owed.people, owed.cancelled
+    to_invite, to_cancel, tried = owed.to_invite, owed.to_cancel, owed.tried
     if not to_invite and not to_cancel:
         return []
 
     result = _Result()
-    meeting = _meeting(core, invites, discussion, state, people, now)
-    graph_invite, graph_cancel = _graph_part(invites, state, delivered, to_invite, to_cancel)
+    sent = meeting_for(core, invites, discussion, state, people, now)
+    graph_invite, graph_cancel = graph_part(invites, state, owed.delivered, to_invite, to_cancel)
     first_graph_event = (
         invites.graph is not None
         and state.graph_failed is None
@@ -168,21 +97,19 @@ def sync_calendar(core: Core, session: Session, work: models.ScheduledWork) -> l
         and not cancelled
     )
     if graph_invite or graph_cancel or first_graph_event:
-        outlook = _meeting(core, invites, discussion, state, people, now, outlook=True)
+        outlook = meeting_for(core, invites, discussion, state, people, now, outlook=True)
         _send_graph(invites, state, outlook, graph_invite, graph_cancel, result, now)
         if state.graph_failed is not None:  # everyone goes by email from now on
             graph_invite, graph_cancel = [], []
-        meeting = _meeting(core, invites, discussion, state, people, now)  # with the Teams link
+        sent = meeting_for(core, invites, discussion, state, people, now)  # with the Teams link
     by_graph = {p.contact.id for p in graph_invite} | {i.contact_id for i in graph_cancel}
     for person in to_invite:
         if person.contact.id not in by_graph:
-            _send_email(
-                invites, meeting, Method.REQUEST, person.invitation, None, tried, result, now
-            )
+            _send_email(invites, sent, Method.REQUEST, person.invitation, None, tried, result, now)
     for invitation in to_cancel:
         if invitation.contact_id not in by_graph:
-            leaving = None if cancelled else (_attendee(discussion, invitation),)
-            _send_email(invites, meeting, Method.CANCEL, invitation, leaving, tried, result, now)
+            leaving = None if cancelled else (attendee(discussion, invitation),)
+            _send_email(invites, sent, Method.CANCEL, invitation, leaving, tried, result, now)
 
     # Only now, after the sending, is anything written.
     _write_state(session, row, discussion, state, now)
@@ -237,122 +164,14 @@ def sync_calendar(core: Core, session: Session, work: models.ScheduledWork) -> l
     return _chair_notice(core, invites, discussion, result)
 
 
-# -- planning -----------------------------------------------------------------
-
-
-def _state(row: CalendarEvent | None, discussion: models.Discussion) -> _State:
-    if row is None:
-        return _State(
-            uid=f"{uuid.uuid4()}@strategy-bot",
-            sequence=0,
-            start_at=discussion.meeting_at,
-            cancelled=False,
-            graph_event_id=None,
-            graph_join_url=None,
-            graph_failed=None,
-        )
-    return _State(
-        uid=row.uid,
-        sequence=row.sequence,
-        start_at=row.start_at,
-        cancelled=row.cancelled,
-        graph_event_id=row.graph_event_id,
-        graph_join_url=row.graph_join_url,
-        graph_failed=row.graph_failed,
-    )
-
-
-def _attendee(discussion: models.Discussion, invitation: models.Invitation) -> Attendee:
-    answer = invitation.status if invitation.status in ("accepted", "declined") else None
-    return Attendee(
-        name=invitation.contact.name,
-        email=invitation.contact.email.strip(),
-        chair=invitation.contact_id == discussion.chair_id,
-        answer=answer,
-    )
-
-
-def _attendees(discussion: models.Discussion) -> list[_Person]:
-    """Whoever is invited now: everyone but those who delegated their place."""
-    return [
-        _Person(i, _attendee(discussion, i))
-        for i in discussion.invitations
-        if i.status != models.InvitationStatus.DELEGATED
-    ]
-
-
-def _meeting(
-    core: Core,
-    invites: Invites,
-    discussion: models.Discussion,
-    state: _State,
-    people: list[_Person],
-    now: datetime,
-    outlook: bool = False,
-) -> Meeting:
-    """The meeting as sent; `outlook`: the Graph event's version, whose replies are read."""
-    case = discussion.case.reference
-    context = {
-        "case": case,
-        "meeting": when(core, discussion.meeting_at),
-        "deadline": when(core, discussion.deadline_at),
-        "chair": discussion.chair.name,
-        "join_url": state.graph_join_url,
-        "outlook": outlook,
-    }
-    cancelled = state.cancelled
-    subject = render(
-        "calendar/subject.txt.j2", case=case, cancelled=cancelled, updated=state.sequence > 0
-    )
-    body = render(
-        "calendar/cancel_body.txt.j2" if cancelled else "calendar/invite_body.txt.j2", **context
-    )
-    attendees = tuple(p.attendee for p in people)
-    if cancelled:  # a cancellation names everyone it goes to
-        attendees = tuple(_attendee(discussion, i) for i in discussion.invitations)
-    return Meeting(
-        uid=state.uid,
-        sequence=state.sequence,
-        subject=subject,
-        body=body,
-        start=discussion.meeting_at,
-        end=discussion.meeting_at + timedelta(minutes=invites.meeting_minutes),
-        timezone=invites.timezone,
-        organiser_name=f"{discussion.chair.name} (via strategy-bot)",
-        organiser_email=invites.organiser_email,
-        attendees=attendees,
-        stamp=now,
-        join_url=state.graph_join_url,
-    )
-
-
-def _graph_part(
-    invites: Invites,
-    state: _State,
-    delivered: dict[int, CalendarSend],
-    to_invite: list[_Person],
-    to_cancel: list[models.Invitation],
-) -> tuple[list[_Person], list[models.Invitation]]:
-    """Who goes through Graph: tenant addresses, and anyone whose invitation came that way."""
-    if invites.graph is None or state.graph_failed is not None:
-        return [], []
-    invite = [p for p in to_invite if invites.route(p.attendee.email, False) is Route.GRAPH]
-    cancel = [
-        i
-        for i in to_cancel
-        if (last := delivered.get(i.contact_id)) is not None and last.route == Route.GRAPH
-    ]
-    return invite, cancel
-
-
 # -- sending ------------------------------------------------------------------
 
 
 def _send_graph(
     invites: Invites,
-    state: _State,
+    state: EventState,
     meeting: Meeting,
-    invite: list[_Person],
+    invite: list[Person],
     cancel: list[models.Invitation],
     result: _Result,
     now: datetime,
@@ -492,7 +311,7 @@ def _write_state(
     session: Session,
     row: CalendarEvent | None,
     discussion: models.Discussion,
-    state: _State,
+    state: EventState,
     now: datetime,
 ) -> None:
     if row is None:

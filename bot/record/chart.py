@@ -16,8 +16,7 @@ matplotlib.use("Agg")  # no display: render straight to a file
 
 import matplotlib.pyplot as plt
 
-from bot.record.report import RATIOS, Ratio, Report
-from bot.record.report_output import TARGET_PERCENT, cell
+from bot.record.report import RATIOS, TARGET_PERCENT, Ratio, Report, cell
 from scheduling.workdays import format_day
 from templates import environment
 

@@ -23,7 +23,7 @@ from bot.core import Core
 from bot.mail import Attachment, Email, Mailer, MailRefused
 from bot.messages import Outgoing, message
 from bot.record.content import ActionRow, RecordContent, Snapshot
-from bot.services.common import audit, contact_row, schedule, when
+from bot.shared import audit, contact_row, schedule, when
 from bot.storage import models
 from bot.storage.record_models import (
     DeliveryChannel,

@@ -39,11 +39,12 @@ from bot.record.circulation import recipients
 from bot.record.completeness import is_complete
 from bot.record.content import AttendanceRow, RecordContent
 from bot.record.snapshot import action_row, attendance
-from bot.services.common import when
+from bot.shared import when
 from bot.storage import models
 from bot.storage.record_models import DeliveryStatus, RecordStatus, RecordVersion
 
 NO_TEAM = "(no team)"
+TARGET_PERCENT = 90  # the partnerships' aim for timeliness; drawn on the chart
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,15 @@ class Ratio:
     @property
     def percent(self) -> float | None:
         return round(100 * self.count / self.total, 1) if self.total else None
+
+
+def cell(ratio: Ratio) -> str:
+    """A ratio as people read it: 189/200 (94.5%)."""
+    if not ratio.total:
+        return "-"
+    percent = ratio.percent or 0.0
+    shown = f"{percent:.0f}" if percent == int(percent) else f"{percent:.1f}"
+    return f"{ratio.count}/{ratio.total} ({shown}%)"
 
 
 @dataclass(frozen=True)

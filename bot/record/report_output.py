@@ -7,20 +7,11 @@ import io
 import json
 from typing import Any
 
-from bot.record.report import RATIOS, Figures, Ratio, Report
+from bot.record.report import RATIOS, Figures, Ratio, Report, cell
 from scheduling.workdays import format_day
 from templates import environment, render
 
 FORMATS = ("table", "csv", "json", "png")
-TARGET_PERCENT = 90  # the partnerships' aim for timeliness; drawn on the chart
-
-
-def cell(ratio: Ratio) -> str:
-    if not ratio.total:
-        return "-"
-    percent = ratio.percent or 0.0
-    shown = f"{percent:.0f}" if percent == int(percent) else f"{percent:.1f}"
-    return f"{ratio.count}/{ratio.total} ({shown}%)"
 
 
 def _rows(columns: list[Figures]) -> list[tuple[str, list[str]]]:

@@ -25,7 +25,7 @@ from bot.record.content import RecordContent, Snapshot
 from bot.record.fields import EXAMPLES, FieldContext, apply
 from bot.record.form import essential_rows, other_rows
 from bot.record.snapshot import build_snapshot
-from bot.services.common import audit, contact_row, visible_discussion, when
+from bot.shared import audit, contact_row, visible_discussion, when
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.storage.record_models import RecordStatus, RecordVersion

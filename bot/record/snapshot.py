@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.core import Core
 from bot.directory import Role
 from bot.record.content import ActionRow, AttendanceRow, ChildRow, RecordContent, Snapshot
-from bot.services.actions import action_reference
-from bot.services.common import describe_child, when
+from bot.references import action_reference
+from bot.shared import describe_child, when
 from bot.storage import models
 from templates import render
 

@@ -1,20 +1,15 @@
-"""Pieces every service uses: lookups, the audit trail, and the shared messages."""
+"""The messages several services send: an invitation, the quorum view, a note to the chair."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from bot.core import Core
-from bot.directory import AgencyKind, Contact
-from bot.domain import Attendance, quorum
-from bot.errors import InputError, NotAllowed
+from bot.directory import AgencyKind
 from bot.messages import Button, Outgoing, message
+from bot.references import action_reference
+from bot.shared import describe_child, kind_of, quorum_of, when
 from bot.storage import models
-from scheduling.workdays import format_day, format_local
 
 STATUS_WORDS = {
     "invited": "waiting for a reply",
@@ -23,93 +18,6 @@ STATUS_WORDS = {
     "delegated": "delegated",
     "no_response": "did not respond",
 }
-
-
-def contact_row(session: Session, key: str) -> models.Contact:
-    row = session.scalars(select(models.Contact).where(models.Contact.key == key)).one_or_none()
-    if row is None:
-        raise InputError(f"'{key}' is not in the partner directory.")
-    return row
-
-
-def audit(
-    session: Session,
-    core: Core,
-    actor: str,
-    event: str,
-    discussion: models.Discussion | None = None,
-    **details: Any,
-) -> None:
-    session.add(
-        models.AuditEvent(
-            occurred_at=core.clock.now(),
-            actor=actor,
-            event=event,
-            discussion_id=discussion.id if discussion is not None else None,
-            details=details,
-        )
-    )
-
-
-def visible_discussion(
-    session: Session, case_reference: str, viewer: Contact, *, scheduled_only: bool = False
-) -> models.Discussion:
-    """The newest discussion of a case that the viewer was invited to.
-
-    Someone who was not invited gets the same answer as for a case that does
-    not exist, so nothing leaks about which cases are under discussion.
-    """
-    query = (
-        select(models.Discussion)
-        .join(models.Case)
-        .join(models.Invitation)
-        .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
-        .where(models.Case.reference == case_reference.upper(), models.Contact.key == viewer.id)
-        .order_by(models.Discussion.id.desc())
-    )
-    if scheduled_only:
-        query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
-    discussion = session.scalars(query).first()
-    if discussion is None:
-        raise NotAllowed(
-            f"You have no {'upcoming ' if scheduled_only else ''}strategy discussion for case "
-            f"{case_reference.upper()}.",
-            "/strategy status  (lists the discussions you are invited to)",
-        )
-    return discussion
-
-
-def invitation_of(discussion: models.Discussion, contact_key: str) -> models.Invitation | None:
-    return next((i for i in discussion.invitations if i.contact.key == contact_key), None)
-
-
-def kind_of(invitation: models.Invitation) -> AgencyKind:
-    return AgencyKind(invitation.contact.agency.kind)
-
-
-def quorum_of(discussion: models.Discussion) -> dict[AgencyKind, bool]:
-    return quorum(Attendance(kind_of(i), i.status) for i in discussion.invitations)
-
-
-def when(core: Core, instant: datetime) -> str:
-    return format_local(instant, core.calendar)
-
-
-def describe_child(core: Core, child: models.Child) -> str:
-    today = core.calendar.local_date(core.clock.now())
-    if child.expected_date is not None:
-        return f"{child.pseudonym} (unborn, expected {format_day(child.expected_date)})"
-    if child.date_of_birth is not None:
-        return f"{child.pseudonym} (age {_age(child.date_of_birth, today)})"
-    return child.pseudonym
-
-
-def _age(born: date, today: date) -> str:
-    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    if years >= 1:
-        return str(years)
-    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
-    return f"{max(months, 0)} months"
 
 
 def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, Any]:
@@ -171,11 +79,6 @@ def checklist_for(kind: AgencyKind) -> str:
     return "other"
 
 
-def to_chair(discussion: models.Discussion, template: str, **context: Any) -> Outgoing:
-    """A direct message to the discussion's chair, from a template."""
-    return Outgoing(to=discussion.chair.key, message=message(template, **context))
-
-
 def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
     """The chair's live view of who has confirmed, updated in place as replies arrive."""
     confirmed = quorum_of(discussion)
@@ -191,37 +94,28 @@ def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
     )
 
 
-def schedule(
-    session: Session,
-    kind: models.WorkKind,
-    due_at: datetime,
-    *,
-    discussion: models.Discussion | None = None,
-    action: models.Action | None = None,
-    agency_kind: AgencyKind | None = None,
-    key: str | None = None,
-    payload: dict[str, Any] | None = None,
-) -> models.ScheduledWork:
-    """Add scheduled work; with a `key`, move the pending item with that key instead."""
-    if key is not None:
-        pending = session.scalars(
-            select(models.ScheduledWork).where(
-                models.ScheduledWork.key == key,
-                models.ScheduledWork.status == models.WorkStatus.PENDING,
-            )
-        ).first()
-        if pending is not None:
-            pending.due_at = due_at
-            pending.payload = payload or {}
-            return pending
-    work = models.ScheduledWork(
-        kind=kind,
-        due_at=due_at,
-        discussion_id=discussion.id if discussion else None,
-        action_id=action.id if action else None,
-        agency_kind=agency_kind.value if agency_kind else None,
-        key=key,
-        payload=payload or {},
+def action_outgoing(core: Core, action: models.Action, template: str, **extra: object) -> Outgoing:
+    reference = action_reference(action)
+    buttons = (
+        Button("Close", "close_action", reference, f'/strategy close {reference} outcome="..."'),
+        Button(
+            "More time",
+            "more_time",
+            reference,
+            f'/strategy more-time {reference} due="..." reason="..."',
+        ),
+        Button("Snooze", "snooze", reference, f"/strategy snooze {reference}"),
     )
-    session.add(work)
-    return work
+    return Outgoing(
+        to=action.owner.key,
+        message=message(
+            template,
+            buttons,
+            reference=reference,
+            description=action.description,
+            due=when(core, action.due_at),
+            chair=action.discussion.chair.name,
+            urgent=action.urgent,
+            **extra,
+        ),
+    )

@@ -10,20 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
 from bot.errors import InputError, NotAllowed
 from bot.messages import Delivery, Outcome, Outgoing, message
-from bot.services.common import (
-    audit,
-    contact_row,
-    invitation_outgoing,
-    quorum_outgoing,
-    schedule,
-    when,
-)
+from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.shared import audit, contact_row, schedule, schedule_sync, when
 from bot.storage import models
 from bot.storage.db import transaction
 from scheduling.deadlines import Deadline, statutory_deadline

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import AgencyKind
 from bot.domain import duty_contact
 from bot.messages import Outgoing, message
-from bot.services.common import (
-    audit,
-    contact_row,
-    invitation_outgoing,
-    kind_of,
-    quorum_of,
-    quorum_outgoing,
-)
+from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
 
 ACTIVE = (models.InvitationStatus.INVITED, models.InvitationStatus.ACCEPTED)

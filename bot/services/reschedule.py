@@ -15,18 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
 from bot.messages import Delivery, Outcome, Outgoing, message
-from bot.services.common import (
-    audit,
-    invitation_outgoing,
-    quorum_outgoing,
-    visible_discussion,
-    when,
-)
+from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.shared import audit, schedule_sync, visible_discussion, when
 from bot.storage import models
 from bot.storage.db import transaction
 from scheduling.timetext import TimeTextError, parse_meeting_time

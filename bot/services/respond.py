@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
 from bot.messages import Outcome, Outgoing, message
-from bot.services.common import (
+from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.services.fallback import agency_still_possible, run_fallback
+from bot.shared import (
     audit,
     contact_row,
     invitation_of,
-    invitation_outgoing,
     kind_of,
     quorum_of,
-    quorum_outgoing,
+    schedule_sync,
     to_chair,
     visible_discussion,
 )
-from bot.services.fallback import agency_still_possible, run_fallback
 from bot.storage import models
 from bot.storage.db import transaction
 

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Outcome, message
-from bot.services.actions import action_reference
-from bot.services.common import discussion_context, quorum_of, visible_discussion, when
+from bot.references import action_reference
+from bot.services.common import discussion_context
+from bot.shared import quorum_of, visible_discussion, when
 from bot.storage import models
 
 

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.app import Bot
 from bot.core import Core
-from bot.services.due_work import run_due_work
+from bot.jobs import run_due_work
 from handlers.slack.chat import SlackChat
 from handlers.slack.listeners import BUTTONS, FORMS, SlackListeners
 from handlers.slack.users import SlackUsers

@@ -31,7 +31,7 @@ from bot.domain import HarmTag
 from bot.errors import InputError
 from bot.messages import Message, Outcome, latest_per_thread, message
 from bot.record import service as record_service
-from bot.services import actions, convene, respond, status
+from bot.services import actions, convene, more_time, reminders, respond, status
 from handlers.slack import record_form, render
 from handlers.slack.chat import SlackChat
 from handlers.slack.retries import first_time
@@ -239,9 +239,9 @@ class SlackListeners:
         if name == "accept":
             return respond.accept(self.core, actor, value)
         if name == "snooze":
-            return actions.snooze(self.core, actor, value)
+            return reminders.snooze(self.core, actor, value)
         if name == "approve_time":
-            return actions.decide_more_time(self.core, actor, value, approve=True)
+            return more_time.decide(self.core, actor, value, approve=True)
         raise ValueError(f"no button '{name}'")
 
     def _submit(
@@ -256,7 +256,7 @@ class SlackListeners:
         if name == "close_action":
             return actions.close_action(self.core, actor, reference, _text(values, "outcome"))
         if name == "more_time":
-            return actions.request_more_time(
+            return more_time.request(
                 self.core,
                 actor,
                 reference,
@@ -264,7 +264,7 @@ class SlackListeners:
                 reason=_text(values, "reason"),
             )
         if name == "refuse_time":
-            return actions.decide_more_time(
+            return more_time.decide(
                 self.core, actor, reference, approve=False, reason=_text(values, "reason")
             )
         raise ValueError(f"no form '{name}'")

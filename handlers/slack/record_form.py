@@ -27,7 +27,7 @@ from bot.record.content import (
     RecordContent,
 )
 from bot.record.fields import EXAMPLES
-from bot.services.common import visible_discussion
+from bot.shared import visible_discussion
 
 FINALISE = "finalise"
 REASON = "reason"

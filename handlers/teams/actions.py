@@ -13,7 +13,7 @@ from bot.commands import parse_children
 from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Outcome
-from bot.services import actions, convene, respond
+from bot.services import actions, convene, more_time, reminders, respond
 
 Data = Mapping[str, Any]
 CardAction = Callable[[Core, Contact, str, Data], Outcome]
@@ -46,19 +46,19 @@ def _close(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
 
 
 def _more_time(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return actions.request_more_time(core, actor, value, field(data, "due"), field(data, "reason"))
+    return more_time.request(core, actor, value, field(data, "due"), field(data, "reason"))
 
 
 def _snooze(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return actions.snooze(core, actor, value, field(data, "until") or None)
+    return reminders.snooze(core, actor, value, field(data, "until") or None)
 
 
 def _approve_time(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return actions.decide_more_time(core, actor, value, approve=True)
+    return more_time.decide(core, actor, value, approve=True)
 
 
 def _refuse_time(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return actions.decide_more_time(core, actor, value, approve=False, reason=field(data, "reason"))
+    return more_time.decide(core, actor, value, approve=False, reason=field(data, "reason"))
 
 
 def _convene(core: Core, actor: Contact, value: str, data: Data) -> Outcome:

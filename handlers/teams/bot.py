@@ -45,9 +45,9 @@ from bot.app import Bot
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError
+from bot.jobs import run_due_work
 from bot.messages import Message, latest_per_thread, message
 from bot.ports import ChatPort
-from bot.services.due_work import run_due_work
 from bot.settings import Settings
 from handlers.teams import teams_configured
 from handlers.teams.actions import CARD_ACTIONS, Data, field

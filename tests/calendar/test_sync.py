@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Bot
-from bot.calendar.routing import Invites, invites_from_settings
+from bot.calendar.port import Invites
+from bot.calendar.routing import invites_from_settings
 from bot.mail import OutboxMailer
 from bot.settings import Settings
 from bot.storage import models

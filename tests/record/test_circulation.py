@@ -16,9 +16,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bot.app import Bot
+from bot.jobs import run_due_work
 from bot.mail import SmtpMailer
 from bot.messages import Outgoing
-from bot.services.due_work import run_due_work
 from bot.storage import models
 from bot.storage.record_models import RecordDelivery, RecordVersion
 from scheduling.clock import SimulatedClock

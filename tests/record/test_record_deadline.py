@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Bot
+from bot.jobs import run_due_work
 from bot.messages import Outgoing
-from bot.services.due_work import run_due_work
 from scheduling.clock import SimulatedClock
 from tests.helpers import audit_events, say, take_sent, to
 from tests.record.conftest import COMPLETE_RECORD

@@ -18,10 +18,11 @@ from bot.record.report import (
     Figures,
     Ratio,
     build_report,
+    cell,
     compliance_report,
     figures,
 )
-from bot.record.report_output import as_csv, as_dict, as_json, as_png, as_table, cell
+from bot.record.report_output import as_csv, as_dict, as_json, as_png, as_table
 from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, say
 from tests.record.conftest import COMPLETE_RECORD

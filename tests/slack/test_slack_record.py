@@ -9,7 +9,7 @@ import pytest
 
 from bot.record.content import RecordContent
 from bot.record.service import latest_version
-from bot.services.common import visible_discussion
+from bot.shared import visible_discussion
 from bot.storage.record_models import RecordStatus
 from tests.helpers import CONVENE, audit_events
 from tests.slack.harness import SlackTest, text_input

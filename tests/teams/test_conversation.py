@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.directory import Contact
-from bot.services.due_work import pending_work
+from bot.jobs import pending_work
 from handlers.teams.bot import command_text
 from tests.contract.teams_driver import TeamsDriver, card_text, executes
 from tests.helpers import invitation_statuses, table_counts

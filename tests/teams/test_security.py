@@ -6,7 +6,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
-from bot.services.due_work import pending_work
+from bot.jobs import pending_work
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.contract.teams_driver import TeamsDriver

@@ -39,7 +39,7 @@ from bot.messages import Outcome
 from bot.record import service
 from bot.record.fields import EXAMPLES
 from bot.services import actions as action_service
-from bot.services.common import visible_discussion
+from bot.shared import visible_discussion
 from bot.storage import models
 from scheduling.timetext import TimeTextError, parse_due
 

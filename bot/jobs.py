@@ -1,4 +1,7 @@
-"""Run the scheduled work that has fallen due: fallbacks, nudges, meeting starts.
+"""Run the scheduled work that has fallen due: fallbacks, nudges, meeting starts...
+
+`JOBS` says what each kind of scheduled work does; this dispatcher sits above
+the services, the calendar and the record, which it calls.
 
 Each item is claimed, performed, delivered and marked done in one transaction,
 so an item is done only once its messages were handed to the chat platform.
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.calendar.responses import read_replies
@@ -23,14 +26,14 @@ from bot.core import Core
 from bot.directory import AgencyKind
 from bot.messages import Outgoing, latest_per_thread
 from bot.ports import ChatPort, DeliveryFailed
+from bot.record import deadline as record_deadline
 from bot.record.circulation import deliver as deliver_record
-from bot.record.service import latest_final
-from bot.services.actions import send_nudge
-from bot.services.common import audit, schedule, to_chair, when
+from bot.services import meeting
+from bot.services.calendar_replies import apply_replies
 from bot.services.fallback import run_fallback
+from bot.services.reminders import send_nudge
 from bot.storage import models
 from bot.storage.db import transaction
-from scheduling.deadlines import record_circulation_deadline
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +158,15 @@ def _record_failure(core: Core, work_id: int, error: Exception) -> None:
 
 
 def _perform(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    handler = HANDLERS.get(work.kind)
-    if handler is None:
-        raise ValueError(f"no handler for scheduled work of kind {work.kind!r}")
-    return handler(core, session, work)
+    job = JOBS.get(work.kind)
+    if job is None:
+        raise ValueError(f"no job for scheduled work of kind {work.kind!r}")
+    return job(core, session, work)
+
+
+def _discussion(session: Session, work: models.ScheduledWork) -> models.Discussion:
+    assert work.discussion_id is not None
+    return session.get_one(models.Discussion, work.discussion_id)
 
 
 def _action_nudge(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
@@ -167,123 +175,45 @@ def _action_nudge(core: Core, session: Session, work: models.ScheduledWork) -> l
 
 
 def _fallback_check(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    assert work.discussion_id is not None and work.agency_kind is not None
-    discussion = session.get_one(models.Discussion, work.discussion_id)
+    assert work.agency_kind is not None
     return run_fallback(
-        core, session, discussion, AgencyKind(work.agency_kind), "not confirmed by the cutoff"
+        core,
+        session,
+        _discussion(session, work),
+        AgencyKind(work.agency_kind),
+        "not confirmed by the cutoff",
     )
 
 
 def _meeting_start(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    """At the meeting time: whoever never replied is recorded as 'no response'."""
-    assert work.discussion_id is not None
-    discussion = session.get_one(models.Discussion, work.discussion_id)
-    if discussion.status != models.DiscussionStatus.SCHEDULED:
-        return []
-    silent = [i for i in discussion.invitations if i.status == models.InvitationStatus.INVITED]
-    for invitation in silent:
-        invitation.status = models.InvitationStatus.NO_RESPONSE
-    discussion.status = models.DiscussionStatus.HELD
-    session.execute(
-        update(models.ScheduledWork)
-        .where(
-            models.ScheduledWork.discussion_id == discussion.id,
-            models.ScheduledWork.kind == models.WorkKind.FALLBACK_CHECK,
-            models.ScheduledWork.status == models.WorkStatus.PENDING,
-        )
-        .values(status=models.WorkStatus.CANCELLED)
-    )
-    audit(
-        session,
-        core,
-        "system",
-        "meeting_started",
-        discussion,
-        no_response=[i.contact.key for i in silent],
-    )
-    circulate_by = record_circulation_deadline(
-        discussion.meeting_at, core.calendar, core.directory.partnership.timescales
-    )
-    schedule(session, models.WorkKind.RECORD_DEADLINE, circulate_by, discussion=discussion)
-    return [
-        to_chair(
-            discussion,
-            "messages/meeting_started.txt.j2",
-            case=discussion.case.reference,
-            meeting=when(core, discussion.meeting_at),
-            silent=[i.contact.name for i in silent],
-            quorum_met=discussion.quorum_met_at is not None,
-        )
-    ]
+    return meeting.start(core, session, _discussion(session, work))
 
 
 def _deadline_warning(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    """Shortly before the statutory deadline: has the discussion taken place?"""
-    assert work.discussion_id is not None
-    discussion = session.get_one(models.Discussion, work.discussion_id)
-    if discussion.status != models.DiscussionStatus.SCHEDULED:
-        return []
-    audit(session, core, "system", "deadline_warning", discussion)
-    return [
-        to_chair(
-            discussion,
-            "messages/deadline_warning.txt.j2",
-            case=discussion.case.reference,
-            deadline=when(core, discussion.deadline_at),
-            meeting=when(core, discussion.meeting_at),
-            late_reason=discussion.late_reason,
-        )
-    ]
+    return meeting.deadline_warning(core, session, _discussion(session, work))
+
+
+def _calendar_replies(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+    discussion = _discussion(session, work)
+    replies = read_replies(core, session, discussion)
+    return [] if replies is None else apply_replies(core, session, discussion, replies)
 
 
 def _record_deadline(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    """At the circulation deadline: has the record been finalised and sent to everyone?"""
-    assert work.discussion_id is not None
-    discussion = session.get_one(models.Discussion, work.discussion_id)
-    final = latest_final(session, discussion)
-    undelivered = session.scalar(
-        select(func.count())
-        .select_from(models.ScheduledWork)
-        .where(
-            models.ScheduledWork.discussion_id == discussion.id,
-            models.ScheduledWork.kind == models.WorkKind.RECORD_DELIVERY,
-            models.ScheduledWork.status == models.WorkStatus.PENDING,
-        )
-    )
-    if final is not None and not undelivered:
-        return []
-    audit(
-        session,
-        core,
-        "system",
-        "record_overdue",
-        discussion,
-        finalised=final is not None,
-        undelivered=undelivered or 0,
-    )
-    return [
-        to_chair(
-            discussion,
-            "messages/record_overdue.txt.j2",
-            case=discussion.case.reference,
-            deadline=when(core, work.due_at),
-            finalised=final is not None,
-            undelivered=undelivered or 0,
-        )
-    ]
+    return record_deadline.check_circulation(core, session, _discussion(session, work), work.due_at)
 
 
-Handler = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]
+Job = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]
 
-# What each kind of scheduled work does. A new kind is a handler here and a
+# What each kind of scheduled work does. A new kind is a job here and a
 # value in models.WorkKind.
-HANDLERS: dict[str, Handler] = {
+JOBS: dict[str, Job] = {
     models.WorkKind.ACTION_NUDGE: _action_nudge,
     models.WorkKind.FALLBACK_CHECK: _fallback_check,
     models.WorkKind.MEETING_START: _meeting_start,
     models.WorkKind.DEADLINE_WARNING: _deadline_warning,
     models.WorkKind.CALENDAR_SYNC: sync_calendar,
-    models.WorkKind.CALENDAR_RESPONSES: read_replies,
+    models.WorkKind.CALENDAR_RESPONSES: _calendar_replies,
     models.WorkKind.RECORD_DELIVERY: deliver_record,
     models.WorkKind.RECORD_DEADLINE: _record_deadline,
 }

@@ -1,0 +1,70 @@
+"""What happens at the meeting time, and shortly before the statutory deadline."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.core import Core
+from bot.messages import Outgoing
+from bot.shared import audit, schedule, to_chair, when
+from bot.storage import models
+from scheduling.deadlines import record_circulation_deadline
+
+
+def start(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+    """At the meeting time: whoever never replied is recorded as 'no response'."""
+    if discussion.status != models.DiscussionStatus.SCHEDULED:
+        return []
+    silent = [i for i in discussion.invitations if i.status == models.InvitationStatus.INVITED]
+    for invitation in silent:
+        invitation.status = models.InvitationStatus.NO_RESPONSE
+    discussion.status = models.DiscussionStatus.HELD
+    session.execute(
+        update(models.ScheduledWork)
+        .where(
+            models.ScheduledWork.discussion_id == discussion.id,
+            models.ScheduledWork.kind == models.WorkKind.FALLBACK_CHECK,
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
+        .values(status=models.WorkStatus.CANCELLED)
+    )
+    audit(
+        session,
+        core,
+        "system",
+        "meeting_started",
+        discussion,
+        no_response=[i.contact.key for i in silent],
+    )
+    circulate_by = record_circulation_deadline(
+        discussion.meeting_at, core.calendar, core.directory.partnership.timescales
+    )
+    schedule(session, models.WorkKind.RECORD_DEADLINE, circulate_by, discussion=discussion)
+    return [
+        to_chair(
+            discussion,
+            "messages/meeting_started.txt.j2",
+            case=discussion.case.reference,
+            meeting=when(core, discussion.meeting_at),
+            silent=[i.contact.name for i in silent],
+            quorum_met=discussion.quorum_met_at is not None,
+        )
+    ]
+
+
+def deadline_warning(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+    """Shortly before the statutory deadline: has the discussion taken place?"""
+    if discussion.status != models.DiscussionStatus.SCHEDULED:
+        return []
+    audit(session, core, "system", "deadline_warning", discussion)
+    return [
+        to_chair(
+            discussion,
+            "messages/deadline_warning.txt.j2",
+            case=discussion.case.reference,
+            deadline=when(core, discussion.deadline_at),
+            meeting=when(core, discussion.meeting_at),
+            late_reason=discussion.late_reason,
+        )
+    ]

@@ -1,0 +1,190 @@
+"""Reminders: an action's owner is nudged until it is closed, and the chair hears when it is late.
+
+The moments come from the partnership's reminder policy (scheduling/nudges.py):
+the working day(s) before the due date, the due date, and every working day
+while it is overdue. Once an action is overdue long enough, the chair (and the
+owner's manager, when the directory names one) is told, once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.core import Core
+from bot.directory import Contact
+from bot.errors import InputError, NotAllowed
+from bot.messages import Outcome, Outgoing, message
+from bot.references import action_reference
+from bot.services.common import action_outgoing
+from bot.shared import audit, open_action, schedule, when
+from bot.storage import models
+from bot.storage.db import transaction
+from scheduling.nudges import (
+    latest_snooze,
+    latest_working_nudge,
+    next_nudge_at,
+    overdue_working_days,
+)
+from scheduling.timetext import TimeTextError, parse_moment
+
+
+def send_nudge(core: Core, session: Session, action: models.Action) -> list[Outgoing]:
+    """The owner's reminder (and, once it is overdue long enough, the escalation)."""
+    if action.status != models.ActionStatus.OPEN:
+        return []
+    now = core.clock.now()
+    policy = core.directory.partnership.reminders
+    overdue_days = overdue_working_days(now, action.due_at, core.calendar)
+    audit(
+        session,
+        core,
+        "system",
+        "nudge_sent",
+        action.discussion,
+        action=action.label,
+        owner=action.owner.key,
+        overdue_working_days=overdue_days,
+    )
+    outgoing = [
+        action_outgoing(
+            core,
+            action,
+            "messages/action_nudge.txt.j2",
+            overdue=action.due_at < now,
+            overdue_days=overdue_days,
+            due_today=core.calendar.local_date(action.due_at) == core.calendar.local_date(now),
+        )
+    ]
+    if overdue_days >= policy.escalate_after_working_days and action.escalated_at is None:
+        outgoing += _escalate(core, session, action, overdue_days)
+    schedule_nudge(core, session, action, now)
+    return outgoing
+
+
+def _escalate(
+    core: Core, session: Session, action: models.Action, overdue_days: int
+) -> list[Outgoing]:
+    action.escalated_at = core.clock.now()
+    chair = action.discussion.chair.key
+    owner = core.directory.contact(action.owner.key)
+    manager = core.directory.manager_of(owner) if owner else None
+    recipients = list(dict.fromkeys([chair] + ([manager.id] if manager else [])))
+    audit(
+        session,
+        core,
+        "system",
+        "escalated",
+        action.discussion,
+        action=action.label,
+        to=recipients,
+        overdue_working_days=overdue_days,
+    )
+    text = message(
+        "messages/action_escalated.txt.j2",
+        reference=action_reference(action),
+        owner=action.owner.name,
+        description=action.description,
+        due=when(core, action.due_at),
+        overdue_days=overdue_days,
+    )
+    return [Outgoing(to=key, message=text) for key in recipients if key != action.owner.key]
+
+
+def schedule_nudge(core: Core, session: Session, action: models.Action, after: datetime) -> None:
+    policy = core.directory.partnership.reminders
+    due = next_nudge_at(after, action.due_at, core.calendar, policy, action.urgent)
+    schedule(
+        session,
+        models.WorkKind.ACTION_NUDGE,
+        due,
+        discussion=action.discussion,
+        action=action,
+        key=nudge_key(action),
+    )
+
+
+def nudge_key(action: models.Action) -> str:
+    return f"nudge:{action.id}"
+
+
+def cancel_nudges(session: Session, action: models.Action) -> None:
+    session.execute(
+        update(models.ScheduledWork)
+        .where(
+            models.ScheduledWork.action_id == action.id,
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
+        .values(status=models.WorkStatus.CANCELLED)
+    )
+
+
+def snooze(core: Core, actor: Contact, reference: str, until: str | None = None) -> Outcome:
+    """Put the next nudge off: at most one working day, and never past the due date."""
+    now = core.clock.now()
+    with transaction(core.sessions) as session:
+        action = open_action(session, actor, reference)
+        if actor.id != action.owner.key:
+            raise NotAllowed(
+                "Only the action's owner can snooze its reminders.", f"ask {action.owner.name}"
+            )
+        policy = core.directory.partnership.reminders
+        latest = latest_snooze(now, action.due_at, core.calendar, policy)
+        example = f'/strategy snooze {action_reference(action)} until="tomorrow 9am"'
+        if latest <= now:
+            raise InputError(
+                f"{action_reference(action)} is due or overdue: it can no longer be "
+                "snoozed. Close it, or ask the chair for more time.",
+                f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
+            )
+        in_hours = action.urgent or core.calendar.is_within_working_hours(latest)
+        target = latest if in_hours else latest_working_nudge(now, latest, core.calendar, policy)
+        if until:
+            try:
+                target = parse_moment(until, now, core.calendar)
+            except TimeTextError as problem:
+                raise InputError(str(problem), example) from None
+            if target > latest:
+                raise InputError(
+                    f"You can snooze until {when(core, latest)} at the latest "
+                    "(one working day, and never past the due date).",
+                    example,
+                )
+            if not action.urgent and not core.calendar.is_within_working_hours(target):
+                raise InputError(
+                    f"{when(core, target)} is outside working hours, when no reminders go out: "
+                    "choose a time on a working day within working hours.",
+                    example,
+                )
+        if target is None:
+            raise InputError(
+                "There is no working time left before the due date to snooze to. Close the "
+                "action, or ask the chair for more time.",
+                f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
+            )
+        schedule(
+            session,
+            models.WorkKind.ACTION_NUDGE,
+            target,
+            discussion=action.discussion,
+            action=action,
+            key=nudge_key(action),
+        )
+        audit(
+            session,
+            core,
+            actor.id,
+            "snoozed",
+            action.discussion,
+            action=action.label,
+            until=target.isoformat(),
+        )
+        return Outcome(
+            message(
+                "messages/snoozed.txt.j2",
+                reference=action_reference(action),
+                until=when(core, target),
+            )
+        )

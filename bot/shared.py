@@ -1,0 +1,215 @@
+"""What services, calendar and record all need: lookups, the audit trail, scheduling, times.
+
+This module sits below all three, so none of them needs to import another to
+write an audit event, schedule work or show a time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import references
+from bot.core import Core
+from bot.directory import AgencyKind, Contact
+from bot.domain import Attendance, quorum
+from bot.errors import InputError, NotAllowed
+from bot.messages import Outgoing, message
+from bot.references import action_reference, read_action_reference
+from bot.storage import models
+from scheduling.timetext import TimeTextError, parse_due
+from scheduling.workdays import format_day, format_local
+
+
+def contact_row(session: Session, key: str) -> models.Contact:
+    row = session.scalars(select(models.Contact).where(models.Contact.key == key)).one_or_none()
+    if row is None:
+        raise InputError(f"'{key}' is not in the partner directory.")
+    return row
+
+
+def audit(
+    session: Session,
+    core: Core,
+    actor: str,
+    event: str,
+    discussion: models.Discussion | None = None,
+    **details: Any,
+) -> None:
+    session.add(
+        models.AuditEvent(
+            occurred_at=core.clock.now(),
+            actor=actor,
+            event=event,
+            discussion_id=discussion.id if discussion is not None else None,
+            details=details,
+        )
+    )
+
+
+def visible_discussion(
+    session: Session, case_reference: str, viewer: Contact, *, scheduled_only: bool = False
+) -> models.Discussion:
+    """The newest discussion of a case that the viewer was invited to.
+
+    Someone who was not invited gets the same answer as for a case that does
+    not exist, so nothing leaks about which cases are under discussion.
+    """
+    query = (
+        select(models.Discussion)
+        .join(models.Case)
+        .join(models.Invitation)
+        .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
+        .where(
+            models.Case.reference == references.case_reference(case_reference),
+            models.Contact.key == viewer.id,
+        )
+        .order_by(models.Discussion.id.desc())
+    )
+    if scheduled_only:
+        query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
+    discussion = session.scalars(query).first()
+    if discussion is None:
+        raise NotAllowed(
+            f"You have no {'upcoming ' if scheduled_only else ''}strategy discussion for case "
+            f"{references.case_reference(case_reference)}.",
+            "/strategy status  (lists the discussions you are invited to)",
+        )
+    return discussion
+
+
+def invitation_of(discussion: models.Discussion, contact_key: str) -> models.Invitation | None:
+    return next((i for i in discussion.invitations if i.contact.key == contact_key), None)
+
+
+def kind_of(invitation: models.Invitation) -> AgencyKind:
+    return AgencyKind(invitation.contact.agency.kind)
+
+
+def quorum_of(discussion: models.Discussion) -> dict[AgencyKind, bool]:
+    return quorum(Attendance(kind_of(i), i.status) for i in discussion.invitations)
+
+
+def when(core: Core, instant: datetime) -> str:
+    return format_local(instant, core.calendar)
+
+
+def describe_child(core: Core, child: models.Child) -> str:
+    today = core.calendar.local_date(core.clock.now())
+    if child.expected_date is not None:
+        return f"{child.pseudonym} (unborn, expected {format_day(child.expected_date)})"
+    if child.date_of_birth is not None:
+        return f"{child.pseudonym} (age {_age(child.date_of_birth, today)})"
+    return child.pseudonym
+
+
+def _age(born: date, today: date) -> str:
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if years >= 1:
+        return str(years)
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    return f"{max(months, 0)} months"
+
+
+def schedule(
+    session: Session,
+    kind: models.WorkKind,
+    due_at: datetime,
+    *,
+    discussion: models.Discussion | None = None,
+    action: models.Action | None = None,
+    agency_kind: AgencyKind | None = None,
+    key: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> models.ScheduledWork:
+    """Add scheduled work; with a `key`, move the pending item with that key instead."""
+    if key is not None:
+        pending = session.scalars(
+            select(models.ScheduledWork).where(
+                models.ScheduledWork.key == key,
+                models.ScheduledWork.status == models.WorkStatus.PENDING,
+            )
+        ).first()
+        if pending is not None:
+            pending.due_at = due_at
+            pending.payload = payload or {}
+            return pending
+    work = models.ScheduledWork(
+        kind=kind,
+        due_at=due_at,
+        discussion_id=discussion.id if discussion else None,
+        action_id=action.id if action else None,
+        agency_kind=agency_kind.value if agency_kind else None,
+        key=key,
+        payload=payload or {},
+    )
+    session.add(work)
+    return work
+
+
+def schedule_sync(session: Session, core: Core, discussion: models.Discussion) -> None:
+    """Bring the calendars up to date soon; several changes in a row make one sync."""
+    schedule(
+        session,
+        models.WorkKind.CALENDAR_SYNC,
+        core.clock.now(),
+        discussion=discussion,
+        key=f"calendar:{discussion.id}",
+    )
+
+
+def to_chair(discussion: models.Discussion, template: str, **context: Any) -> Outgoing:
+    """A direct message to the discussion's chair, from a template."""
+    return Outgoing(to=discussion.chair.key, message=message(template, **context))
+
+
+def open_action(session: Session, actor: Contact, reference: str) -> models.Action:
+    """The action, if the actor may see it (its owner, or an invitee of its discussion)."""
+    action = visible_action(session, actor, reference)
+    if action.status == models.ActionStatus.CLOSED:
+        raise InputError(
+            f"{action_reference(action)} is already closed.",
+            "/strategy actions  (your open actions)",
+        )
+    return action
+
+
+def visible_action(session: Session, actor: Contact, reference: str) -> models.Action:
+    wanted = read_action_reference(reference)
+    if wanted is None:
+        raise InputError(
+            f"'{reference}' is not an action reference.",
+            '/strategy close NV-40213/A1 outcome="Done: home visit completed"',
+        )
+    owned = session.scalars(
+        select(models.Action)
+        .join(models.Discussion)
+        .join(models.Case)
+        .join(models.Contact, models.Action.owner_id == models.Contact.id)
+        .where(
+            models.Case.reference == wanted.case,
+            models.Action.number == wanted.number,
+            models.Contact.key == actor.id,
+        )
+    ).first()
+    if owned is not None:
+        return owned
+    # Not the owner: the chair and other invitees may still see it.
+    discussion = visible_discussion(session, wanted.case, actor)
+    action = next((a for a in discussion.actions if a.number == wanted.number), None)
+    if action is None:
+        raise InputError(
+            f"Case {discussion.case.reference} has no action A{wanted.number}.",
+            f"/strategy status {discussion.case.reference}",
+        )
+    return action
+
+
+def due_from_text(core: Core, due: str) -> datetime:
+    try:
+        return parse_due(due, core.clock.now(), core.calendar).at
+    except TimeTextError as problem:
+        raise InputError(str(problem)) from None
