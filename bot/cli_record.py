@@ -26,6 +26,7 @@ from bot.record.report import compliance_report
 from bot.record.service import latest_final
 from bot.settings import Settings
 from bot.shared import visible_discussion
+from bot.unit import unit_of_work
 from handlers.console import ConsoleChat, show
 from scheduling.clock import Clock, SimulatedClock, SystemClock, as_utc
 
@@ -66,7 +67,8 @@ def report_command(
         _fail("A chart needs a file: add --output report.png")
     core = _core(database, directory, _clock(now))
     try:
-        report = compliance_report(core, first, last)
+        with unit_of_work(core) as unit:
+            report = compliance_report(unit, first, last)
     finally:
         core.close()
     if format == "png":
@@ -154,7 +156,10 @@ def import_command(
         if person is None:
             _fail(f"'{actor}' is not in the partner directory.")
         try:
-            outcomes = import_record(core, person, case, record)
+            with unit_of_work(core) as unit:
+                outcomes = import_record(unit, person, case, record)
+                for outcome in outcomes:
+                    unit.emit(outcome.outgoing)
         except InputError as problem:
             _fail(str(problem))
         out = Console(highlight=False, soft_wrap=True)

@@ -20,6 +20,7 @@ from bot.messages import Outcome, message
 from bot.record import chat as record_chat
 from bot.services import actions, more_time, reminders, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene
+from bot.unit import Unit, perform
 
 USAGE: Mapping[str, str] = {
     "convene": "/strategy convene NV-40213 children=C1:2019-04-02 category=standard "
@@ -154,7 +155,7 @@ CONVENE_OPTIONS = (
 )
 
 
-def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _convene(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, set(CONVENE_OPTIONS), 0)
     request = ConveneRequest(
@@ -168,37 +169,37 @@ def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
         referrer=parsed.options.get("referrer"),
         late_reason=parsed.options.get("late_reason"),
     )
-    return convene(core, actor, request)
+    return convene(unit, actor, request)
 
 
-def _accept(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _accept(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, set(), 0)
-    return respond.accept(core, actor, case)
+    return respond.accept(unit, actor, case)
 
 
-def _decline(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _decline(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"reason"}, 0)
-    return respond.decline(core, actor, case, parsed.options.get("reason", ""))
+    return respond.decline(unit, actor, case, parsed.options.get("reason", ""))
 
 
-def _delegate(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _delegate(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"to"}, 0)
-    return respond.delegate(core, actor, case, _required(parsed, "to", "the colleague"))
+    return respond.delegate(unit, actor, case, _required(parsed, "to", "the colleague"))
 
 
-def _status(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _status(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, set(), 1)
-    return status.status(core, actor, parsed.positional[0] if parsed.positional else None)
+    return status.status(unit, actor, parsed.positional[0] if parsed.positional else None)
 
 
-def _action(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _action(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"owner", "due", "text", "urgent"}, 0)
     return actions.add_action(
-        core,
+        unit,
         actor,
         case,
         owner=_required(parsed, "owner", "the action's owner"),
@@ -221,10 +222,10 @@ def _action_reference(parsed: Parsed) -> str:
     return parsed.positional[0]
 
 
-def _more_time(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _more_time(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"due", "reason"}, 1)
     return more_time.request(
-        core,
+        unit,
         actor,
         _action_reference(parsed),
         due=_required(parsed, "due", "the due date you need"),
@@ -232,15 +233,15 @@ def _more_time(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     )
 
 
-def _approve(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _approve(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, set(), 1)
-    return more_time.decide(core, actor, _action_reference(parsed), approve=True)
+    return more_time.decide(unit, actor, _action_reference(parsed), approve=True)
 
 
-def _refuse(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _refuse(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"reason"}, 1)
     return more_time.decide(
-        core,
+        unit,
         actor,
         _action_reference(parsed),
         approve=False,
@@ -248,47 +249,47 @@ def _refuse(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     )
 
 
-def _snooze(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _snooze(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"until"}, 1)
-    return reminders.snooze(core, actor, _action_reference(parsed), parsed.options.get("until"))
+    return reminders.snooze(unit, actor, _action_reference(parsed), parsed.options.get("until"))
 
 
-def _reassign(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _reassign(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"to"}, 1)
     return actions.reassign(
-        core, actor, _action_reference(parsed), _required(parsed, "to", "the new owner")
+        unit, actor, _action_reference(parsed), _required(parsed, "to", "the new owner")
     )
 
 
-def _close(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _close(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"outcome"}, 1)
     if not parsed.positional:
         raise InputError("Add the action reference.", USAGE["close"])
     return actions.close_action(
-        core, actor, parsed.positional[0], parsed.options.get("outcome", "")
+        unit, actor, parsed.positional[0], parsed.options.get("outcome", "")
     )
 
 
-def _actions(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _actions(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, set(), 0)
-    return actions.my_actions(core, actor)
+    return actions.my_actions(unit, actor)
 
 
-def _record(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _record(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
-    return record_chat.record(core, actor, case, parsed.positional, parsed.options)
+    return record_chat.record(unit, actor, case, parsed.positional, parsed.options)
 
 
-def _report(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _report(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     _allowed(parsed, {"from", "to", "by"}, 0)
-    return record_chat.report(core, actor, parsed.options)
+    return record_chat.report(unit, actor, parsed.options)
 
 
-def _reschedule(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _reschedule(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"meeting", "reason", "late_reason"}, 0)
     return reschedule.reschedule(
-        core,
+        unit,
         actor,
         case,
         meeting=_required(parsed, "meeting", "the new meeting time"),
@@ -297,19 +298,19 @@ def _reschedule(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     )
 
 
-def _cancel(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _cancel(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"reason"}, 0)
     return reschedule.cancel(
-        core, actor, case, _required(parsed, "reason", "the reason, which everyone invited is told")
+        unit, actor, case, _required(parsed, "reason", "the reason, which everyone invited is told")
     )
 
 
-def _help(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
+def _help(unit: Unit, actor: Contact, parsed: Parsed) -> Outcome:
     return Outcome(message("messages/help.txt.j2", usage=USAGE, convenor=actor.is_convenor))
 
 
-COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
+COMMANDS: Mapping[str, Callable[[Unit, Contact, Parsed], Outcome]] = {
     "convene": _convene,
     "accept": _accept,
     "decline": _decline,
@@ -332,10 +333,13 @@ COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
 
 
 def handle(core: Core, actor: Contact, text: str) -> Outcome:
-    """Run one `/strategy ...` command. Bad input comes back as the reply; nothing is written."""
+    """Run one `/strategy ...` command in one unit of work, its messages emitted.
+
+    Bad input comes back as the reply; nothing is written.
+    """
     try:
         parsed = parse(text)
-        return COMMANDS[parsed.name](core, actor, parsed)
+        return perform(core, lambda unit: COMMANDS[parsed.name](unit, actor, parsed))
     except InputError as problem:
         return Outcome(
             message("messages/error.txt.j2", problem=problem.problem, example=problem.example)

@@ -32,7 +32,6 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError
 from bot.messages import Outcome
@@ -41,6 +40,7 @@ from bot.record.fields import EXAMPLES
 from bot.services import actions as action_service
 from bot.shared import visible_discussion
 from bot.storage import models
+from bot.unit import Unit
 from scheduling.timetext import TimeTextError, parse_due
 
 EXAMPLE_FILE = "attended: [asha.patel, ben.okafor]\nchildren: [C1, C2]\ns47: 'joint: ...'"
@@ -148,8 +148,10 @@ def _actions(value: Any) -> tuple[ImportedAction, ...]:
     return tuple(found)
 
 
-def import_record(core: Core, actor: Contact, case: str, record: RecordFile) -> list[Outcome]:
-    """Save the fields, add the actions, finalise if asked; nothing is written on bad input."""
+def import_record(unit: Unit, actor: Contact, case: str, record: RecordFile) -> list[Outcome]:
+    """Save the fields, add the actions, finalise if asked, all in one unit of work:
+    nothing is written on bad input."""
+    core = unit.core
     for number, item in enumerate(record.actions, start=1):
         if core.directory.find(item.owner) is None:
             raise InputError(f"Action {number}: '{item.owner}' is not in the partner directory.")
@@ -157,27 +159,26 @@ def import_record(core: Core, actor: Contact, case: str, record: RecordFile) -> 
             parse_due(item.due, core.clock.now(), core.calendar)
         except TimeTextError as problem:
             raise InputError(f"Action {number}: {problem}") from None
-    outcomes = [service.form(core, actor, case)]  # checks the case, the meeting and the actor
+    outcomes = [service.form(unit, actor, case)]  # checks the case, the meeting and the actor
     if record.fields or record.reason:
-        outcomes.append(service.update(core, actor, case, record.fields, record.reason))
-    existing = _existing_actions(core, actor, case)
+        outcomes.append(service.update(unit, actor, case, record.fields, record.reason))
+    existing = _existing_actions(unit, actor, case)
     for item in record.actions:
         owner = core.directory.find(item.owner)
         assert owner is not None
         if (owner.id, item.text) in existing:
             continue
         outcomes.append(
-            action_service.add_action(core, actor, case, item.owner, item.due, item.text)
+            action_service.add_action(unit, actor, case, item.owner, item.due, item.text)
         )
     if record.finalise:
-        outcomes.append(service.finalise(core, actor, case))
+        outcomes.append(service.finalise(unit, actor, case))
     return outcomes[1:]
 
 
-def _existing_actions(core: Core, actor: Contact, case: str) -> set[tuple[str, str]]:
-    with core.sessions() as session:
-        discussion = visible_discussion(session, case, actor)
-        rows = session.scalars(
-            select(models.Action).where(models.Action.discussion_id == discussion.id)
-        ).all()
-        return {(a.owner.key, a.description) for a in rows}
+def _existing_actions(unit: Unit, actor: Contact, case: str) -> set[tuple[str, str]]:
+    discussion = visible_discussion(unit.session, case, actor)
+    rows = unit.session.scalars(
+        select(models.Action).where(models.Action.discussion_id == discussion.id)
+    ).all()
+    return {(a.owner.key, a.description) for a in rows}

@@ -24,7 +24,7 @@ from bot.calendar.responses import read_replies
 from bot.calendar.sync import sync_calendar
 from bot.core import Core
 from bot.directory import AgencyKind
-from bot.messages import Outgoing, latest_per_thread
+from bot.messages import Outgoing
 from bot.ports import ChatPort, DeliveryFailed
 from bot.record import deadline as record_deadline
 from bot.record.circulation import deliver as deliver_record
@@ -34,6 +34,7 @@ from bot.services.fallback import run_fallback
 from bot.services.reminders import send_nudge
 from bot.storage import models
 from bot.storage.db import transaction
+from bot.unit import Unit, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +47,22 @@ def run_due_work(core: Core, chat: ChatPort, limit: int = 500) -> int:
     while attempted < limit:
         work_id: int | None = None
         try:
-            with transaction(core.sessions) as session:
-                work = _claim_one(core, session)
+            with unit_of_work(core) as unit:
+                work = _claim_one(core, unit.session)
                 if work is None:
                     return attempted
                 work_id, kind = work.id, work.kind
-                # Marked done first, in the same transaction as the work and the
-                # delivery: a handler that schedules the next item with the same
+                # Marked done first, in the same unit of work as the job and the
+                # delivery: a job that schedules the next item with the same
                 # key then adds a new one instead of moving this one. A failure
                 # rolls all of it back, so the item is still pending.
                 work.status = models.WorkStatus.DONE
                 work.done_at = core.clock.now()
                 work.attempts += 1
-                session.flush()
-                chat.deliver(latest_per_thread(_perform(core, session, work)))
+                unit.session.flush()
+                # Delivered before the commit: the item is done only once its
+                # messages were handed to the chat platform.
+                chat.deliver(unit.emit(_perform(unit, work)))
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
@@ -157,53 +160,48 @@ def _record_failure(core: Core, work_id: int, error: Exception) -> None:
         )
 
 
-def _perform(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+def _perform(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     job = JOBS.get(work.kind)
     if job is None:
         raise ValueError(f"no job for scheduled work of kind {work.kind!r}")
-    return job(core, session, work)
+    return job(unit, work)
 
 
-def _discussion(session: Session, work: models.ScheduledWork) -> models.Discussion:
+def _discussion(unit: Unit, work: models.ScheduledWork) -> models.Discussion:
     assert work.discussion_id is not None
-    return session.get_one(models.Discussion, work.discussion_id)
+    return unit.session.get_one(models.Discussion, work.discussion_id)
 
 
-def _action_nudge(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+def _action_nudge(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     assert work.action_id is not None
-    return send_nudge(core, session, session.get_one(models.Action, work.action_id))
+    return send_nudge(unit, unit.session.get_one(models.Action, work.action_id))
 
 
-def _fallback_check(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+def _fallback_check(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     assert work.agency_kind is not None
-    return run_fallback(
-        core,
-        session,
-        _discussion(session, work),
-        AgencyKind(work.agency_kind),
-        "not confirmed by the cutoff",
-    )
+    kind = AgencyKind(work.agency_kind)
+    return run_fallback(unit, _discussion(unit, work), kind, "not confirmed by the cutoff")
 
 
-def _meeting_start(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    return meeting.start(core, session, _discussion(session, work))
+def _meeting_start(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    return meeting.start(unit, _discussion(unit, work))
 
 
-def _deadline_warning(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    return meeting.deadline_warning(core, session, _discussion(session, work))
+def _deadline_warning(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    return meeting.deadline_warning(unit, _discussion(unit, work))
 
 
-def _calendar_replies(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    discussion = _discussion(session, work)
-    replies = read_replies(core, session, discussion)
-    return [] if replies is None else apply_replies(core, session, discussion, replies)
+def _calendar_replies(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    discussion = _discussion(unit, work)
+    replies = read_replies(unit, discussion)
+    return [] if replies is None else apply_replies(unit, discussion, replies)
 
 
-def _record_deadline(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
-    return record_deadline.check_circulation(core, session, _discussion(session, work), work.due_at)
+def _record_deadline(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    return record_deadline.check_circulation(unit, _discussion(unit, work), work.due_at)
 
 
-Job = Callable[[Core, Session, models.ScheduledWork], list[Outgoing]]
+Job = Callable[[Unit, models.ScheduledWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a job here and a
 # value in models.WorkKind.

@@ -73,6 +73,7 @@ from bot.messages import Outgoing
 from bot.record.report import Report, compliance_report
 from bot.settings import Settings
 from bot.storage import models
+from bot.unit import unit_of_work
 from scheduling.clock import SimulatedClock
 
 START = datetime.fromisoformat("2026-11-02T09:00:00+00:00")  # Monday, GMT
@@ -560,7 +561,8 @@ def _run(
     last_day = calendar.add_working_days(calendar.local_date(START), days - 1)
     end_day = calendar.add_working_days(last_day, SETTLE_WORKING_DAYS)
     simulation.run(calendar.at_local(end_day, time(18)))
-    report = compliance_report(core, calendar.local_date(START), end_day)
+    with unit_of_work(core) as unit:
+        report = compliance_report(unit, calendar.local_date(START), end_day)
     return Result(
         referrals=referrals,
         seed=seed,

@@ -12,22 +12,20 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.calendar.port import CalendarRefused, CalendarUnavailable, Reply
 from bot.calendar.routing import invites_of
-from bot.core import Core
 from bot.shared import schedule
 from bot.storage import models
 from bot.storage.calendar_models import CalendarEvent
+from bot.unit import Unit
 
 log = logging.getLogger(__name__)
 
 
-def read_replies(
-    core: Core, session: Session, discussion: models.Discussion
-) -> Mapping[str, Reply] | None:
+def read_replies(unit: Unit, discussion: models.Discussion) -> Mapping[str, Reply] | None:
     """Each attendee's reply, by email address (None: none to read now), and come back later."""
+    core, session = unit.core, unit.session
     invites = invites_of(core)
     event = session.scalars(
         select(CalendarEvent).where(CalendarEvent.discussion_id == discussion.id)

@@ -44,6 +44,7 @@ from bot.storage.calendar_models import (
     Route,
     SendStatus,
 )
+from bot.unit import Unit
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,9 @@ class _Result:
     told: list[CalendarSend] = field(default_factory=list)
 
 
-def sync_calendar(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+def sync_calendar(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     """The `calendar_sync` handler."""
+    core, session = unit.core, unit.session
     assert work.discussion_id is not None
     discussion = session.get_one(models.Discussion, work.discussion_id)
     if discussion.status == models.DiscussionStatus.HELD:

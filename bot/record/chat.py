@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
 from bot.messages import Outcome, message
 from bot.record import service
 from bot.record.report import compliance_report
 from bot.record.report_output import as_table
+from bot.unit import Unit
 
 RECORD_USAGE = '/strategy record NV-40213 [show | finalise | <field>="..." ... [reason="..."]]'
 REPORT_USAGE = "/strategy report [from=2026-11-01] [to=2026-11-30] [by=team|category]"
@@ -19,7 +19,7 @@ VERBS = ("show", "finalise", "finalize")
 
 
 def record(
-    core: Core,
+    unit: Unit,
     actor: Contact,
     case: str,
     positional: Sequence[str],
@@ -42,15 +42,16 @@ def record(
             f"/strategy record {case} {verb}",
         )
     if verb == "show":
-        return service.show(core, actor, case)
+        return service.show(unit, actor, case)
     if verb in ("finalise", "finalize"):
-        return service.finalise(core, actor, case)
+        return service.finalise(unit, actor, case)
     if not fields and reason is None:
-        return service.form(core, actor, case)
-    return service.update(core, actor, case, fields, reason)
+        return service.form(unit, actor, case)
+    return service.update(unit, actor, case, fields, reason)
 
 
-def report(core: Core, actor: Contact, options: Mapping[str, str]) -> Outcome:
+def report(unit: Unit, actor: Contact, options: Mapping[str, str]) -> Outcome:
+    core = unit.core
     if not actor.can_chair:
         raise NotAllowed(
             "The compliance report is for team managers.",
@@ -64,7 +65,7 @@ def report(core: Core, actor: Contact, options: Mapping[str, str]) -> Outcome:
     by = options.get("by", "team").strip().lower()
     if by not in ("team", "category"):
         raise InputError(f"by= takes team or category, not '{by}'.", REPORT_USAGE)
-    table = as_table(compliance_report(core, start, end), groups=(by,))
+    table = as_table(compliance_report(unit, start, end), groups=(by,))
     return Outcome(message("record/report_chat.txt.j2", table=table))
 
 

@@ -32,6 +32,7 @@ from bot.storage.record_models import (
     RecordDelivery,
     RecordVersion,
 )
+from bot.unit import Unit
 from templates import render
 
 
@@ -83,8 +84,9 @@ def mailer_of(core: Core) -> Mailer:
     raise NoMailer("no mailer is configured, so the record cannot be emailed yet")
 
 
-def deliver(core: Core, session: Session, work: models.ScheduledWork) -> list[Outgoing]:
+def deliver(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     """The RECORD_DELIVERY handler: one person, one channel."""
+    core, session = unit.core, unit.session
     version = session.get_one(RecordVersion, int(work.payload["version"]))
     contact = contact_row(session, str(work.payload["contact"]))
     channel = DeliveryChannel(work.payload["channel"])

@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from bot.core import Core
 from bot.messages import Outgoing
 from bot.record.service import latest_final
 from bot.shared import audit, to_chair, when
 from bot.storage import models
+from bot.unit import Unit
 
 
 def check_circulation(
-    core: Core, session: Session, discussion: models.Discussion, deadline: datetime
+    unit: Unit, discussion: models.Discussion, deadline: datetime
 ) -> list[Outgoing]:
     """At the circulation deadline: has the record been finalised and sent to everyone?"""
+    core, session = unit.core, unit.session
     final = latest_final(session, discussion)
     undelivered = session.scalar(
         select(func.count())

@@ -42,6 +42,7 @@ from bot.record.snapshot import action_row, attendance
 from bot.shared import when
 from bot.storage import models
 from bot.storage.record_models import DeliveryStatus, RecordStatus, RecordVersion
+from bot.unit import Unit
 
 NO_TEAM = "(no team)"
 TARGET_PERCENT = 90  # the partnerships' aim for timeliness; drawn on the chart
@@ -196,25 +197,26 @@ def build_report(
     )
 
 
-def compliance_report(core: Core, start: date, end: date) -> Report:
+def compliance_report(unit: Unit, start: date, end: date) -> Report:
     """The report for discussions held with a meeting date from `start` to `end` (local)."""
+    core = unit.core
     if end < start:
         raise ValueError("the report period ends before it starts")
     as_of = core.clock.now()
     first = core.calendar.at_local(start, datetime.min.time())
     after = core.calendar.at_local(end, datetime.max.time())
-    with core.sessions() as session:
-        held = session.scalars(
-            select(models.Discussion)
-            .where(
-                models.Discussion.meeting_at >= first,
-                models.Discussion.meeting_at <= after,
-                models.Discussion.meeting_at <= as_of,
-                models.Discussion.status != models.DiscussionStatus.CANCELLED,
-            )
-            .order_by(models.Discussion.meeting_at, models.Discussion.id)
-        ).all()
-        facts = [discussion_facts(core, session, d, as_of) for d in held]
+    session = unit.session
+    held = session.scalars(
+        select(models.Discussion)
+        .where(
+            models.Discussion.meeting_at >= first,
+            models.Discussion.meeting_at <= after,
+            models.Discussion.meeting_at <= as_of,
+            models.Discussion.status != models.DiscussionStatus.CANCELLED,
+        )
+        .order_by(models.Discussion.meeting_at, models.Discussion.id)
+    ).all()
+    facts = [discussion_facts(core, session, d, as_of) for d in held]
     return build_report(
         core.directory.partnership.name, start, end, as_of, facts, when(core, as_of)
     )

@@ -27,201 +27,201 @@ from bot.record.form import essential_rows, other_rows
 from bot.record.snapshot import build_snapshot
 from bot.shared import audit, contact_row, visible_discussion, when
 from bot.storage import models
-from bot.storage.db import transaction
 from bot.storage.record_models import RecordStatus, RecordVersion
+from bot.unit import Unit
 from scheduling.deadlines import record_circulation_deadline
 
 MIN_REASON = 5
 
 
-def form(core: Core, actor: Contact, case_reference: str) -> Outcome:
+def form(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     """The record as it stands, with what is missing: where the chair starts."""
-    with core.sessions() as session:
-        discussion = _held_discussion(core, session, actor, case_reference)
-        _require_editor(discussion, actor)
-        version = latest_version(session, discussion)
-        return Outcome(_form_message(core, discussion, version, saved=()))
+    core, session = unit.core, unit.session
+    discussion = _held_discussion(core, session, actor, case_reference)
+    _require_editor(discussion, actor)
+    version = latest_version(session, discussion)
+    return Outcome(_form_message(core, discussion, version, saved=()))
 
 
 def update(
-    core: Core,
+    unit: Unit,
     actor: Contact,
     case_reference: str,
     fields: Mapping[str, str],
     reason: str | None = None,
 ) -> Outcome:
     """Save fields to the draft (starting one, or a correction when `reason` is given)."""
+    core = unit.core
     reason = (reason or "").strip() or None
-    with transaction(core.sessions) as session:
-        discussion = _held_discussion(core, session, actor, case_reference)
-        _require_editor(discussion, actor)
-        case = discussion.case.reference
-        latest = latest_version(session, discussion)
-        now = core.clock.now()
-        if latest is not None and latest.is_final:
-            if reason is None or len(reason) < MIN_REASON:
-                raise InputError(
-                    f"The record was finalised ({when(core, latest.finalised_at or now)}) and "
-                    "has been circulated. A change is a correction: give its reason, and the "
-                    "corrected version goes to everyone again.",
-                    f'/strategy record {case} {EXAMPLES["s47"]} reason="rationale was incomplete"',
-                )
-            start = RecordContent.load(latest.content).model_copy(update={"snapshot": None})
-        elif reason is not None and (latest is None or latest.version == 1):
+    session = unit.session
+    discussion = _held_discussion(core, session, actor, case_reference)
+    _require_editor(discussion, actor)
+    case = discussion.case.reference
+    latest = latest_version(session, discussion)
+    now = core.clock.now()
+    if latest is not None and latest.is_final:
+        if reason is None or len(reason) < MIN_REASON:
             raise InputError(
-                "reason= is for correcting a finalised record; this record is not finalised "
-                "yet, so just change the field.",
-                f"/strategy record {case} {EXAMPLES['s47']}",
+                f"The record was finalised ({when(core, latest.finalised_at or now)}) and "
+                "has been circulated. A change is a correction: give its reason, and the "
+                "corrected version goes to everyone again.",
+                f'/strategy record {case} {EXAMPLES["s47"]} reason="rationale was incomplete"',
             )
-        else:
-            start = RecordContent.load(latest.content) if latest is not None else RecordContent()
-        content = apply(start, fields, _field_context(core, discussion))
-        if latest is None or latest.is_final:
-            version = RecordVersion(
-                discussion=discussion,
-                version=1 if latest is None else latest.version + 1,
-                status=RecordStatus.DRAFT,
-                correction_reason=reason,
-                created_by=contact_row(session, actor.id),
-                created_at=now,
-                updated_at=now,
-                content={},
-            )
-            session.add(version)
-            if latest is not None:
-                audit(
-                    session,
-                    core,
-                    actor.id,
-                    "record_correction_started",
-                    discussion,
-                    version=version.version,
-                    reason=reason,
-                )
-        else:
-            version = latest
-        version.content = content.dump()
-        version.updated_at = now
-        session.flush()
-        if fields:
+        start = RecordContent.load(latest.content).model_copy(update={"snapshot": None})
+    elif reason is not None and (latest is None or latest.version == 1):
+        raise InputError(
+            "reason= is for correcting a finalised record; this record is not finalised "
+            "yet, so just change the field.",
+            f"/strategy record {case} {EXAMPLES['s47']}",
+        )
+    else:
+        start = RecordContent.load(latest.content) if latest is not None else RecordContent()
+    content = apply(start, fields, _field_context(core, discussion))
+    if latest is None or latest.is_final:
+        version = RecordVersion(
+            discussion=discussion,
+            version=1 if latest is None else latest.version + 1,
+            status=RecordStatus.DRAFT,
+            correction_reason=reason,
+            created_by=contact_row(session, actor.id),
+            created_at=now,
+            updated_at=now,
+            content={},
+        )
+        session.add(version)
+        if latest is not None:
             audit(
                 session,
                 core,
                 actor.id,
-                "record_updated",
+                "record_correction_started",
                 discussion,
                 version=version.version,
-                fields=sorted(fields),
+                reason=reason,
             )
-        return Outcome(_form_message(core, discussion, version, saved=tuple(fields)))
-
-
-def finalise(core: Core, actor: Contact, case_reference: str) -> Outcome:
-    with transaction(core.sessions) as session:
-        discussion = _held_discussion(core, session, actor, case_reference)
-        case = discussion.case.reference
-        if actor.id != discussion.chair.key:
-            raise NotAllowed(
-                "Only the chair finalises the record.",
-                f"ask {discussion.chair.name} to finalise it",
-            )
-        latest = latest_version(session, discussion)
-        if latest is not None and latest.is_final:
-            raise InputError(
-                f"Version {latest.version} was finalised "
-                f"({when(core, latest.finalised_at or core.clock.now())}) and circulated. "
-                "To change it, make a correction with its reason.",
-                f'/strategy record {case} {EXAMPLES["safety"]} reason="safety plan changed"',
-            )
-        content = RecordContent.load(latest.content) if latest is not None else RecordContent()
-        snapshot = build_snapshot(core, discussion, content)
-        children = [c.pseudonym for c in discussion.case.children]
-        gaps = essential_gaps(content, children, snapshot.actions)
-        if latest is None or gaps:
-            return Outcome(
-                message(
-                    "record/not_ready.txt.j2",
-                    case=case,
-                    gaps=gaps,
-                    examples=_examples(case, snapshot),
-                )
-            )
-        now = core.clock.now()
-        info = document.VersionInfo(
-            version=latest.version,
-            final=True,
-            finalised_at=when(core, now),
-            finalised_by=actor.name,
-            correction_reason=latest.correction_reason,
-        )
-        final = content.model_copy(update={"snapshot": snapshot})
-        text = document.markdown(core.directory, final, snapshot, info)
-        due = discussion.meeting_at if latest.version == 1 else now
-        finaliser = contact_row(session, actor.id)
-        pdf = document.pdf(text, f"Strategy discussion record {case}")
-        # One UPDATE, with no query in between (a query would flush a part of it, and the
-        # database refuses any change to a version once its status is final).
-        latest.content = final.dump()
-        latest.status = RecordStatus.FINAL
-        latest.finalised_by = finaliser
-        latest.finalised_at = now
-        latest.updated_at = now
-        latest.circulation_due_at = record_circulation_deadline(
-            due, core.calendar, core.directory.partnership.timescales
-        )
-        latest.document_markdown = text
-        latest.document_pdf = pdf
-        session.flush()
-        people = circulation.recipients(snapshot)
-        circulation.schedule_deliveries(core, session, latest, people)
-        complete = is_complete(final, children, snapshot.actions, snapshot.attendance)
+    else:
+        version = latest
+    version.content = content.dump()
+    version.updated_at = now
+    session.flush()
+    if fields:
         audit(
             session,
             core,
             actor.id,
-            "record_finalised",
+            "record_updated",
             discussion,
-            version=latest.version,
-            recipients=[p.contact for p in people],
-            complete=complete,
+            version=version.version,
+            fields=sorted(fields),
         )
+    return Outcome(_form_message(core, discussion, version, saved=tuple(fields)))
+
+
+def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
+    core, session = unit.core, unit.session
+    discussion = _held_discussion(core, session, actor, case_reference)
+    case = discussion.case.reference
+    if actor.id != discussion.chair.key:
+        raise NotAllowed(
+            "Only the chair finalises the record.",
+            f"ask {discussion.chair.name} to finalise it",
+        )
+    latest = latest_version(session, discussion)
+    if latest is not None and latest.is_final:
+        raise InputError(
+            f"Version {latest.version} was finalised "
+            f"({when(core, latest.finalised_at or core.clock.now())}) and circulated. "
+            "To change it, make a correction with its reason.",
+            f'/strategy record {case} {EXAMPLES["safety"]} reason="safety plan changed"',
+        )
+    content = RecordContent.load(latest.content) if latest is not None else RecordContent()
+    snapshot = build_snapshot(core, discussion, content)
+    children = [c.pseudonym for c in discussion.case.children]
+    gaps = essential_gaps(content, children, snapshot.actions)
+    if latest is None or gaps:
         return Outcome(
             message(
-                "record/finalised.txt.j2",
+                "record/not_ready.txt.j2",
                 case=case,
-                version=latest.version,
-                correction=latest.correction_reason,
-                full=sum(1 for p in people if p.scope.value == "full"),
-                actions_only=sum(1 for p in people if p.scope.value == "actions"),
-                deadline=when(core, latest.circulation_due_at),
-                gaps=other_gaps(final, snapshot.attendance),
+                gaps=gaps,
+                examples=_examples(case, snapshot),
             )
         )
+    now = core.clock.now()
+    info = document.VersionInfo(
+        version=latest.version,
+        final=True,
+        finalised_at=when(core, now),
+        finalised_by=actor.name,
+        correction_reason=latest.correction_reason,
+    )
+    final = content.model_copy(update={"snapshot": snapshot})
+    text = document.markdown(core.directory, final, snapshot, info)
+    due = discussion.meeting_at if latest.version == 1 else now
+    finaliser = contact_row(session, actor.id)
+    pdf = document.pdf(text, f"Strategy discussion record {case}")
+    # One UPDATE, with no query in between (a query would flush a part of it, and the
+    # database refuses any change to a version once its status is final).
+    latest.content = final.dump()
+    latest.status = RecordStatus.FINAL
+    latest.finalised_by = finaliser
+    latest.finalised_at = now
+    latest.updated_at = now
+    latest.circulation_due_at = record_circulation_deadline(
+        due, core.calendar, core.directory.partnership.timescales
+    )
+    latest.document_markdown = text
+    latest.document_pdf = pdf
+    session.flush()
+    people = circulation.recipients(snapshot)
+    circulation.schedule_deliveries(core, session, latest, people)
+    complete = is_complete(final, children, snapshot.actions, snapshot.attendance)
+    audit(
+        session,
+        core,
+        actor.id,
+        "record_finalised",
+        discussion,
+        version=latest.version,
+        recipients=[p.contact for p in people],
+        complete=complete,
+    )
+    return Outcome(
+        message(
+            "record/finalised.txt.j2",
+            case=case,
+            version=latest.version,
+            correction=latest.correction_reason,
+            full=sum(1 for p in people if p.scope.value == "full"),
+            actions_only=sum(1 for p in people if p.scope.value == "actions"),
+            deadline=when(core, latest.circulation_due_at),
+            gaps=other_gaps(final, snapshot.attendance),
+        )
+    )
 
 
-def show(core: Core, actor: Contact, case_reference: str) -> Outcome:
+def show(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     """The record as a document: the final version, or the draft for the chair and convenor."""
-    with core.sessions() as session:
-        discussion = visible_discussion(session, case_reference, actor)
-        case = discussion.case.reference
-        latest = latest_version(session, discussion)
-        editor = actor.id in (discussion.chair.key, discussion.convenor.key)
-        if latest is not None and not latest.is_final and editor:
-            content = RecordContent.load(latest.content)
-            info = document.VersionInfo(
-                latest.version, final=False, correction_reason=latest.correction_reason
-            )
-            text = document.markdown(
-                core.directory, content, build_snapshot(core, discussion, content), info
-            )
-            return Outcome(message("record/show.txt.j2", case=case, document=text))
-        final = latest_final(session, discussion)
-        if final is None or final.document_markdown is None:
-            chair = discussion.chair.name
-            return Outcome(message("record/not_final.txt.j2", case=case, chair=chair))
-        audit(session, core, actor.id, "record_read", discussion, version=final.version)
-        session.commit()
-        return Outcome(message("record/show.txt.j2", case=case, document=final.document_markdown))
+    core, session = unit.core, unit.session
+    discussion = visible_discussion(session, case_reference, actor)
+    case = discussion.case.reference
+    latest = latest_version(session, discussion)
+    editor = actor.id in (discussion.chair.key, discussion.convenor.key)
+    if latest is not None and not latest.is_final and editor:
+        content = RecordContent.load(latest.content)
+        info = document.VersionInfo(
+            latest.version, final=False, correction_reason=latest.correction_reason
+        )
+        text = document.markdown(
+            core.directory, content, build_snapshot(core, discussion, content), info
+        )
+        return Outcome(message("record/show.txt.j2", case=case, document=text))
+    final = latest_final(session, discussion)
+    if final is None or final.document_markdown is None:
+        chair = discussion.chair.name
+        return Outcome(message("record/not_final.txt.j2", case=case, chair=chair))
+    audit(session, core, actor.id, "record_read", discussion, version=final.version)
+    return Outcome(message("record/show.txt.j2", case=case, document=final.document_markdown))
 
 
 def latest_version(session: Session, discussion: models.Discussion) -> RecordVersion | None:

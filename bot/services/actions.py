@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
 from bot.messages import Outcome, Outgoing, message
@@ -26,11 +25,11 @@ from bot.shared import (
     when,
 )
 from bot.storage import models
-from bot.storage.db import transaction
+from bot.unit import Unit
 
 
 def add_action(
-    core: Core,
+    unit: Unit,
     actor: Contact,
     case_reference: str,
     owner: str,
@@ -38,6 +37,7 @@ def add_action(
     description: str,
     urgent: bool = False,
 ) -> Outcome:
+    core = unit.core
     example = (
         f'/strategy action {case_reference} owner=<directory id> due="in 2 working days" '
         'text="Arrange child protection medical"'
@@ -53,165 +53,167 @@ def add_action(
             example,
         )
     due_at = due_from_text(core, due)
-    with transaction(core.sessions) as session:
-        discussion = visible_discussion(session, case_reference, actor)
-        _require_chair_or_convenor(discussion, actor, "records actions")
-        action = models.Action(
-            discussion=discussion,
-            number=len(discussion.actions) + 1,
-            description=description,
-            owner=contact_row(session, owner_contact.id),
-            due_at=due_at,
-            status=models.ActionStatus.OPEN,
-            urgent=urgent,
-            created_by_id=contact_row(session, actor.id).id,
-            created_at=core.clock.now(),
-        )
-        session.add(action)
-        session.flush()
-        audit(
-            session,
-            core,
-            actor.id,
-            "action_added",
-            discussion,
-            action=action.label,
-            owner=owner_contact.id,
-            due_at=due_at.isoformat(),
-            urgent=urgent,
-        )
-        schedule_nudge(core, session, action, core.clock.now())
-        reply = message(
-            "messages/action_added.txt.j2",
-            reference=action_reference(action),
-            owner=owner_contact.name,
-            due=when(core, action.due_at),
-            description=description,
-            urgent=urgent,
-        )
-        return Outcome(reply, [action_outgoing(core, action, "messages/action_assigned.txt.j2")])
+    session = unit.session
+    discussion = visible_discussion(session, case_reference, actor)
+    _require_chair_or_convenor(discussion, actor, "records actions")
+    action = models.Action(
+        discussion=discussion,
+        number=len(discussion.actions) + 1,
+        description=description,
+        owner=contact_row(session, owner_contact.id),
+        due_at=due_at,
+        status=models.ActionStatus.OPEN,
+        urgent=urgent,
+        created_by_id=contact_row(session, actor.id).id,
+        created_at=core.clock.now(),
+    )
+    session.add(action)
+    session.flush()
+    audit(
+        session,
+        core,
+        actor.id,
+        "action_added",
+        discussion,
+        action=action.label,
+        owner=owner_contact.id,
+        due_at=due_at.isoformat(),
+        urgent=urgent,
+    )
+    schedule_nudge(core, session, action, core.clock.now())
+    reply = message(
+        "messages/action_added.txt.j2",
+        reference=action_reference(action),
+        owner=owner_contact.name,
+        due=when(core, action.due_at),
+        description=description,
+        urgent=urgent,
+    )
+    return Outcome(reply, [action_outgoing(core, action, "messages/action_assigned.txt.j2")])
 
 
-def close_action(core: Core, actor: Contact, reference: str, outcome: str) -> Outcome:
+def close_action(unit: Unit, actor: Contact, reference: str, outcome: str) -> Outcome:
+    core = unit.core
     outcome = outcome.strip()
     example = f'/strategy close {reference} outcome="Medical completed, no injuries found"'
     if len(outcome) < 5:
         raise InputError("Give the outcome when you close an action.", example)
-    with transaction(core.sessions) as session:
-        action = open_action(session, actor, reference)
-        discussion = action.discussion
-        if actor.id not in (action.owner.key, discussion.chair.key):
-            raise NotAllowed(
-                "Only the action's owner or the chair can close it.",
-                f"ask {action.owner.name} or {discussion.chair.name}",
-            )
-        action.status = models.ActionStatus.CLOSED
-        action.outcome = outcome
-        action.closed_at = core.clock.now()
-        action.closed_by_id = contact_row(session, actor.id).id
-        action.requested_due_at = action.request_reason = None
-        cancel_nudges(session, action)
-        audit(
-            session,
-            core,
-            actor.id,
-            "action_closed",
-            discussion,
-            action=action.label,
-            outcome=outcome,
+    session = unit.session
+    action = open_action(session, actor, reference)
+    discussion = action.discussion
+    if actor.id not in (action.owner.key, discussion.chair.key):
+        raise NotAllowed(
+            "Only the action's owner or the chair can close it.",
+            f"ask {action.owner.name} or {discussion.chair.name}",
         )
-        ref = action_reference(action)
-        on_time = action.closed_at <= action.due_at
-        notices = [
-            Outgoing(
-                to=key,
-                message=message(
-                    "messages/action_closed.txt.j2",
-                    reference=ref,
-                    by=actor.name,
-                    outcome=outcome,
-                    on_time=on_time,
-                ),
-            )
-            for key in dict.fromkeys((discussion.chair.key, action.owner.key))
-            if key != actor.id
-        ]
-        return Outcome(
-            message(
+    action.status = models.ActionStatus.CLOSED
+    action.outcome = outcome
+    action.closed_at = core.clock.now()
+    action.closed_by_id = contact_row(session, actor.id).id
+    action.requested_due_at = action.request_reason = None
+    cancel_nudges(session, action)
+    audit(
+        session,
+        core,
+        actor.id,
+        "action_closed",
+        discussion,
+        action=action.label,
+        outcome=outcome,
+    )
+    ref = action_reference(action)
+    on_time = action.closed_at <= action.due_at
+    notices = [
+        Outgoing(
+            to=key,
+            message=message(
                 "messages/action_closed.txt.j2",
                 reference=ref,
-                by="you",
+                by=actor.name,
                 outcome=outcome,
                 on_time=on_time,
             ),
-            notices,
         )
+        for key in dict.fromkeys((discussion.chair.key, action.owner.key))
+        if key != actor.id
+    ]
+    return Outcome(
+        message(
+            "messages/action_closed.txt.j2",
+            reference=ref,
+            by="you",
+            outcome=outcome,
+            on_time=on_time,
+        ),
+        notices,
+    )
 
 
-def reassign(core: Core, actor: Contact, reference: str, to: str) -> Outcome:
+def reassign(unit: Unit, actor: Contact, reference: str, to: str) -> Outcome:
     """The chair gives the action to someone else; the nudges follow the new owner."""
+    core = unit.core
     new_owner = core.directory.find(to)
     if new_owner is None:
         raise InputError(
             f"'{to}' is not in the partner directory.",
             f"/strategy reassign {reference} to=<directory id>",
         )
-    with transaction(core.sessions) as session:
-        action = open_action(session, actor, reference)
-        discussion = action.discussion
-        if actor.id != discussion.chair.key:
-            raise NotAllowed("Only the chair reassigns actions.", f"ask {discussion.chair.name}")
-        previous = action.owner
-        if previous.key == new_owner.id:
-            raise InputError(
-                f"{new_owner.name} already owns {action_reference(action)}.",
-                f"/strategy reassign {reference} to=<someone else>",
-            )
-        action.owner = contact_row(session, new_owner.id)
-        action.requested_due_at = action.request_reason = None
-        audit(
-            session,
-            core,
-            actor.id,
-            "action_reassigned",
-            discussion,
-            action=action.label,
-            from_owner=previous.key,
-            to_owner=new_owner.id,
+    session = unit.session
+    action = open_action(session, actor, reference)
+    discussion = action.discussion
+    if actor.id != discussion.chair.key:
+        raise NotAllowed("Only the chair reassigns actions.", f"ask {discussion.chair.name}")
+    previous = action.owner
+    if previous.key == new_owner.id:
+        raise InputError(
+            f"{new_owner.name} already owns {action_reference(action)}.",
+            f"/strategy reassign {reference} to=<someone else>",
         )
-        ref = action_reference(action)
-        return Outcome(
-            message("messages/reassigned.txt.j2", reference=ref, owner=new_owner.name),
-            [
-                action_outgoing(core, action, "messages/action_assigned.txt.j2"),
-                Outgoing(
-                    to=previous.key,
-                    message=message(
-                        "messages/reassigned_away.txt.j2", reference=ref, owner=new_owner.name
-                    ),
+    action.owner = contact_row(session, new_owner.id)
+    action.requested_due_at = action.request_reason = None
+    audit(
+        session,
+        core,
+        actor.id,
+        "action_reassigned",
+        discussion,
+        action=action.label,
+        from_owner=previous.key,
+        to_owner=new_owner.id,
+    )
+    ref = action_reference(action)
+    return Outcome(
+        message("messages/reassigned.txt.j2", reference=ref, owner=new_owner.name),
+        [
+            action_outgoing(core, action, "messages/action_assigned.txt.j2"),
+            Outgoing(
+                to=previous.key,
+                message=message(
+                    "messages/reassigned_away.txt.j2", reference=ref, owner=new_owner.name
                 ),
-            ],
-        )
+            ),
+        ],
+    )
 
 
-def my_actions(core: Core, actor: Contact) -> Outcome:
-    with core.sessions() as session:
-        actions = session.scalars(
-            select(models.Action)
-            .join(models.Contact, models.Action.owner_id == models.Contact.id)
-            .where(models.Contact.key == actor.id, models.Action.status == models.ActionStatus.OPEN)
-            .order_by(models.Action.due_at)
-        ).all()
-        now = core.clock.now()
-        rows = [
-            {
-                "reference": action_reference(a),
-                "description": a.description,
-                "due": when(core, a.due_at),
-                "overdue": a.due_at < now,
-            }
-            for a in actions
-        ]
+def my_actions(unit: Unit, actor: Contact) -> Outcome:
+    core, session = unit.core, unit.session
+    actions = session.scalars(
+        select(models.Action)
+        .join(models.Contact, models.Action.owner_id == models.Contact.id)
+        .where(models.Contact.key == actor.id, models.Action.status == models.ActionStatus.OPEN)
+        .order_by(models.Action.due_at)
+    ).all()
+    now = core.clock.now()
+    rows = [
+        {
+            "reference": action_reference(a),
+            "description": a.description,
+            "due": when(core, a.due_at),
+            "overdue": a.due_at < now,
+        }
+        for a in actions
+    ]
     return Outcome(message("messages/my_actions.txt.j2", actions=rows))
 
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.calendar.port import Answer, Reply
-from bot.core import Core
 from bot.messages import Outgoing, message
 from bot.services.common import invitation_outgoing
 from bot.services.fallback import agency_still_possible, run_fallback
@@ -25,13 +23,15 @@ from bot.services.respond import after_response
 from bot.shared import audit, kind_of
 from bot.storage import models
 from bot.storage.calendar_models import OutlookResponse
+from bot.unit import Unit
 
 OUTLOOK_DECLINE_REASON = "declined in Outlook"
 
 
 def apply_replies(
-    core: Core, session: Session, discussion: models.Discussion, replies: Mapping[str, Reply]
+    unit: Unit, discussion: models.Discussion, replies: Mapping[str, Reply]
 ) -> list[Outgoing]:
+    core, session = unit.core, unit.session
     now = core.clock.now()
     seen = {
         r.invitation_id: r
@@ -110,8 +110,7 @@ def apply_replies(
             kind = kind_of(invitation)
             if not agency_still_possible(discussion, kind):
                 outgoing += run_fallback(
-                    core,
-                    session,
+                    unit,
                     discussion,
                     kind,
                     f"{contact.name} declined in Outlook and nobody else from "
@@ -132,5 +131,5 @@ def apply_replies(
                 )
             )
     if changed:
-        outgoing += after_response(core, session, discussion)
+        outgoing += after_response(unit, discussion)
     return outgoing

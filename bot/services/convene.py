@@ -18,7 +18,7 @@ from bot.messages import Delivery, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, schedule, schedule_sync, when
 from bot.storage import models
-from bot.storage.db import transaction
+from bot.unit import Unit
 from scheduling.deadlines import Deadline, statutory_deadline
 from scheduling.rules import ConcernCategory
 from scheduling.timetext import TimeTextError, parse_identified, parse_meeting_time
@@ -196,10 +196,9 @@ def _find_contact(core: Core, name: str) -> Contact:
     )
 
 
-def convene(core: Core, actor: Contact, request: ConveneRequest) -> Outcome:
-    checked = check(core, actor, request)
-    with transaction(core.sessions) as session:
-        return _convene(core, session, actor, checked)
+def convene(unit: Unit, actor: Contact, request: ConveneRequest) -> Outcome:
+    checked = check(unit.core, actor, request)
+    return _convene(unit.core, unit.session, actor, checked)
 
 
 def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConvene) -> Outcome:

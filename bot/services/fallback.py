@@ -8,15 +8,13 @@ asked, the chair is told that too, so that nobody assumes health is coming.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from bot.core import Core
 from bot.directory import AgencyKind
 from bot.domain import duty_contact
 from bot.messages import Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
+from bot.unit import Unit
 
 ACTIVE = (models.InvitationStatus.INVITED, models.InvitationStatus.ACCEPTED)
 
@@ -27,9 +25,10 @@ def agency_still_possible(discussion: models.Discussion, kind: AgencyKind) -> bo
 
 
 def run_fallback(
-    core: Core, session: Session, discussion: models.Discussion, kind: AgencyKind, trigger: str
+    unit: Unit, discussion: models.Discussion, kind: AgencyKind, trigger: str
 ) -> list[Outgoing]:
     """Invite the fallback contact for `kind` unless the agency has already confirmed."""
+    core, session = unit.core, unit.session
     rule = core.directory.fallback_for(kind)
     if rule is None or discussion.status != models.DiscussionStatus.SCHEDULED:
         return []

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from bot.core import Core
 from bot.messages import Outgoing
 from bot.shared import audit, schedule, to_chair, when
 from bot.storage import models
+from bot.unit import Unit
 from scheduling.deadlines import record_circulation_deadline
 
 
-def start(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+def start(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     """At the meeting time: whoever never replied is recorded as 'no response'."""
+    core, session = unit.core, unit.session
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return []
     silent = [i for i in discussion.invitations if i.status == models.InvitationStatus.INVITED]
@@ -53,8 +53,9 @@ def start(core: Core, session: Session, discussion: models.Discussion) -> list[O
     ]
 
 
-def deadline_warning(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+def deadline_warning(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     """Shortly before the statutory deadline: has the discussion taken place?"""
+    core, session = unit.core, unit.session
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return []
     audit(session, core, "system", "deadline_warning", discussion)

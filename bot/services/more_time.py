@@ -2,124 +2,124 @@
 
 from __future__ import annotations
 
-from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
 from bot.messages import Button, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.reminders import schedule_nudge
 from bot.shared import audit, due_from_text, open_action, when
-from bot.storage.db import transaction
+from bot.unit import Unit
 
 
-def request(core: Core, actor: Contact, reference: str, due: str, reason: str) -> Outcome:
+def request(unit: Unit, actor: Contact, reference: str, due: str, reason: str) -> Outcome:
     """The owner asks for a later due date; the chair approves or refuses it."""
+    core = unit.core
     reason = reason.strip()
     example = f'/strategy more-time {reference} due="4/12" reason="GP records not back yet"'
     if len(reason) < 5:
         raise InputError("Say why more time is needed: the chair decides on the reason.", example)
     new_due = due_from_text(core, due)
-    with transaction(core.sessions) as session:
-        action = open_action(session, actor, reference)
-        if actor.id != action.owner.key:
-            raise NotAllowed(
-                "Only the action's owner can ask for more time.", f"ask {action.owner.name}"
-            )
-        if new_due <= action.due_at:
-            raise InputError(
-                f"The new due date must be after the current one ({when(core, action.due_at)}).",
-                example,
-            )
-        action.requested_due_at = new_due
-        action.request_reason = reason
-        audit(
-            session,
-            core,
-            actor.id,
-            "more_time_requested",
-            action.discussion,
-            action=action.label,
-            due_at=new_due.isoformat(),
-            reason=reason,
+    session = unit.session
+    action = open_action(session, actor, reference)
+    if actor.id != action.owner.key:
+        raise NotAllowed(
+            "Only the action's owner can ask for more time.", f"ask {action.owner.name}"
         )
-        ref = action_reference(action)
-        buttons = (
-            Button("Approve", "approve_time", ref, f"/strategy approve {ref}"),
-            Button("Refuse", "refuse_time", ref, f'/strategy refuse {ref} reason="..."'),
+    if new_due <= action.due_at:
+        raise InputError(
+            f"The new due date must be after the current one ({when(core, action.due_at)}).",
+            example,
         )
-        chair = Outgoing(
-            to=action.discussion.chair.key,
-            thread=f"time-request:{action.id}",
-            message=message(
-                "messages/more_time_requested.txt.j2",
-                buttons,
-                reference=ref,
-                owner=action.owner.name,
-                description=action.description,
-                due=when(core, action.due_at),
-                new_due=when(core, new_due),
-                reason=reason,
-            ),
-        )
-        reply = message(
-            "messages/more_time_sent.txt.j2",
+    action.requested_due_at = new_due
+    action.request_reason = reason
+    audit(
+        session,
+        core,
+        actor.id,
+        "more_time_requested",
+        action.discussion,
+        action=action.label,
+        due_at=new_due.isoformat(),
+        reason=reason,
+    )
+    ref = action_reference(action)
+    buttons = (
+        Button("Approve", "approve_time", ref, f"/strategy approve {ref}"),
+        Button("Refuse", "refuse_time", ref, f'/strategy refuse {ref} reason="..."'),
+    )
+    chair = Outgoing(
+        to=action.discussion.chair.key,
+        thread=f"time-request:{action.id}",
+        message=message(
+            "messages/more_time_requested.txt.j2",
+            buttons,
             reference=ref,
-            new_due=when(core, new_due),
-            chair=action.discussion.chair.name,
-        )
-        return Outcome(reply, [chair])
-
-
-def decide(core: Core, actor: Contact, reference: str, approve: bool, reason: str = "") -> Outcome:
-    """The chair approves (the due date moves, nudges follow it) or refuses a request."""
-    with transaction(core.sessions) as session:
-        action = open_action(session, actor, reference)
-        discussion = action.discussion
-        if actor.id != discussion.chair.key:
-            raise NotAllowed("Only the chair decides on more time.", f"ask {discussion.chair.name}")
-        if action.requested_due_at is None:
-            raise InputError(
-                f"{action_reference(action)} has no request for more time.",
-                f"/strategy status {discussion.case.reference}",
-            )
-        requested, asked_reason = action.requested_due_at, action.request_reason
-        if approve:
-            action.due_at = requested
-            action.escalated_at = None
-            schedule_nudge(core, session, action, core.clock.now())
-        action.requested_due_at = action.request_reason = None
-        audit(
-            session,
-            core,
-            actor.id,
-            "more_time_approved" if approve else "more_time_refused",
-            discussion,
-            action=action.label,
-            due_at=requested.isoformat(),
-            request_reason=asked_reason,
-            reason=reason.strip() or None,
-        )
-        ref = action_reference(action)
-        decision = message(
-            "messages/more_time_decided.txt.j2",
-            reference=ref,
-            approve=approve,
+            owner=action.owner.name,
+            description=action.description,
             due=when(core, action.due_at),
-            chair=actor.name,
-            reason=reason.strip(),
+            new_due=when(core, new_due),
+            reason=reason,
+        ),
+    )
+    reply = message(
+        "messages/more_time_sent.txt.j2",
+        reference=ref,
+        new_due=when(core, new_due),
+        chair=action.discussion.chair.name,
+    )
+    return Outcome(reply, [chair])
+
+
+def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: str = "") -> Outcome:
+    """The chair approves (the due date moves, nudges follow it) or refuses a request."""
+    core, session = unit.core, unit.session
+    action = open_action(session, actor, reference)
+    discussion = action.discussion
+    if actor.id != discussion.chair.key:
+        raise NotAllowed("Only the chair decides on more time.", f"ask {discussion.chair.name}")
+    if action.requested_due_at is None:
+        raise InputError(
+            f"{action_reference(action)} has no request for more time.",
+            f"/strategy status {discussion.case.reference}",
         )
-        updated_request = Outgoing(
-            to=discussion.chair.key,
-            thread=f"time-request:{action.id}",
-            message=message(
-                "messages/more_time_requested.txt.j2",
-                reference=ref,
-                owner=action.owner.name,
-                description=action.description,
-                due=when(core, action.due_at),
-                new_due=when(core, requested),
-                reason=asked_reason or "",
-                decided="approved" if approve else "refused",
-            ),
-        )
-        return Outcome(decision, [Outgoing(to=action.owner.key, message=decision), updated_request])
+    requested, asked_reason = action.requested_due_at, action.request_reason
+    if approve:
+        action.due_at = requested
+        action.escalated_at = None
+        schedule_nudge(core, session, action, core.clock.now())
+    action.requested_due_at = action.request_reason = None
+    audit(
+        session,
+        core,
+        actor.id,
+        "more_time_approved" if approve else "more_time_refused",
+        discussion,
+        action=action.label,
+        due_at=requested.isoformat(),
+        request_reason=asked_reason,
+        reason=reason.strip() or None,
+    )
+    ref = action_reference(action)
+    decision = message(
+        "messages/more_time_decided.txt.j2",
+        reference=ref,
+        approve=approve,
+        due=when(core, action.due_at),
+        chair=actor.name,
+        reason=reason.strip(),
+    )
+    updated_request = Outgoing(
+        to=discussion.chair.key,
+        thread=f"time-request:{action.id}",
+        message=message(
+            "messages/more_time_requested.txt.j2",
+            reference=ref,
+            owner=action.owner.name,
+            description=action.description,
+            due=when(core, action.due_at),
+            new_due=when(core, requested),
+            reason=asked_reason or "",
+            decided="approved" if approve else "refused",
+        ),
+    )
+    return Outcome(decision, [Outgoing(to=action.owner.key, message=decision), updated_request])

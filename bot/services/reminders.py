@@ -21,7 +21,7 @@ from bot.references import action_reference
 from bot.services.common import action_outgoing
 from bot.shared import audit, open_action, schedule, when
 from bot.storage import models
-from bot.storage.db import transaction
+from bot.unit import Unit
 from scheduling.nudges import (
     latest_snooze,
     latest_working_nudge,
@@ -31,8 +31,9 @@ from scheduling.nudges import (
 from scheduling.timetext import TimeTextError, parse_moment
 
 
-def send_nudge(core: Core, session: Session, action: models.Action) -> list[Outgoing]:
+def send_nudge(unit: Unit, action: models.Action) -> list[Outgoing]:
     """The owner's reminder (and, once it is overdue long enough, the escalation)."""
+    core, session = unit.core, unit.session
     if action.status != models.ActionStatus.OPEN:
         return []
     now = core.clock.now()
@@ -121,70 +122,71 @@ def cancel_nudges(session: Session, action: models.Action) -> None:
     )
 
 
-def snooze(core: Core, actor: Contact, reference: str, until: str | None = None) -> Outcome:
+def snooze(unit: Unit, actor: Contact, reference: str, until: str | None = None) -> Outcome:
     """Put the next nudge off: at most one working day, and never past the due date."""
+    core = unit.core
     now = core.clock.now()
-    with transaction(core.sessions) as session:
-        action = open_action(session, actor, reference)
-        if actor.id != action.owner.key:
-            raise NotAllowed(
-                "Only the action's owner can snooze its reminders.", f"ask {action.owner.name}"
-            )
-        policy = core.directory.partnership.reminders
-        latest = latest_snooze(now, action.due_at, core.calendar, policy)
-        example = f'/strategy snooze {action_reference(action)} until="tomorrow 9am"'
-        if latest <= now:
+    session = unit.session
+    action = open_action(session, actor, reference)
+    if actor.id != action.owner.key:
+        raise NotAllowed(
+            "Only the action's owner can snooze its reminders.", f"ask {action.owner.name}"
+        )
+    policy = core.directory.partnership.reminders
+    latest = latest_snooze(now, action.due_at, core.calendar, policy)
+    example = f'/strategy snooze {action_reference(action)} until="tomorrow 9am"'
+    if latest <= now:
+        raise InputError(
+            f"{action_reference(action)} is due or overdue: it can no longer be "
+            "snoozed. Close it, or ask the chair for more time.",
+            f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
+        )
+    in_hours = action.urgent or core.calendar.is_within_working_hours(latest)
+    target = latest if in_hours else latest_working_nudge(now, latest, core.calendar, policy)
+    if until:
+        try:
+            target = parse_moment(until, now, core.calendar)
+        except TimeTextError as problem:
+            raise InputError(str(problem), example) from None
+        if target > latest:
             raise InputError(
-                f"{action_reference(action)} is due or overdue: it can no longer be "
-                "snoozed. Close it, or ask the chair for more time.",
-                f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
+                f"You can snooze until {when(core, latest)} at the latest "
+                "(one working day, and never past the due date).",
+                example,
             )
-        in_hours = action.urgent or core.calendar.is_within_working_hours(latest)
-        target = latest if in_hours else latest_working_nudge(now, latest, core.calendar, policy)
-        if until:
-            try:
-                target = parse_moment(until, now, core.calendar)
-            except TimeTextError as problem:
-                raise InputError(str(problem), example) from None
-            if target > latest:
-                raise InputError(
-                    f"You can snooze until {when(core, latest)} at the latest "
-                    "(one working day, and never past the due date).",
-                    example,
-                )
-            if not action.urgent and not core.calendar.is_within_working_hours(target):
-                raise InputError(
-                    f"{when(core, target)} is outside working hours, when no reminders go out: "
-                    "choose a time on a working day within working hours.",
-                    example,
-                )
-        if target is None:
+        if not action.urgent and not core.calendar.is_within_working_hours(target):
             raise InputError(
-                "There is no working time left before the due date to snooze to. Close the "
-                "action, or ask the chair for more time.",
-                f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
+                f"{when(core, target)} is outside working hours, when no reminders go out: "
+                "choose a time on a working day within working hours.",
+                example,
             )
-        schedule(
-            session,
-            models.WorkKind.ACTION_NUDGE,
-            target,
-            discussion=action.discussion,
-            action=action,
-            key=nudge_key(action),
+    if target is None:
+        raise InputError(
+            "There is no working time left before the due date to snooze to. Close the "
+            "action, or ask the chair for more time.",
+            f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
         )
-        audit(
-            session,
-            core,
-            actor.id,
-            "snoozed",
-            action.discussion,
-            action=action.label,
-            until=target.isoformat(),
+    schedule(
+        session,
+        models.WorkKind.ACTION_NUDGE,
+        target,
+        discussion=action.discussion,
+        action=action,
+        key=nudge_key(action),
+    )
+    audit(
+        session,
+        core,
+        actor.id,
+        "snoozed",
+        action.discussion,
+        action=action.label,
+        until=target.isoformat(),
+    )
+    return Outcome(
+        message(
+            "messages/snoozed.txt.j2",
+            reference=action_reference(action),
+            until=when(core, target),
         )
-        return Outcome(
-            message(
-                "messages/snoozed.txt.j2",
-                reference=action_reference(action),
-                until=when(core, target),
-            )
-        )
+    )

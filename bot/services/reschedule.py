@@ -22,7 +22,7 @@ from bot.messages import Delivery, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, visible_discussion, when
 from bot.storage import models
-from bot.storage.db import transaction
+from bot.unit import Unit
 from scheduling.timetext import TimeTextError, parse_meeting_time
 
 MIN_REASON_LENGTH = 5
@@ -37,7 +37,7 @@ _MEETING_WORK = (
 
 
 def reschedule(
-    core: Core,
+    unit: Unit,
     actor: Contact,
     case_reference: str,
     meeting: str,
@@ -45,6 +45,7 @@ def reschedule(
     late_reason: str | None = None,
 ) -> Outcome:
     """Move the upcoming discussion of a case to the time `meeting` (as typed)."""
+    core = unit.core
     case = case_reference.strip().upper()
     example = f'/strategy reschedule {case} meeting="tomorrow 10am" reason="officer in court"'
     reason = _reason(reason, example)
@@ -54,113 +55,114 @@ def reschedule(
     except TimeTextError as problem:
         raise InputError(f"Meeting time: {problem}", example) from None
     late_reason = (late_reason or "").strip() or None
-    with transaction(core.sessions) as session:
-        discussion = _own_discussion(session, actor, case, "reschedule")
-        old_time = discussion.meeting_at
-        if new_time.at == old_time:
-            raise InputError(
-                f"The discussion for case {case} is already at {when(core, old_time)}.", example
-            )
-        late = new_time.at > discussion.deadline_at
-        if late and late_reason is None:
-            raise InputError(
-                f"The meeting ({new_time.echo}) would be after the statutory deadline "
-                f"({when(core, discussion.deadline_at)}; {discussion.deadline_rule}). Choose an "
-                "earlier time, or give the reason it cannot be held in time.",
-                f'{example} late_reason="the paediatrician cannot attend until then"',
-            )
-        discussion.meeting_at = new_time.at
-        discussion.late_reason = late_reason if late else None
-        audit(
-            session,
-            core,
-            actor.id,
-            "rescheduled",
-            discussion,
-            previous=old_time.isoformat(),
-            meeting_at=new_time.at.isoformat(),
-            reason=reason,
-            late_reason=discussion.late_reason,
+    session = unit.session
+    discussion = _own_discussion(session, actor, case, "reschedule")
+    old_time = discussion.meeting_at
+    if new_time.at == old_time:
+        raise InputError(
+            f"The discussion for case {case} is already at {when(core, old_time)}.", example
         )
-        _move_work(core, session, discussion, new_time.at)
-        schedule_sync(session, core, discussion)
-        outgoing = _tell_everyone(
-            core,
-            discussion,
-            actor,
-            "messages/rescheduled_notice.txt.j2",
-            previous=when(core, old_time),
-            reason=reason,
+    late = new_time.at > discussion.deadline_at
+    if late and late_reason is None:
+        raise InputError(
+            f"The meeting ({new_time.echo}) would be after the statutory deadline "
+            f"({when(core, discussion.deadline_at)}; {discussion.deadline_rule}). Choose an "
+            "earlier time, or give the reason it cannot be held in time.",
+            f'{example} late_reason="the paediatrician cannot attend until then"',
         )
-        outgoing.append(quorum_outgoing(core, discussion))
-        outgoing.append(
-            Outgoing(
-                to=core.channel,
-                delivery=Delivery.CHANNEL,
-                message=message(
-                    "messages/channel_rescheduled.txt.j2",
-                    case=case,
-                    meeting=when(core, new_time.at),
-                ),
-            )
+    discussion.meeting_at = new_time.at
+    discussion.late_reason = late_reason if late else None
+    audit(
+        session,
+        core,
+        actor.id,
+        "rescheduled",
+        discussion,
+        previous=old_time.isoformat(),
+        meeting_at=new_time.at.isoformat(),
+        reason=reason,
+        late_reason=discussion.late_reason,
+    )
+    _move_work(core, session, discussion, new_time.at)
+    schedule_sync(session, core, discussion)
+    outgoing = _tell_everyone(
+        core,
+        discussion,
+        actor,
+        "messages/rescheduled_notice.txt.j2",
+        previous=when(core, old_time),
+        reason=reason,
+    )
+    outgoing.append(quorum_outgoing(core, discussion))
+    outgoing.append(
+        Outgoing(
+            to=core.channel,
+            delivery=Delivery.CHANNEL,
+            message=message(
+                "messages/channel_rescheduled.txt.j2",
+                case=case,
+                meeting=when(core, new_time.at),
+            ),
         )
-        reply = message(
-            "messages/rescheduled.txt.j2",
-            case=case,
-            previous=when(core, old_time),
-            meeting=when(core, new_time.at),
-            warnings=new_time.warnings,
-            late_reason=discussion.late_reason,
-        )
-        return Outcome(reply, outgoing)
+    )
+    reply = message(
+        "messages/rescheduled.txt.j2",
+        case=case,
+        previous=when(core, old_time),
+        meeting=when(core, new_time.at),
+        warnings=new_time.warnings,
+        late_reason=discussion.late_reason,
+    )
+    return Outcome(reply, outgoing)
 
 
-def cancel(core: Core, actor: Contact, case_reference: str, reason: str) -> Outcome:
+def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outcome:
     """Cancel the upcoming discussion of a case."""
+    core = unit.core
     case = case_reference.strip().upper()
     example = f'/strategy cancel {case} reason="concern resolved: the injury was accidental"'
     reason = _reason(reason, example)
-    with transaction(core.sessions) as session:
-        discussion = _own_discussion(session, actor, case, "cancel")
-        discussion.status = models.DiscussionStatus.CANCELLED
-        audit(session, core, actor.id, "cancelled", discussion, reason=reason)
-        _stop_work(session, discussion)
-        schedule_sync(session, core, discussion)
-        outgoing = _tell_everyone(
-            core, discussion, actor, "messages/cancelled_notice.txt.j2", reason=reason
+    session = unit.session
+    discussion = _own_discussion(session, actor, case, "cancel")
+    discussion.status = models.DiscussionStatus.CANCELLED
+    audit(session, core, actor.id, "cancelled", discussion, reason=reason)
+    _stop_work(session, discussion)
+    schedule_sync(session, core, discussion)
+    outgoing = _tell_everyone(
+        core, discussion, actor, "messages/cancelled_notice.txt.j2", reason=reason
+    )
+    cancelled = message(
+        "messages/invitation_cancelled.txt.j2",
+        case=case,
+        meeting=when(core, discussion.meeting_at),
+        reason=reason,
+        chair=discussion.chair.name,
+    )
+    # Each chat invitation now says it is cancelled, with nothing left to answer.
+    outgoing += [
+        Outgoing(to=i.contact.key, thread=f"invitation:{i.id}", message=cancelled)
+        for i in discussion.invitations
+        if i.contact_id not in (discussion.chair_id, discussion.convenor_id)
+    ]
+    # And the chair's live view of replies says so too.
+    outgoing.append(
+        Outgoing(
+            to=discussion.chair.key,
+            thread=f"quorum:{discussion.id}",
+            message=cancelled,
         )
-        cancelled = message(
-            "messages/invitation_cancelled.txt.j2",
-            case=case,
-            meeting=when(core, discussion.meeting_at),
-            reason=reason,
-            chair=discussion.chair.name,
+    )
+    outgoing.append(
+        Outgoing(
+            to=core.channel,
+            delivery=Delivery.CHANNEL,
+            message=message("messages/channel_cancelled.txt.j2", case=case),
         )
-        # Each chat invitation now says it is cancelled, with nothing left to answer.
-        outgoing += [
-            Outgoing(to=i.contact.key, thread=f"invitation:{i.id}", message=cancelled)
-            for i in discussion.invitations
-            if i.contact_id not in (discussion.chair_id, discussion.convenor_id)
-        ]
-        # And the chair's live view of replies says so too.
-        outgoing.append(
-            Outgoing(
-                to=discussion.chair.key,
-                thread=f"quorum:{discussion.id}",
-                message=cancelled,
-            )
-        )
-        outgoing.append(
-            Outgoing(
-                to=core.channel,
-                delivery=Delivery.CHANNEL,
-                message=message("messages/channel_cancelled.txt.j2", case=case),
-            )
-        )
-        reply = message(
-            "messages/cancelled.txt.j2", case=case, meeting=when(core, discussion.meeting_at)
-        )
-        return Outcome(reply, outgoing)
+    )
+    reply = message(
+        "messages/cancelled.txt.j2", case=case, meeting=when(core, discussion.meeting_at)
+    )
+    return Outcome(reply, outgoing)
 
 
 def _reason(reason: str, example: str) -> str:

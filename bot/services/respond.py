@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
 from bot.messages import Outcome, Outgoing, message
@@ -21,71 +20,72 @@ from bot.shared import (
     visible_discussion,
 )
 from bot.storage import models
-from bot.storage.db import transaction
+from bot.unit import Unit
 
 MIN_REASON_LENGTH = 5
 
 
-def accept(core: Core, actor: Contact, case_reference: str) -> Outcome:
-    with transaction(core.sessions) as session:
-        discussion, invitation = _own_invitation(session, actor, case_reference)
-        case = discussion.case.reference
-        if invitation.status == models.InvitationStatus.ACCEPTED:
-            return Outcome(message("messages/already.txt.j2", case=case, status="accepted"))
-        invitation.status = models.InvitationStatus.ACCEPTED
-        invitation.decline_reason = None
-        invitation.responded_at = core.clock.now()
-        audit(session, core, actor.id, "accepted", discussion)
-        outgoing = [invitation_outgoing(core, invitation)]
-        outgoing += after_response(core, session, discussion)
-        return Outcome(message("messages/responded.txt.j2", case=case, status="accepted"), outgoing)
+def accept(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
+    core, session = unit.core, unit.session
+    discussion, invitation = _own_invitation(session, actor, case_reference)
+    case = discussion.case.reference
+    if invitation.status == models.InvitationStatus.ACCEPTED:
+        return Outcome(message("messages/already.txt.j2", case=case, status="accepted"))
+    invitation.status = models.InvitationStatus.ACCEPTED
+    invitation.decline_reason = None
+    invitation.responded_at = core.clock.now()
+    audit(session, core, actor.id, "accepted", discussion)
+    outgoing = [invitation_outgoing(core, invitation)]
+    outgoing += after_response(unit, discussion)
+    return Outcome(message("messages/responded.txt.j2", case=case, status="accepted"), outgoing)
 
 
-def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Outcome:
+def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outcome:
+    core = unit.core
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InputError(
             "Say why you cannot attend: the chair needs the reason to find someone else.",
             f'/strategy decline {case_reference} reason="on leave; duty HV covering"',
         )
-    with transaction(core.sessions) as session:
-        discussion, invitation = _own_invitation(session, actor, case_reference)
-        if discussion.chair.key == actor.id:
-            raise NotAllowed(
-                "The chair cannot decline; hand the chair to another team manager instead.",
-                f"/strategy delegate {discussion.case.reference} to=<team manager>",
-            )
-        invitation.status = models.InvitationStatus.DECLINED
-        invitation.decline_reason = reason
-        invitation.responded_at = core.clock.now()
-        audit(session, core, actor.id, "declined", discussion, reason=reason)
-        case = discussion.case.reference
-        outgoing = [
-            invitation_outgoing(core, invitation),
-            to_chair(
-                discussion,
-                "messages/chair_declined.txt.j2",
-                case=case,
-                name=actor.name,
-                agency=invitation.contact.agency.name,
-                reason=reason,
-            ),
-        ]
-        kind = kind_of(invitation)
-        if not agency_still_possible(discussion, kind):
-            outgoing += run_fallback(
-                core,
-                session,
-                discussion,
-                kind,
-                f"{actor.name} declined and nobody else from "
-                f"{kind.value.replace('_', ' ')} was invited",
-            )
-        outgoing += after_response(core, session, discussion)
-        return Outcome(message("messages/responded.txt.j2", case=case, status="declined"), outgoing)
+    session = unit.session
+    discussion, invitation = _own_invitation(session, actor, case_reference)
+    if discussion.chair.key == actor.id:
+        raise NotAllowed(
+            "The chair cannot decline; hand the chair to another team manager instead.",
+            f"/strategy delegate {discussion.case.reference} to=<team manager>",
+        )
+    invitation.status = models.InvitationStatus.DECLINED
+    invitation.decline_reason = reason
+    invitation.responded_at = core.clock.now()
+    audit(session, core, actor.id, "declined", discussion, reason=reason)
+    case = discussion.case.reference
+    outgoing = [
+        invitation_outgoing(core, invitation),
+        to_chair(
+            discussion,
+            "messages/chair_declined.txt.j2",
+            case=case,
+            name=actor.name,
+            agency=invitation.contact.agency.name,
+            reason=reason,
+        ),
+    ]
+    kind = kind_of(invitation)
+    if not agency_still_possible(discussion, kind):
+        outgoing += run_fallback(
+            unit,
+            discussion,
+            kind,
+            f"{actor.name} declined and nobody else from "
+            f"{kind.value.replace('_', ' ')} was invited",
+        )
+    outgoing += after_response(unit, discussion)
+    return Outcome(message("messages/responded.txt.j2", case=case, status="declined"), outgoing)
 
 
-def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcome:
+def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcome:
+    core = unit.core
     colleague = core.directory.find(to)
     if colleague is None or colleague.agency_id != actor.agency_id or colleague.id == actor.id:
         colleagues = core.directory.colleagues(actor)
@@ -95,58 +95,56 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
             f"({', '.join(c.id for c in colleagues[:6])}).",
             f"/strategy delegate {case_reference} to={colleagues[0].id}" if colleagues else None,
         )
-    with transaction(core.sessions) as session:
-        discussion, invitation = _own_invitation(session, actor, case_reference)
-        case = discussion.case.reference
-        if invitation_of(discussion, colleague.id) is not None:
-            raise InputError(
-                f"{colleague.name} is already invited to this discussion.",
-                f"/strategy status {case}",
-            )
-        is_chair = discussion.chair.key == actor.id
-        if is_chair and not colleague.can_chair:
-            raise InputError(
-                f"You chair this discussion; {colleague.name} is not a team manager and "
-                "cannot take the chair.",
-                f"/strategy delegate {case} to=<another team manager>",
-            )
-        now = core.clock.now()
-        invitation.status = models.InvitationStatus.DELEGATED
-        invitation.delegated_to = contact_row(session, colleague.id)
-        invitation.responded_at = now
-        new = models.Invitation(
-            discussion=discussion,
-            contact=contact_row(session, colleague.id),
-            reason=f"delegated by {actor.name}" + (" (chair)" if is_chair else ""),
-            status=models.InvitationStatus.ACCEPTED
-            if is_chair
-            else models.InvitationStatus.INVITED,
-            responded_at=now if is_chair else None,
-            invited_at=now,
+    session = unit.session
+    discussion, invitation = _own_invitation(session, actor, case_reference)
+    case = discussion.case.reference
+    if invitation_of(discussion, colleague.id) is not None:
+        raise InputError(
+            f"{colleague.name} is already invited to this discussion.",
+            f"/strategy status {case}",
         )
-        session.add(new)
-        if is_chair:
-            discussion.chair = contact_row(session, colleague.id)
-        session.flush()
-        audit(session, core, actor.id, "delegated", discussion, to=colleague.id, chair=is_chair)
-        schedule_sync(session, core, discussion)  # the colleague's calendar invitation
-        session.refresh(discussion)
-        outgoing = [invitation_outgoing(core, invitation), invitation_outgoing(core, new)]
-        if not is_chair:
-            outgoing.append(
-                to_chair(
-                    discussion,
-                    "messages/chair_delegated.txt.j2",
-                    case=case,
-                    name=actor.name,
-                    colleague=colleague.name,
-                )
-            )
-        outgoing += after_response(core, session, discussion)
-        reply = message(
-            "messages/responded.txt.j2", case=case, status="delegated", colleague=colleague.name
+    is_chair = discussion.chair.key == actor.id
+    if is_chair and not colleague.can_chair:
+        raise InputError(
+            f"You chair this discussion; {colleague.name} is not a team manager and "
+            "cannot take the chair.",
+            f"/strategy delegate {case} to=<another team manager>",
         )
-        return Outcome(reply, outgoing)
+    now = core.clock.now()
+    invitation.status = models.InvitationStatus.DELEGATED
+    invitation.delegated_to = contact_row(session, colleague.id)
+    invitation.responded_at = now
+    new = models.Invitation(
+        discussion=discussion,
+        contact=contact_row(session, colleague.id),
+        reason=f"delegated by {actor.name}" + (" (chair)" if is_chair else ""),
+        status=models.InvitationStatus.ACCEPTED if is_chair else models.InvitationStatus.INVITED,
+        responded_at=now if is_chair else None,
+        invited_at=now,
+    )
+    session.add(new)
+    if is_chair:
+        discussion.chair = contact_row(session, colleague.id)
+    session.flush()
+    audit(session, core, actor.id, "delegated", discussion, to=colleague.id, chair=is_chair)
+    schedule_sync(session, core, discussion)  # the colleague's calendar invitation
+    session.refresh(discussion)
+    outgoing = [invitation_outgoing(core, invitation), invitation_outgoing(core, new)]
+    if not is_chair:
+        outgoing.append(
+            to_chair(
+                discussion,
+                "messages/chair_delegated.txt.j2",
+                case=case,
+                name=actor.name,
+                colleague=colleague.name,
+            )
+        )
+    outgoing += after_response(unit, discussion)
+    reply = message(
+        "messages/responded.txt.j2", case=case, status="delegated", colleague=colleague.name
+    )
+    return Outcome(reply, outgoing)
 
 
 def _own_invitation(
@@ -164,8 +162,9 @@ def _own_invitation(
     return discussion, invitation
 
 
-def after_response(core: Core, session: Session, discussion: models.Discussion) -> list[Outgoing]:
+def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     """Refresh the chair's quorum view, and mark the moment the quorum is first met."""
+    core, session = unit.core, unit.session
     session.flush()
     session.refresh(discussion)
     outgoing = [quorum_outgoing(core, discussion)]

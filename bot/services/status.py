@@ -4,56 +4,56 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Outcome, message
 from bot.references import action_reference
 from bot.services.common import discussion_context
 from bot.shared import quorum_of, visible_discussion, when
 from bot.storage import models
+from bot.unit import Unit
 
 
-def status(core: Core, actor: Contact, case_reference: str | None) -> Outcome:
-    with core.sessions() as session:
-        if case_reference is None:
-            discussions = session.scalars(
-                select(models.Discussion)
-                .join(models.Invitation)
-                .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
-                .where(
-                    models.Contact.key == actor.id,
-                    models.Discussion.status == models.DiscussionStatus.SCHEDULED,
-                )
-                .order_by(models.Discussion.meeting_at)
-            ).all()
-            rows = [
-                {
-                    "case": d.case.reference,
-                    "meeting": when(core, d.meeting_at),
-                    "quorum_met": all(quorum_of(d).values()),
-                }
-                for d in discussions
-            ]
-            return Outcome(message("messages/my_discussions.txt.j2", discussions=rows))
-        discussion = visible_discussion(session, case_reference, actor)
-        now = core.clock.now()
-        actions = [
-            {
-                "reference": action_reference(a),
-                "description": a.description,
-                "owner": a.owner.name,
-                "due": when(core, a.due_at),
-                "status": a.status,
-                "overdue": a.status == models.ActionStatus.OPEN and a.due_at < now,
-            }
-            for a in discussion.actions
-        ]
-        return Outcome(
-            message(
-                "messages/status.txt.j2",
-                **discussion_context(core, discussion),
-                status=discussion.status,
-                quorum=[(k.value.replace("_", " "), ok) for k, ok in quorum_of(discussion).items()],
-                actions=actions,
+def status(unit: Unit, actor: Contact, case_reference: str | None) -> Outcome:
+    core, session = unit.core, unit.session
+    if case_reference is None:
+        discussions = session.scalars(
+            select(models.Discussion)
+            .join(models.Invitation)
+            .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
+            .where(
+                models.Contact.key == actor.id,
+                models.Discussion.status == models.DiscussionStatus.SCHEDULED,
             )
+            .order_by(models.Discussion.meeting_at)
+        ).all()
+        rows = [
+            {
+                "case": d.case.reference,
+                "meeting": when(core, d.meeting_at),
+                "quorum_met": all(quorum_of(d).values()),
+            }
+            for d in discussions
+        ]
+        return Outcome(message("messages/my_discussions.txt.j2", discussions=rows))
+    discussion = visible_discussion(session, case_reference, actor)
+    now = core.clock.now()
+    actions = [
+        {
+            "reference": action_reference(a),
+            "description": a.description,
+            "owner": a.owner.name,
+            "due": when(core, a.due_at),
+            "status": a.status,
+            "overdue": a.status == models.ActionStatus.OPEN and a.due_at < now,
+        }
+        for a in discussion.actions
+    ]
+    return Outcome(
+        message(
+            "messages/status.txt.j2",
+            **discussion_context(core, discussion),
+            status=discussion.status,
+            quorum=[(k.value.replace("_", " "), ok) for k, ok in quorum_of(discussion).items()],
+            actions=actions,
         )
+    )

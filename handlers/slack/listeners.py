@@ -32,6 +32,7 @@ from bot.errors import InputError
 from bot.messages import Message, Outcome, latest_per_thread, message
 from bot.record import service as record_service
 from bot.services import actions, convene, more_time, reminders, respond, status
+from bot.unit import Unit, perform
 from handlers.slack import record_form, render
 from handlers.slack.chat import SlackChat
 from handlers.slack.retries import first_time
@@ -237,27 +238,34 @@ class SlackListeners:
 
     def _press(self, actor: Contact, name: str, value: str) -> Outcome:
         if name == "accept":
-            return respond.accept(self.core, actor, value)
+            return perform(self.core, lambda unit: respond.accept(unit, actor, value))
         if name == "snooze":
-            return reminders.snooze(self.core, actor, value)
+            return perform(self.core, lambda unit: reminders.snooze(unit, actor, value))
         if name == "approve_time":
-            return more_time.decide(self.core, actor, value, approve=True)
+            return perform(
+                self.core, lambda unit: more_time.decide(unit, actor, value, approve=True)
+            )
         raise ValueError(f"no button '{name}'")
 
     def _submit(
         self, name: str, actor: Contact, reference: str, values: Mapping[str, Any]
     ) -> Outcome:
+        return perform(self.core, lambda unit: self._service(unit, name, actor, reference, values))
+
+    def _service(
+        self, unit: Unit, name: str, actor: Contact, reference: str, values: Mapping[str, Any]
+    ) -> Outcome:
         if name == "convene":
-            return convene.convene(self.core, actor, self._convene_request(values))
+            return convene.convene(unit, actor, self._convene_request(values))
         if name == "decline":
-            return respond.decline(self.core, actor, reference, _text(values, "reason"))
+            return respond.decline(unit, actor, reference, _text(values, "reason"))
         if name == "delegate":
-            return respond.delegate(self.core, actor, reference, _text(values, "colleague"))
+            return respond.delegate(unit, actor, reference, _text(values, "colleague"))
         if name == "close_action":
-            return actions.close_action(self.core, actor, reference, _text(values, "outcome"))
+            return actions.close_action(unit, actor, reference, _text(values, "outcome"))
         if name == "more_time":
             return more_time.request(
-                self.core,
+                unit,
                 actor,
                 reference,
                 due=_text(values, "due"),
@@ -265,7 +273,7 @@ class SlackListeners:
             )
         if name == "refuse_time":
             return more_time.decide(
-                self.core, actor, reference, approve=False, reason=_text(values, "reason")
+                unit, actor, reference, approve=False, reason=_text(values, "reason")
             )
         raise ValueError(f"no form '{name}'")
 
@@ -285,7 +293,10 @@ class SlackListeners:
             fields = record_form.changed(draft, values)
             reason = _text(values, record_form.REASON) or None
             outcome = (
-                record_service.update(self.core, actor, case, fields, reason)
+                perform(
+                    self.core,
+                    lambda unit: record_service.update(unit, actor, case, fields, reason),
+                )
                 if fields or reason
                 else None
             )
@@ -296,7 +307,9 @@ class SlackListeners:
         if record_form.FINALISE in _choices(values, record_form.FINALISE):
             saved = " Your other changes are saved in the draft." if outcome else ""
             try:
-                finalised = record_service.finalise(self.core, actor, case)
+                finalised = perform(
+                    self.core, lambda unit: record_service.finalise(unit, actor, case)
+                )
             except InputError as problem:
                 finalised = Outcome(_error(problem))
             if finalised.reply.template != "record/finalised.txt.j2":
@@ -309,7 +322,7 @@ class SlackListeners:
             outcome = Outcome(finalised.reply, outgoing)
         ack()
         if outcome is None:
-            outcome = record_service.form(self.core, actor, case)
+            outcome = perform(self.core, lambda unit: record_service.form(unit, actor, case))
         self.executor.submit(self._finish, outcome, reply_to)
 
     def _convene_request(self, values: Mapping[str, Any]) -> convene.ConveneRequest:
@@ -372,7 +385,7 @@ class SlackListeners:
     ) -> None:
         if name == "delegate" and not self.core.directory.colleagues(actor):
             # Nobody to choose from: the core explains.
-            respond.delegate(self.core, actor, reference, "")
+            perform(self.core, lambda unit: respond.delegate(unit, actor, reference, ""))
         form = self._form(name, actor, reference, reply_to, {}, None)
         self.client.views_open(trigger_id=trigger_id, view=form)
 
@@ -432,8 +445,10 @@ class SlackListeners:
             "more_actions": 0,
         }
         if contact is not None:
-            discussions = list(status.status(self.core, contact, None).reply.context["discussions"])
-            owned = list(actions.my_actions(self.core, contact).reply.context["actions"])
+            mine = perform(self.core, lambda unit: status.status(unit, contact, None))
+            owned_actions = perform(self.core, lambda unit: actions.my_actions(unit, contact))
+            discussions = list(mine.reply.context["discussions"])
+            owned = list(owned_actions.reply.context["actions"])
             context |= {
                 "contact": contact.name,
                 "discussions": discussions[:HOME_DISCUSSIONS],

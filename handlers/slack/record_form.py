@@ -28,6 +28,7 @@ from bot.record.content import (
 )
 from bot.record.fields import EXAMPLES
 from bot.shared import visible_discussion
+from bot.unit import perform
 
 FINALISE = "finalise"
 REASON = "reason"
@@ -69,7 +70,8 @@ class Draft:
 
 def draft(core: Core, actor: Contact, case_reference: str) -> Draft:
     """The draft the actor may edit; the service's InputError if they may not."""
-    service.form(core, actor, case_reference)  # held, visible, and the chair or convenor
+    # Held, visible, and the chair or convenor: the service's own checks.
+    perform(core, lambda unit: service.form(unit, actor, case_reference))
     with core.sessions() as session:
         discussion = visible_discussion(session, case_reference, actor)
         latest = service.latest_version(session, discussion)

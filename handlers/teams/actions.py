@@ -10,13 +10,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.commands import parse_children
-from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Outcome
 from bot.services import actions, convene, more_time, reminders, respond
+from bot.unit import Unit
 
 Data = Mapping[str, Any]
-CardAction = Callable[[Core, Contact, str, Data], Outcome]
+CardAction = Callable[[Unit, Contact, str, Data], Outcome]
 
 
 def field(data: Data, name: str) -> str:
@@ -29,39 +29,39 @@ def choices(data: Data, name: str) -> list[str]:
     return [part.strip() for part in field(data, name).split(",") if part.strip()]
 
 
-def _accept(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return respond.accept(core, actor, value)
+def _accept(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return respond.accept(unit, actor, value)
 
 
-def _decline(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return respond.decline(core, actor, value, field(data, "reason"))
+def _decline(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return respond.decline(unit, actor, value, field(data, "reason"))
 
 
-def _delegate(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return respond.delegate(core, actor, value, field(data, "to"))
+def _delegate(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return respond.delegate(unit, actor, value, field(data, "to"))
 
 
-def _close(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return actions.close_action(core, actor, value, field(data, "outcome"))
+def _close(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return actions.close_action(unit, actor, value, field(data, "outcome"))
 
 
-def _more_time(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return more_time.request(core, actor, value, field(data, "due"), field(data, "reason"))
+def _more_time(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return more_time.request(unit, actor, value, field(data, "due"), field(data, "reason"))
 
 
-def _snooze(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return reminders.snooze(core, actor, value, field(data, "until") or None)
+def _snooze(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return reminders.snooze(unit, actor, value, field(data, "until") or None)
 
 
-def _approve_time(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return more_time.decide(core, actor, value, approve=True)
+def _approve_time(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return more_time.decide(unit, actor, value, approve=True)
 
 
-def _refuse_time(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
-    return more_time.decide(core, actor, value, approve=False, reason=field(data, "reason"))
+def _refuse_time(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
+    return more_time.decide(unit, actor, value, approve=False, reason=field(data, "reason"))
 
 
-def _convene(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
+def _convene(unit: Unit, actor: Contact, value: str, data: Data) -> Outcome:
     request = convene.ConveneRequest(
         case_reference=field(data, "case"),
         children=parse_children(field(data, "children")),
@@ -73,7 +73,7 @@ def _convene(core: Core, actor: Contact, value: str, data: Data) -> Outcome:
         referrer=field(data, "referrer") or None,
         late_reason=field(data, "late_reason") or None,
     )
-    return convene.convene(core, actor, request)
+    return convene.convene(unit, actor, request)
 
 
 CARD_ACTIONS: Mapping[str, CardAction] = {

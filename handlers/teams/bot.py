@@ -49,6 +49,7 @@ from bot.jobs import run_due_work
 from bot.messages import Message, latest_per_thread, message
 from bot.ports import ChatPort
 from bot.settings import Settings
+from bot.unit import perform
 from handlers.teams import teams_configured
 from handlers.teams.actions import CARD_ACTIONS, Data, field
 from handlers.teams.auth import EntraTokenProvider, cloud_for
@@ -193,13 +194,15 @@ class TeamsBot:
         if service is None:
             return message("teams/unknown_action.txt.j2", action=name).text
         try:
-            outcome = service(self.core, actor, field(data, "value"), data)
+            outcome = perform(
+                self.core, lambda unit: service(unit, actor, field(data, "value"), data)
+            )
         except InputError as problem:
             if name == "convene":
                 values = {key: field(data, key) for key in CONVENE_FIELDS}
                 return convene_form(self.core.directory, values, error=problem.problem)
             return self._problem_text(problem)
-        outgoing = latest_per_thread(outcome.outgoing)
+        outgoing = outcome.outgoing  # as emitted: the latest message per thread
         # The card that was clicked comes back in the answer, and Teams shows it in place.
         thread = field(data, "thread")
         clicked = next(

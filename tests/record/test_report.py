@@ -23,6 +23,7 @@ from bot.record.report import (
     figures,
 )
 from bot.record.report_output import as_csv, as_dict, as_json, as_png, as_table
+from bot.unit import unit_of_work
 from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, say
 from tests.record.conftest import COMPLETE_RECORD
@@ -230,7 +231,8 @@ def test_every_figure_from_the_bots_own_data(
     clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
     bot.run_due_work()
 
-    report = compliance_report(bot.core, date(2026, 11, 1), date(2026, 11, 30))
+    with unit_of_work(bot.core) as unit:
+        report = compliance_report(unit, date(2026, 11, 1), date(2026, 11, 30))
     assert report.overall == Figures(
         held=3,
         within_timescale=Ratio(2, 3),  # B was late

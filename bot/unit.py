@@ -1,0 +1,60 @@
+"""One unit of work: the transaction an entry point opens, and what its work will send.
+
+`Bot.command`, `Bot.act` and the scheduled-work dispatcher (`bot/jobs.py`) each
+open one unit of work and hand it to a service; services never open
+transactions of their own. Everything the work means to say passes through
+`Unit.emit` before the transaction commits: that is the one place where a
+message becomes part of the unit of work (and where a durable outbox writes
+its rows, in the same transaction as the change that caused them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy.orm import Session
+
+from bot.core import Core
+from bot.messages import Outcome, Outgoing, latest_per_thread
+from bot.storage.db import transaction
+
+
+@dataclass
+class Unit:
+    """What a service is handed: the core and the open session of this unit of work."""
+
+    core: Core
+    session: Session
+    # Everything emitted so far, in order: sent once the unit has committed (or, for
+    # scheduled work, just before: see bot/jobs.py).
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+    def emit(self, outgoing: Sequence[Outgoing]) -> list[Outgoing]:
+        """Make these messages part of this unit of work; returns what will be sent.
+
+        A threaded message that a later one in the same unit replaces anyway is
+        dropped (the chair's quorum view is sent once, as it ends up).
+        """
+        self.outgoing = latest_per_thread([*self.outgoing, *outgoing])
+        return self.outgoing
+
+
+@contextmanager
+def unit_of_work(core: Core) -> Iterator[Unit]:
+    """A unit of work: committed when the block ends, rolled back if it raises."""
+    with transaction(core.sessions) as session:
+        yield Unit(core, session)
+
+
+def perform(core: Core, work: Callable[[Unit], Outcome]) -> Outcome:
+    """Run `work` in one unit of work and return its outcome, with what it will send.
+
+    Its messages are emitted before the commit. An InputError rolls everything
+    back and is raised again: nothing is written on bad input.
+    """
+    with unit_of_work(core) as unit:
+        outcome = work(unit)
+        sending = unit.emit(outcome.outgoing)
+    return replace(outcome, outgoing=sending)
