@@ -41,11 +41,11 @@ from bot.app import build_core
 from bot.settings import Settings
 from bot.storage import models
 from bot.storage.db import migrate, normalise_url
-from handlers.slack.app import create_slack_app, create_web_client
-from handlers.web import SLACK_EVENTS, create_web_app
+from fakes.serving import TrackedExecutor, WebServer
+from fakes.slack import SIGNING_SECRET, TOKEN, FakeSlack
+from handlers.slack.app import SLACK_EVENTS, create_slack_app, create_web_client, mount_bolt
+from handlers.web import create_web_app
 from scheduling.clock import SystemClock
-from tests.slack.fake_slack import TOKEN, FakeSlack
-from tests.slack.harness import SIGNING_SECRET, TrackedExecutor, WebServer
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -300,7 +300,9 @@ def run(url: str, requests: int) -> Figures:
         notices_channel="C0NOTICES",
         executor=executor,
     )
-    ours, bare = Timed(create_web_app(slack=slack.app)), Timed(create_web_app(slack=bare_app(fake)))
+    plain = bare_app(fake)
+    ours = Timed(create_web_app([slack.mount]))
+    bare = Timed(create_web_app([lambda web: mount_bolt(plain, web)]))
     servers = WebServer(ours).start(), WebServer(bare).start()
     client = Client(httpx.Client(timeout=60), fake)
     figures = Figures()
@@ -372,7 +374,7 @@ def main() -> None:
         server = None
         url = args.postgres_url
         if url is None:
-            from tests.pg_server import PostgresServer
+            from fakes.postgres import PostgresServer
 
             server = PostgresServer.start()
             url = server.url

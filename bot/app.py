@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from bot import commands
 from bot.calendar.routing import invites_from_settings
 from bot.core import Core
 from bot.directory import Contact, Directory, load_directory
 from bot.errors import InputError
+from bot.forms import ChoiceContext, Form
+from bot.intents import INTENTS, Intent, IntentTable
+from bot.intents.forms import button as dress_button
+from bot.intents.forms import changed, form_for, unfillable, with_problem
+from bot.intents.forms import dress as dress_message
+from bot.intents.text import read_command
+from bot.intents.values import check_values
 from bot.jobs import run_due_work
-from bot.messages import Message, latest_per_thread
+from bot.messages import Button, Kind, Message, Outcome, Outgoing, refused
 from bot.ports import ChatPort
+from bot.services.actions import ActionRow, open_actions
+from bot.services.status import DiscussionRow, upcoming_discussions
 from bot.services.sync import sync_directory
 from bot.settings import Settings
 from bot.storage.db import (
@@ -26,16 +37,22 @@ from bot.storage.db import (
     normalise_url,
     transaction,
 )
+from bot.unit import Unit, perform, unit_of_work
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
+from templates import phrase, words
 
 
 class SchemaOutOfDate(RuntimeError):
     pass
 
 
-def load_partner_directory(settings: Settings) -> Directory:
-    directory = load_directory(settings.strategy_directory)
+def load_partner_directory(
+    settings: Settings, platforms: Collection[str] | None = None
+) -> Directory:
+    """The configured partner directory; `platforms` are the chat platforms `chat:` may name
+    (None: any)."""
+    directory = load_directory(settings.strategy_directory, platforms)
     if settings.strategy_tz:
         calendar = replace(directory.partnership.calendar, timezone=settings.strategy_tz)
         directory = replace(
@@ -44,15 +61,19 @@ def load_partner_directory(settings: Settings) -> Directory:
     return directory
 
 
-def build_core(settings: Settings, clock: Clock) -> Core:
+def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | None = None) -> Core:
     """Open the database (migrating a SQLite file; PostgreSQL is migrated explicitly),
-    load the directory and copy it into the database."""
+    load the directory and copy it into the database.
+
+    `platforms`: the chat platforms with an adapter (handlers/platforms.py), which the
+    directory's `chat:` entries may name; None accepts any.
+    """
     url = normalise_url(settings.database_url)
     if url.startswith("sqlite"):
         migrate(url)
     engine = make_engine(url)
     _require_current_schema(engine, url)
-    directory = load_partner_directory(settings)
+    directory = load_partner_directory(settings, platforms)
     core = Core(
         sessions=make_sessionmaker(engine),
         directory=directory,
@@ -76,12 +97,27 @@ def _require_current_schema(engine: Engine, url: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Lists:
+    """What is someone's: their upcoming discussions and open actions (the App Home)."""
+
+    discussions: list[DiscussionRow]
+    actions: list[ActionRow]
+
+
 @dataclass
 class Bot:
-    """The core plus a chat platform: what every adapter drives."""
+    """The core plus a chat platform: what every adapter drives.
+
+    `command` (typed text) and `act` (an intent and its fields, from a button,
+    a form or a web page) are the only ways in: each runs one intent in one
+    unit of work, then sends what it produced. `form` and `lists` only read.
+    """
 
     core: Core
     chat: ChatPort
+    intents: IntentTable = INTENTS
+    _sweeping: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def identify(self, platform: str, chat_id: str) -> Contact:
         contact = self.core.directory.by_chat_id(platform, chat_id)
@@ -92,12 +128,161 @@ class Bot:
             )
         return contact
 
-    def command(self, actor: Contact, text: str) -> Message:
-        """Run a typed command, send what it produced, and return the reply for the actor."""
-        outcome = commands.handle(self.core, actor, text)
-        self.chat.deliver(latest_per_thread(outcome.outgoing))
+    def command(
+        self, actor: Contact, text: str, *, can_ask: bool = False, send: bool = True
+    ) -> Outcome:
+        """Run a typed `/strategy ...` command (see `act`).
+
+        With `can_ask` (a platform with forms), an intent that opens a form,
+        typed with nothing but its item, answers with that form instead.
+        """
+        try:
+            typed = read_command(self.intents, text)
+        except InputError as problem:
+            return self._finish(refused(problem), send)
+        item_field = typed.intent.item_field
+        if can_ask and typed.bare and typed.intent.opens_form:
+            item = str(typed.fields.get(item_field.name, "")) if item_field else ""
+            return self._ask(actor, typed.intent.name, item, send)
+        return self.act(actor, typed.intent.name, typed.fields, send=send)
+
+    def act(
+        self,
+        actor: Contact,
+        intent: str,
+        fields: Mapping[str, object],
+        *,
+        can_ask: bool = False,
+        submitted: bool = False,
+        send: bool = True,
+    ) -> Outcome:
+        """Run one intent with these fields in one unit of work, then send what it produced.
+
+        Bad input or a refusal comes back as the outcome (`ok` False), with
+        nothing written. `can_ask`: given only its item (a button), an intent
+        that asks for more answers with its form. `submitted`: the fields come
+        from a form (`Form`), so fields still as the form showed them are left
+        out, and a problem comes back with the form to show again. `send`
+        False leaves the sending to the caller (`send()`), for an adapter
+        that must answer its platform first.
+        """
+        chosen = self.intents.get(intent)
+        if chosen is None:
+            return self._finish(refused(_out_of_date(intent)), send)
+        item_field = chosen.item_field
+        item = str(fields.get(item_field.name, "")) if item_field else ""
+        only_item = all(name == (item_field.name if item_field else None) for name in fields)
+        if can_ask and only_item and chosen.asks:
+            return self._ask(actor, chosen.name, item, send)
+        dress = partial(dress_message, self.intents)
+        try:
+            outcome = perform(
+                self.core, lambda unit: self._run(unit, actor, chosen, fields, submitted), dress
+            )
+        except InputError as problem:
+            form = None
+            if submitted:
+                form = self._form_again(actor, chosen, item, fields, problem)
+            outcome = refused(problem, form)
+        return self._finish(outcome, send)
+
+    def form(self, actor: Contact, intent: str, item: str = "") -> Form:
+        """The intent's form for this person and item (an InputError if they may not)."""
+        chosen = self.intents.get(intent)
+        if chosen is None:
+            raise _out_of_date(intent)
+        chosen.allow(actor)
+        if chosen.form is None:
+            return form_for(chosen, ChoiceContext(self.core.directory, actor, item))
+        hook = chosen.form
+        with unit_of_work(self.core) as unit:
+            content = hook(unit, actor, item)
+        return form_for(chosen, ChoiceContext(self.core.directory, actor, item), content)
+
+    def button(self, intent: str, item: str) -> Button:
+        """A button for an intent, as people see it (its label, its typed form)."""
+        return dress_button(self.intents, Button(intent, item))
+
+    def press(
+        self, actor: Contact, intent: str, item: str, *, can_ask: bool = True, send: bool = True
+    ) -> Outcome:
+        """A button pressed: `act` with the item it is about (its form, if it asks for more)."""
+        chosen = self.intents.get(intent)
+        field = chosen.item_field if chosen is not None else None
+        fields = {field.name: item} if field is not None and item else {}
+        return self.act(actor, intent, fields, can_ask=can_ask, send=send)
+
+    def lists(self, actor: Contact) -> Lists:
+        """Someone's upcoming discussions and open actions, as the text commands list them."""
+        with unit_of_work(self.core) as unit:
+            return Lists(upcoming_discussions(unit, actor), open_actions(unit, actor))
+
+    def send(self, outgoing: Sequence[Outgoing]) -> None:
+        """Send what an intent produced, then run whatever scheduled work has fallen due."""
+        self.chat.deliver(outgoing)
         self.run_due_work()
-        return outcome.reply
 
     def run_due_work(self) -> int:
-        return run_due_work(self.core, self.chat)
+        # One sweep at a time in this process: on SQLite, which has no row locks,
+        # two at once could both send the same reminder.
+        with self._sweeping:
+            return run_due_work(self.core, self.chat, intents=self.intents)
+
+    def _run(
+        self,
+        unit: Unit,
+        actor: Contact,
+        intent: Intent,
+        fields: Mapping[str, object],
+        submitted: bool,
+    ) -> Outcome:
+        if submitted:
+            fields = changed(self._form_in(unit, actor, intent, fields), fields)
+        values = check_values(intent, fields)
+        intent.allow(actor)
+        return intent.run(unit, actor, values)
+
+    def _form_in(
+        self, unit: Unit, actor: Contact, intent: Intent, fields: Mapping[str, object]
+    ) -> Form:
+        item_field = intent.item_field
+        item = str(fields.get(item_field.name, "")) if item_field else ""
+        context = ChoiceContext(self.core.directory, actor, item)
+        content = intent.form(unit, actor, item) if intent.form is not None else None
+        return form_for(intent, context, content)
+
+    def _form_again(
+        self,
+        actor: Contact,
+        intent: Intent,
+        item: str,
+        fields: Mapping[str, object],
+        problem: InputError,
+    ) -> Form | None:
+        try:
+            form = self.form(actor, intent.name, item)
+        except InputError:
+            return None
+        shown = {name: v for name, v in fields.items() if isinstance(v, str | list)}
+        return with_problem(form, shown, problem)
+
+    def _ask(self, actor: Contact, intent: str, item: str, send: bool) -> Outcome:
+        """The form to fill in (nothing done yet), or why the person may not."""
+        try:
+            form = self.form(actor, intent, item)
+            problem = unfillable(form)
+            if problem is not None:
+                raise problem
+        except InputError as refusal:
+            return self._finish(refused(refusal), send)
+        return Outcome(Message(Kind.REPLY, form.heading), form=form)
+
+    def _finish(self, outcome: Outcome, send: bool) -> Outcome:
+        if send:
+            self.send(outcome.outgoing)
+        return outcome
+
+
+def _out_of_date(name: str) -> InputError:
+    texts = words("refusals")["input"]
+    return InputError(phrase(texts["out_of_date"], name=name), texts["out_of_date_example"])

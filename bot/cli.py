@@ -21,14 +21,15 @@ from bot.cli_directory import check_command
 from bot.cli_record import record_app, report_command, simulate_command
 from bot.cli_timescales import deadline_command, when_command
 from bot.directory import DirectoryError
+from bot.errors import InputError
 from bot.jobs import pending_work
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession
-from handlers.slack.cli import DEFAULT_PORT, connect, slack_app
-from handlers.slack.runtime import slack_configured
-from handlers.teams import teams_configured
+from handlers.platforms import PLATFORM_KEYS
+from handlers.slack.cli import slack_app
 from handlers.teams.cli import teams_app
+from handlers.web import DEFAULT_PORT, chat_configured, connect
 from scheduling.clock import SimulatedClock, SystemClock
 from scheduling.workdays import format_local
 
@@ -58,8 +59,8 @@ def default(context: typer.Context) -> None:
     TEAMS_APP_ID and TEAMS_APP_PASSWORD are, else the console)."""
     if context.invoked_subcommand is None:
         settings = Settings()
-        if slack_configured(settings) or teams_configured(settings):
-            connect(settings)
+        if chat_configured():
+            _connect(settings)
         else:
             console()
 
@@ -130,7 +131,7 @@ def jobs(
     """List the scheduled work still to do (nudges, fallbacks, alerts); overdue marked."""
     settings = _settings(database, None)
     clock = SimulatedClock(datetime.fromisoformat(now)) if now else SystemClock()
-    core = build_core(settings, clock)
+    core = build_core(settings, clock, platforms=PLATFORM_KEYS)
     current = clock.now()
     table = Table("id", "kind", "case", "action", "due", "state", "attempts", "last error")
     pending = pending_work(core)
@@ -163,8 +164,7 @@ def serve(
 ) -> None:
     """Serve the chat platforms over HTTP (Slack at /slack/events, Teams at /api/messages),
     with scheduled work."""
-    settings = _settings(database, directory)
-    connect(settings.model_copy(update={"slack_app_token": None}), host, port)
+    _connect(_settings(database, directory), host, port, socket_mode=False)
 
 
 @app.command("migrate")
@@ -188,11 +188,25 @@ def _settings(database: str | None, directory: Path | None) -> Settings:
     return settings
 
 
+def _connect(
+    settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, socket_mode: bool = True
+) -> None:
+    """Run in the configured chat platform; problems with the setup end it, said plainly."""
+    try:
+        connect(settings, host, port, socket_mode)
+    except (DirectoryError, SchemaOutOfDate) as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    except InputError as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(2) from None
+
+
 def _session(settings: Settings, clock: SimulatedClock, out: Console) -> ConsoleSession:
     # The console shows problems (a failed delivery, say) as short lines among the messages.
     logging.basicConfig(level=logging.WARNING, format="  ! %(message)s", force=True)
     try:
-        core = build_core(settings, clock)
+        core = build_core(settings, clock, platforms=PLATFORM_KEYS)
     except (DirectoryError, SchemaOutOfDate, CalendarSettingsError) as problem:
         typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None

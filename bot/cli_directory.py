@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.directory import DirectoryError, load_directory
+from handlers.platforms import PLATFORM_KEYS
 
 
 def _count(number: int, singular: str, plural: str) -> str:
@@ -24,7 +25,7 @@ def check_command(
     # Rich drops the colours by itself when the output is not a terminal.
     console = Console(highlight=False, soft_wrap=True)
     try:
-        directory = load_directory(file)
+        directory = load_directory(file, PLATFORM_KEYS)
     except DirectoryError as error:
         for problem in error.problems:
             line = Text(problem.format(file))

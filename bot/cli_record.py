@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.shared import visible_discussion
 from bot.unit import unit_of_work
 from handlers.console import ConsoleChat, show
+from handlers.platforms import PLATFORM_KEYS
 from scheduling.clock import Clock, SimulatedClock, SystemClock, as_utc
 
 BAD_INPUT = 2
@@ -211,7 +212,7 @@ def _core(database: str | None, directory: Path | None, clock: Clock) -> Core:
     if directory:
         settings = settings.model_copy(update={"strategy_directory": directory})
     try:
-        return build_core(settings, clock)
+        return build_core(settings, clock, platforms=PLATFORM_KEYS)
     except (DirectoryError, SchemaOutOfDate) as problem:
         typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None

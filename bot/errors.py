@@ -4,12 +4,19 @@ from __future__ import annotations
 
 
 class InputError(Exception):
-    """Bad input from a person. Nothing has been written when this is raised."""
+    """Bad input from a person. Nothing has been written when this is raised.
 
-    def __init__(self, problem: str, example: str | None = None) -> None:
+    `field` names the field of the intent (or of the record) the problem is
+    about, when it is about one: a form shows the problem on that field.
+    """
+
+    def __init__(
+        self, problem: str, example: str | None = None, *, field: str | None = None
+    ) -> None:
         super().__init__(problem)
         self.problem = problem
         self.example = example
+        self.field = field
 
     def __str__(self) -> str:
         if self.example:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ from bot.calendar.responses import read_replies
 from bot.calendar.sync import sync_calendar
 from bot.core import Core
 from bot.directory import AgencyKind
+from bot.intents import INTENTS, IntentTable
+from bot.intents.forms import dress as dress_message
 from bot.messages import Outgoing
 from bot.ports import ChatPort, DeliveryFailed
 from bot.record import deadline as record_deadline
@@ -41,13 +44,19 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 
 
-def run_due_work(core: Core, chat: ChatPort, limit: int = 500) -> int:
-    """Perform up to `limit` due items; returns how many were attempted."""
+def run_due_work(
+    core: Core, chat: ChatPort, limit: int = 500, intents: IntentTable = INTENTS
+) -> int:
+    """Perform up to `limit` due items; returns how many were attempted.
+
+    `intents` give the buttons on what the jobs send their labels and typed forms.
+    """
+    dress = partial(dress_message, intents)
     attempted = 0
     while attempted < limit:
         work_id: int | None = None
         try:
-            with unit_of_work(core) as unit:
+            with unit_of_work(core, dress) as unit:
                 work = _claim_one(core, unit.session)
                 if work is None:
                     return attempted

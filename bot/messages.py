@@ -1,7 +1,9 @@
-"""Platform-neutral messages: what the core says, and to whom.
+"""Platform-neutral messages: what the core says, to whom, and what a person can answer.
 
 Adapters turn these into console text, Slack Block Kit or Teams cards. The
 wording comes from `templates/`; the core only chooses a template and fills it.
+A message says what it is (`kind`), so adapters choose how to show it from
+that, never from the name of the template it was written with.
 """
 
 from __future__ import annotations
@@ -9,31 +11,59 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from templates import render
+
+if TYPE_CHECKING:
+    from bot.errors import InputError
+    from bot.forms import Form
+
+
+class Kind(StrEnum):
+    """What a message is, whatever its wording."""
+
+    REPLY = "reply"  # the answer to the person who acted
+    ERROR = "error"  # what was wrong with what they asked, and an example; nothing was done
+    INVITATION = "invitation"  # an invitation to a discussion (updated in place as it is answered)
+    QUORUM = "quorum"  # the chair's live view of who has confirmed
+    ACTION = "action"  # an action given to its owner
+    NUDGE = "nudge"  # a reminder about an open action
+    REQUEST = "request"  # a request waiting for the chair's decision (more time)
+    RECORD = "record"  # a finalised record, as circulated
+    ALERT = "alert"  # something the chair must act on (partners missing, a deadline, a failure)
+    NOTICE = "notice"  # anything else a person or channel is told
 
 
 @dataclass(frozen=True)
 class Button:
-    """A response a person can give with one click (or by typing `command`)."""
+    """An answer a person can give with one click: an intent, and what it is about.
 
-    label: str
-    action: str  # accept, decline, delegate, close_action
-    value: str  # what the action is about, e.g. "NV-40213" or "NV-40213/A1"
-    command: str  # the equivalent text command, e.g. "/strategy accept NV-40213"
+    Services set `action` and `value`; the entry points fill in `label`,
+    `command` (the same answer, typed) and `positive` from the intent table
+    before the message leaves the core.
+    """
+
+    action: str  # the intent, by its command's name: accept, decline, close, more-time...
+    value: str  # what it is about, e.g. "NV-40213" or "NV-40213/A1"
+    label: str = ""
+    command: str = ""  # the equivalent text command, e.g. "/strategy accept NV-40213"
+    positive: bool = False  # the affirmative answer (accept, approve): shown as such
 
 
 @dataclass(frozen=True)
 class Message:
-    template: str
+    kind: Kind
     text: str
+    template: str = ""  # the template it was written with (for tests and logs only)
     context: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
 
 
-def message(template: str, buttons: tuple[Button, ...] = (), /, **context: Any) -> Message:
-    return Message(template, render(template, **context), context, buttons)
+def message(
+    kind: Kind, template: str, buttons: tuple[Button, ...] = (), /, **context: Any
+) -> Message:
+    return Message(kind, render(template, **context), template, context, buttons)
 
 
 class Delivery(StrEnum):
@@ -58,10 +88,27 @@ class Outgoing:
 
 @dataclass
 class Outcome:
-    """What a service did: the reply to the person who asked, and everything to send."""
+    """What an intent did: the reply to the person who asked, and everything to send.
+
+    `ok` is False when it did not do what was asked (a refusal, bad input, a
+    record that cannot be finalised yet); `field` then names the field the
+    problem is about, when the core knows. `form`, when set, is a form to show
+    instead of the reply: more is needed before anything can be done.
+    """
 
     reply: Message
     outgoing: list[Outgoing] = field(default_factory=list)
+    ok: bool = True
+    field: str | None = None
+    form: Form | None = None
+
+
+def refused(problem: InputError, form: Form | None = None) -> Outcome:
+    """The outcome of bad input or a refusal: what was wrong and an example; nothing written."""
+    reply = message(
+        Kind.ERROR, "messages/error.txt.j2", problem=problem.problem, example=problem.example
+    )
+    return Outcome(reply, ok=False, field=problem.field, form=form)
 
 
 def latest_per_thread(outgoing: list[Outgoing]) -> list[Outgoing]:

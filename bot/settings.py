@@ -1,4 +1,9 @@
-"""Configuration, read once from the environment (and an optional `.env` file)."""
+"""Configuration, read once from the environment (and an optional `.env` file).
+
+The core's own settings: the database, the directory, the calendar and mail.
+Each chat platform's adapter has a settings class of its own
+(handlers/slack/settings.py, handlers/teams/settings.py).
+"""
 
 from __future__ import annotations
 
@@ -17,40 +22,6 @@ class Settings(BaseSettings):
     strategy_directory: Path | None = None
     # Overrides the partnership's own time zone (the directory's `timezone`).
     strategy_tz: str | None = None
-
-    # --- Slack (set SLACK_BOT_TOKEN to connect) ---
-    # The app's bot token (xoxb-...). With it, `strategy-bot` connects to Slack.
-    slack_bot_token: str | None = None
-    # An app-level token (xapp-..., scope connections:write) selects Socket Mode;
-    # without it Slack sends HTTP requests to `strategy-bot serve` at /slack/events.
-    slack_app_token: str | None = None
-    # Verifies that HTTP requests come from Slack (required in HTTP mode).
-    slack_signing_secret: str | None = None
-    # The Web API base URL: Slack's own, or a local server for tests and staging.
-    slack_api_url: str = "https://slack.com/api/"
-    # Where convening notices go (case reference only): a channel id, e.g. C0123ABCD.
-    # The bot must be a member. None means the channel named by the core.
-    slack_notices_channel: str | None = None
-
-    # --- Microsoft Teams (set the app's credentials to serve) ---
-    # The bot's Microsoft Entra app registration (the Azure Bot resource): its
-    # application (client) id, a client secret, and the tenant (single-tenant bot).
-    # With the id and secret set, `strategy-bot` serves Teams at /api/messages.
-    teams_app_id: str | None = None
-    teams_app_password: str | None = None
-    teams_tenant_id: str | None = None
-    # The Bot Connector endpoint for people who have never written to the bot
-    # (otherwise each conversation's own serviceUrl is used).
-    teams_service_url: str = "https://smba.trafficmanager.net/teams"
-    # The channel conversation id (19:...@thread.tacv2) for convening notices. None
-    # means the channel of the team the app was last installed in.
-    teams_notices_channel: str | None = None
-    # Microsoft's endpoints, overridable for national clouds, staging and tests:
-    # where the bot gets its tokens, and the metadata that verifies incoming tokens.
-    teams_login_url: str = "https://login.microsoftonline.com"
-    teams_openid_metadata_url: str = (
-        "https://login.botframework.com/v1/.well-known/openidconfiguration"
-    )
 
     # --- Calendar invites: Microsoft Graph, SMTP, the outbox ---
     # Microsoft Graph, app-only (client credentials). Configured when the tenant

@@ -17,7 +17,7 @@ from bot.core import Core
 from bot.directory import AgencyKind, Contact
 from bot.domain import Attendance, quorum
 from bot.errors import InputError, NotAllowed
-from bot.messages import Outgoing, message
+from bot.messages import Kind, Outgoing, message
 from bot.references import action_reference, read_action_reference
 from bot.storage import models
 from scheduling.timetext import TimeTextError, parse_due
@@ -161,9 +161,9 @@ def schedule_sync(session: Session, core: Core, discussion: models.Discussion) -
     )
 
 
-def to_chair(discussion: models.Discussion, template: str, **context: Any) -> Outgoing:
+def to_chair(discussion: models.Discussion, kind: Kind, template: str, **context: Any) -> Outgoing:
     """A direct message to the discussion's chair, from a template."""
-    return Outgoing(to=discussion.chair.key, message=message(template, **context))
+    return Outgoing(to=discussion.chair.key, message=message(kind, template, **context))
 
 
 def open_action(session: Session, actor: Contact, reference: str) -> models.Action:

@@ -225,7 +225,7 @@ class Simulation:
     def say(self, who: str, text: str) -> str:
         contact = self.core.directory.contact(who)
         assert contact is not None, who
-        return self.bot.command(contact, text).text
+        return self.bot.command(contact, text).reply.text
 
     # --- referrals
 

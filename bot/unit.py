@@ -17,8 +17,14 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.orm import Session
 
 from bot.core import Core
-from bot.messages import Outcome, Outgoing, latest_per_thread
+from bot.messages import Message, Outcome, Outgoing, latest_per_thread
 from bot.storage.db import transaction
+
+Dress = Callable[[Message], Message]
+
+
+def as_it_is(message: Message) -> Message:
+    return message
 
 
 @dataclass
@@ -27,6 +33,9 @@ class Unit:
 
     core: Core
     session: Session
+    # Completes each message before it leaves the core (the entry points give every
+    # button its label and typed form from the intent table).
+    dress: Dress = as_it_is
     # Everything emitted so far, in order: sent once the unit has committed (or, for
     # scheduled work, just before: see bot/jobs.py).
     outgoing: list[Outgoing] = field(default_factory=list)
@@ -37,24 +46,25 @@ class Unit:
         A threaded message that a later one in the same unit replaces anyway is
         dropped (the chair's quorum view is sent once, as it ends up).
         """
-        self.outgoing = latest_per_thread([*self.outgoing, *outgoing])
+        dressed = [replace(o, message=self.dress(o.message)) for o in outgoing]
+        self.outgoing = latest_per_thread([*self.outgoing, *dressed])
         return self.outgoing
 
 
 @contextmanager
-def unit_of_work(core: Core) -> Iterator[Unit]:
+def unit_of_work(core: Core, dress: Dress = as_it_is) -> Iterator[Unit]:
     """A unit of work: committed when the block ends, rolled back if it raises."""
     with transaction(core.sessions) as session:
-        yield Unit(core, session)
+        yield Unit(core, session, dress)
 
 
-def perform(core: Core, work: Callable[[Unit], Outcome]) -> Outcome:
+def perform(core: Core, work: Callable[[Unit], Outcome], dress: Dress = as_it_is) -> Outcome:
     """Run `work` in one unit of work and return its outcome, with what it will send.
 
     Its messages are emitted before the commit. An InputError rolls everything
     back and is raised again: nothing is written on bad input.
     """
-    with unit_of_work(core) as unit:
+    with unit_of_work(core, dress) as unit:
         outcome = work(unit)
         sending = unit.emit(outcome.outgoing)
-    return replace(outcome, outgoing=sending)
+    return replace(outcome, reply=dress(outcome.reply), outgoing=sending)

@@ -21,6 +21,7 @@ from scheduling.timetext import TimeTextError, parse_moment
 from scheduling.workdays import format_local
 from templates import render
 
+# The platform's key in the partner directory: `chat: {console: asha.patel}`.
 PLATFORM = "console"
 
 
@@ -145,7 +146,7 @@ class ConsoleSession:
             )
             return
         text = line if line.startswith("/") else "/" + line
-        reply = self.bot.command(self.actor, text)
+        reply = self.bot.command(self.actor, text).reply
         self.console.print(
             Text(f"  ── reply to {self.actor.name} (only they see it)", style="bold green")
         )

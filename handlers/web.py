@@ -1,78 +1,109 @@
-"""The web app `strategy-bot serve` runs: one ASGI app for every chat platform's HTTP requests.
+"""The web app `strategy-bot serve` runs, assembled from what each adapter mounts on it.
 
-Slack sends its events, slash commands and interactions to `/slack/events`
-(slack_bolt's FastAPI adapter, which checks each request's signature). Other
-platforms mount their own endpoints on the same app.
+Slack mounts `/slack/events` (handlers/slack/app.py), Teams `/api/messages`
+(handlers/teams/bot.py); the web app itself only answers `/healthz`. This is
+also where `strategy-bot` decides how to run: in Slack (Socket Mode or HTTP),
+in Teams, or not at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import uvicorn
-from fastapi import FastAPI, Request, Response
-from slack_bolt import App
-from slack_bolt.adapter.fastapi import SlackRequestHandler
+from fastapi import FastAPI
 
 from bot.app import build_core
 from bot.errors import InputError
 from bot.settings import Settings
-from handlers.slack.runtime import slack_configured, slack_for
+from handlers.platforms import PLATFORM_KEYS
+from handlers.slack import slack_configured
+from handlers.slack.settings import SlackSettings
 from handlers.teams import teams_configured
+from handlers.teams.settings import TeamsSettings
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
 
-SLACK_EVENTS = "/slack/events"
+DEFAULT_PORT = 3000
+
+# What an adapter adds to the web app: its routes.
+Mount = Callable[[FastAPI], None]
 
 
-def create_web_app(*, slack: App | None = None) -> FastAPI:
+def create_web_app(mounts: Sequence[Mount] = ()) -> FastAPI:
     web = FastAPI(title="strategy-bot", docs_url=None, redoc_url=None, openapi_url=None)
 
     @web.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    if slack is not None:
-        handler = SlackRequestHandler(slack)
-
-        @web.post(SLACK_EVENTS)
-        async def slack_events(request: Request) -> Response:
-            return await handler.handle(request)
-
+    for mount in mounts:
+        mount(web)
     return web
 
 
+def chat_configured() -> bool:
+    """Whether a chat platform is configured, so that `strategy-bot` connects to it."""
+    return slack_configured(SlackSettings()) or teams_configured(TeamsSettings())
+
+
+def connect(
+    settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, socket_mode: bool = True
+) -> None:
+    """Run in the configured platform: Slack over Socket Mode when SLACK_APP_TOKEN is set
+    (and `socket_mode`), otherwise serving HTTP."""
+    slack = SlackSettings()
+    if socket_mode and slack.slack_app_token and not teams_configured(TeamsSettings()):
+        from handlers.slack.runtime import run_socket_mode
+
+        core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
+        try:
+            run_socket_mode(core, slack)
+        finally:
+            core.close()
+        return
+    serve(settings, host, port)
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the configured platforms over HTTP, with the sweeper, until interrupted."""
-    if teams_configured(settings):
-        if slack_configured(settings):
+    """Serve the configured platform over HTTP, with the sweeper, until interrupted."""
+    slack, teams = SlackSettings(), TeamsSettings()
+    if teams_configured(teams):
+        if slack_configured(slack):
             raise InputError(
                 "Slack and Teams are both configured; strategy-bot serves one of them at a "
                 "time for now (scheduled reminders are not yet routed between platforms).",
                 "unset SLACK_BOT_TOKEN to serve Teams, or TEAMS_APP_ID to serve Slack",
             )
-        # Teams mounts /api/messages itself (the SDK's FastAPI adapter). Imported here:
-        # the Teams SDK takes seconds to import, and only Teams needs it.
+        # Imported here: the Teams SDK takes seconds to import, and only Teams needs it.
         from handlers.teams.serve import serve_teams
 
-        serve_teams(settings, create_web_app(), host, port)
+        core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
+        try:
+            serve_teams(core, teams, create_web_app(), host, port)
+        finally:
+            core.close()
         return
-    if not slack_configured(settings):
+    if not slack_configured(slack):
         raise InputError(
             "Nothing to serve: no chat platform is configured.",
             "SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... strategy-bot serve --port 3000",
         )
-    if not settings.slack_signing_secret:
+    if not slack.slack_signing_secret:
         raise InputError(
             "Slack over HTTP needs SLACK_SIGNING_SECRET, to check that requests come from Slack "
             "(or set SLACK_APP_TOKEN and run strategy-bot for Socket Mode).",
             "SLACK_SIGNING_SECRET=<Basic Information > Signing Secret> strategy-bot serve",
         )
-    core = build_core(settings, SystemClock())
-    slack = slack_for(core, settings)
-    web = create_web_app(slack=slack.app)
-    sweeper = start_sweeper(slack.due_work)
+    from handlers.slack.runtime import slack_for
+
+    core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
+    app = slack_for(core, slack)
+    web = create_web_app([app.mount])
+    sweeper = start_sweeper(app.due_work)
     try:
         uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
         sweeper.shutdown(wait=False)
-        slack.close()
+        app.close()
         core.close()

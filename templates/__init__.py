@@ -1,14 +1,19 @@
-"""Every message, checklist and record the bot sends, as Jinja2 templates.
+"""Every message, checklist, label and record the bot produces, as Jinja2 templates.
 
 Wording lives here, not in code. Templates are looked up by path relative to
-this package, e.g. `render("messages/invitation.txt.j2", ...)`.
+this package, e.g. `render("messages/invitation.txt.j2", ...)`. Short wording
+(field labels, button labels, refusals) lives in catalogues: YAML files here
+whose strings are Jinja2 templates, read with `words("intents")` and filled
+in with `phrase(text, ...)`.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 from typing import Any
 
+import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 
@@ -26,3 +31,16 @@ def environment() -> Environment:
 
 def render(name: str, /, **context: Any) -> str:
     return environment().get_template(name).render(**context).strip()
+
+
+@cache
+def words(catalogue: str) -> dict[str, Any]:
+    """A wording catalogue, templates/<catalogue>.yaml, as nested mappings."""
+    text = (resources.files("templates") / f"{catalogue}.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+def phrase(text: str, /, **context: Any) -> str:
+    """One string of a catalogue, filled in."""
+    return environment().from_string(text).render(**context).strip()

@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, text
 from bot.app import Bot, build_core
 from bot.settings import Settings
 from bot.storage.db import migrate
+from fakes.postgres import PostgresServer, PostgresUnavailable
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock
-from tests.pg_server import PostgresServer, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _database_numbers = itertools.count(1)

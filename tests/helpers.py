@@ -21,7 +21,7 @@ CONVENE = (
 def say(bot: Bot, who: str, text: str) -> Message:
     actor = bot.core.directory.contact(who)
     assert actor is not None, who
-    return bot.command(actor, text)
+    return bot.command(actor, text).reply
 
 
 def sent(bot: Bot) -> list[Outgoing]:

@@ -25,11 +25,7 @@ def test_the_chair_adds_an_action_and_its_owner_is_told(convened: Bot) -> None:
     )
     assigned = to(take_sent(convened), "megan.price")
     assert "You own action NV-40213/A1" in assigned[0].message.text
-    assert [b.action for b in assigned[0].message.buttons] == [
-        "close_action",
-        "more_time",
-        "snooze",
-    ]
+    assert [b.action for b in assigned[0].message.buttons] == ["close", "more-time", "snooze"]
     with convened.core.sessions() as session:
         action = session.scalars(select(models.Action)).one()
         assert action.owner.key == "megan.price"

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from bot.app import SchemaOutOfDate, build_core
 from bot.cli import app
 from bot.settings import Settings
+from fakes.postgres import PostgresServer
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
-from tests.pg_server import PostgresServer
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parent.parent

@@ -22,6 +22,7 @@ from bot.directory import (
     load_directory,
     sample_directory_path,
 )
+from handlers.platforms import PLATFORM_KEYS
 from scheduling.rules import ConcernCategory, Region
 
 FIXTURES = Path(__file__).parent / "data" / "directories"
@@ -34,7 +35,8 @@ def sample() -> Directory:
 
 
 def problems_of(path: Path) -> list[tuple[int, str]]:
-    return [(p.line, p.message) for p in check_directory(path)]
+    """The problems `strategy-bot directory check` reports: with the adapters' platforms."""
+    return [(p.line, p.message) for p in check_directory(path, PLATFORM_KEYS)]
 
 
 def assert_problems(path: Path, expected: list[tuple[int, str]]) -> None:
@@ -64,7 +66,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_sample_checks_clean_and_loads(sample: Directory) -> None:
-    assert check_directory(sample_directory_path()) == []
+    assert check_directory(sample_directory_path(), PLATFORM_KEYS) == []
     assert sample.partnership.name == "Northvale Safeguarding Children Partnership"
     assert len(sample.agencies) == 7
     assert {a.kind for a in sample.agencies} == set(AgencyKind)
@@ -298,7 +300,7 @@ def test_syntax_error_has_its_line() -> None:
 def test_load_raises_with_every_problem() -> None:
     path = FIXTURES / "bad_contacts.yaml"
     with pytest.raises(DirectoryError) as caught:
-        load_directory(path)
+        load_directory(path, PLATFORM_KEYS)
     assert caught.value.path == path
     assert len(caught.value.problems) == 15
     lines = str(caught.value).splitlines()
@@ -495,3 +497,18 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     assert code == 1
     assert "nope.yaml: cannot read the file" in output
     assert "1 problem in" in output
+
+
+def test_the_platforms_a_directory_may_name_are_those_the_adapters_register(
+    tmp_path: Path,
+) -> None:
+    path = minimal_with(
+        tmp_path,
+        "email: tm.one@testvale.example}",
+        "email: tm.one@testvale.example, chat: {pager: P-1}}",
+    )
+    assert set(PLATFORM_KEYS) == {"console", "slack", "teams"}
+    assert [m for _, m in problems_of(path)] == [
+        "unknown chat platform 'pager' in chat of contact 'tm.one' (known: slack, teams, console)"
+    ]
+    assert check_directory(path) == []  # with no adapters named, any platform will do

@@ -27,11 +27,11 @@ from bot.jobs import run_due_work
 from bot.messages import Outgoing
 from bot.ports import DeliveryFailed
 from bot.settings import Settings
+from fakes.postgres import PostgresServer
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.helpers import CONVENE, say, take_sent
-from tests.pg_server import PostgresServer
 
 REPO = Path(__file__).resolve().parent.parent
 ACTIONS = 120

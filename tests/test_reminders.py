@@ -136,7 +136,7 @@ def test_more_time_approved_moves_the_due_date_and_the_nudges(
         if "asks for more time" in o.message.text
     )
     assert "asks for more time on action NV-40213/A1" in request.text
-    assert [b.action for b in request.buttons] == ["approve_time", "refuse_time"]
+    assert [b.action for b in request.buttons] == ["approve", "refuse"]
 
     say(convened, "asha.patel", "/strategy approve NV-40213/A1")
     told = to(take_sent(convened), "megan.price")[0].message.text

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from bot.mail import Mailer, OutboxMailer
 from bot.storage.calendar_models import Route
-
-if TYPE_CHECKING:
-    from bot.calendar.tokens import DatabaseTokenBackend
+from scheduling.clock import Clock
 
 DEFAULT_OUTBOX = Path("outbox")
 
@@ -102,6 +102,14 @@ class CalendarPort(Protocol):
         ...
 
 
+class TokenCache(Protocol):
+    """Where Graph's tokens are kept between uses (calendar/tokens.py: in the database)."""
+
+    def read(self, session: Session) -> None: ...
+
+    def write(self, session: Session, clock: Clock) -> None: ...
+
+
 @dataclass
 class Invites:
     """How calendar invitations leave the bot."""
@@ -111,7 +119,7 @@ class Invites:
     organiser_email: str = "strategy-bot@localhost"
     graph: CalendarPort | None = None
     # The Graph token cache, read and written around each use of Graph.
-    tokens: DatabaseTokenBackend | None = None
+    tokens: TokenCache | None = None
     tenant_domains: frozenset[str] = field(default_factory=frozenset)
     meeting_minutes: int = 60
     # How often Outlook replies are read while a meeting is upcoming.

@@ -34,7 +34,7 @@ from bot.calendar.port import (
 from bot.calendar.routing import invites_of
 from bot.core import Core
 from bot.mail import Email, MailRefused
-from bot.messages import Outgoing, message
+from bot.messages import Kind, Outgoing, message
 from bot.shared import audit, schedule, when
 from bot.storage import models
 from bot.storage.calendar_models import (
@@ -348,6 +348,7 @@ def _chair_notice(
         Outgoing(
             to=discussion.chair.key,
             message=message(
+                Kind.ALERT,
                 "calendar/chair_notice.txt.j2",
                 case=discussion.case.reference,
                 meeting=when(core, discussion.meeting_at),

@@ -31,9 +31,13 @@ def _no_chat() -> Mapping[str, str]:
 
 
 class Checker(Nodes):
-    """Reads a whole directory file; `platforms` are the chat platforms `chat:` may name."""
+    """Reads a whole directory file.
 
-    def __init__(self, platforms: tuple[str, ...]) -> None:
+    `platforms` are the chat platforms a contact's `chat:` may name (the keys the
+    adapters register); None accepts any platform named like an id.
+    """
+
+    def __init__(self, platforms: tuple[str, ...] | None) -> None:
         super().__init__()
         self.platforms = platforms
         self.partnership = PartnershipReader(self)
@@ -174,7 +178,12 @@ class Checker(Nodes):
         node = self.optional(fields, "chat")
         if node is None:
             return _no_chat()
-        platforms = self.fields(node, self.platforms, f"chat of {what}", key_word="chat platform")
+        allowed = self.platforms
+        if allowed is None and isinstance(node, yaml.MappingNode):
+            allowed = tuple(
+                str(key.value) for key, _ in node.value if _ID.fullmatch(str(key.value))
+            )
+        platforms = self.fields(node, allowed or (), f"chat of {what}", key_word="chat platform")
         if platforms is None:
             return None
         chat: dict[str, str] = {}

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.directory.checker import Checker
-from bot.directory.model import CHAT_PLATFORMS, Directory
+from bot.directory.model import Directory
 from bot.directory.nodes import Problem
 
 
@@ -44,17 +44,16 @@ def sample_directory_path() -> Path:
     return _extracted.enter_context(resources.as_file(resource))
 
 
-def check_directory(path: Path, platforms: Collection[str] = CHAT_PLATFORMS) -> list[Problem]:
+def check_directory(path: Path, platforms: Collection[str] | None = None) -> list[Problem]:
     """Every problem in the directory file at `path`, in line order (empty when fine).
 
-    `platforms` are the chat platforms a contact's `chat:` may name.
+    `platforms` are the chat platforms a contact's `chat:` may name: the keys the
+    adapters register (handlers/platforms.py). None accepts any.
     """
     return _read(path, platforms)[1]
 
 
-def load_directory(
-    path: Path | None = None, platforms: Collection[str] = CHAT_PLATFORMS
-) -> Directory:
+def load_directory(path: Path | None = None, platforms: Collection[str] | None = None) -> Directory:
     """Load a directory file (None: the bundled sample).
 
     Raises DirectoryError listing every problem in the file.
@@ -66,12 +65,12 @@ def load_directory(
     return directory
 
 
-def _read(path: Path, platforms: Collection[str]) -> tuple[Directory | None, list[Problem]]:
+def _read(path: Path, platforms: Collection[str] | None) -> tuple[Directory | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         return None, [Problem(0, f"cannot read the file: {reason}")]
-    checker = Checker(tuple(platforms))
+    checker = Checker(tuple(platforms) if platforms is not None else None)
     directory = checker.check(text)
     return directory, sorted(checker.problems, key=lambda problem: problem.line)

@@ -14,7 +14,6 @@ from types import MappingProxyType
 from bot.directory.roles import AgencyKind, Role
 from scheduling.rules import CalendarSettings, ReminderPolicy, TimescaleRules
 
-CHAT_PLATFORMS = ("slack", "teams", "console")
 DEFAULT_CASE_REFERENCE_PATTERN = r"^[A-Z]{2,6}-[0-9]{3,8}$"
 DEFAULT_CASE_REFERENCE_EXAMPLE = "CSC-40213"
 MAX_FALLBACK_MINUTES = 24 * 60

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.mail import Attachment, Email, Mailer, MailRefused
-from bot.messages import Outgoing, message
+from bot.messages import Kind, Outgoing, message
 from bot.record.content import ActionRow, RecordContent, Snapshot
 from bot.shared import audit, contact_row, schedule, when
 from bot.storage import models
@@ -97,7 +97,7 @@ def deliver(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     if channel is DeliveryChannel.CHAT:
         template = "record/summary.txt.j2" if scope is DeliveryScope.FULL else "record/yours.txt.j2"
         _record(core, session, version, contact, channel, scope, DeliveryStatus.SENT, None)
-        return [Outgoing(to=contact.key, message=message(template, **facts))]
+        return [Outgoing(to=contact.key, message=message(Kind.RECORD, template, **facts))]
     return _email(core, session, version, contact, scope, facts)
 
 
@@ -143,6 +143,7 @@ def _email(
             Outgoing(
                 to=chair.key,
                 message=message(
+                    Kind.ALERT,
                     "record/email_refused.txt.j2",
                     case=facts["case"],
                     version=version.version,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from bot.messages import Outgoing
+from bot.messages import Kind, Outgoing
 from bot.record.service import latest_final
 from bot.shared import audit, to_chair, when
 from bot.storage import models
@@ -42,6 +42,7 @@ def check_circulation(
     return [
         to_chair(
             discussion,
+            Kind.ALERT,
             "messages/record_overdue.txt.j2",
             case=discussion.case.reference,
             deadline=when(core, deadline),

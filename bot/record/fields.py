@@ -83,58 +83,71 @@ def example(ctx: FieldContext, key: str) -> str:
 
 
 def apply(content: RecordContent, fields: Mapping[str, str], ctx: FieldContext) -> RecordContent:
-    """The entries with every field applied; an InputError for the first bad one."""
+    """The entries with every field applied; an InputError for the first bad one.
+
+    The error names the field it is about (`InputError.field`), so a form can show it there.
+    """
     update: dict[str, Any] = {}
-
-    def current(name: str) -> Any:
-        return update.get(name, getattr(content, name))
-
     for raw_key, raw_value in fields.items():
         key = raw_key.strip().lower()
-        value = raw_value.strip()
-        if not value:
-            raise InputError(f"'{key}=' is empty: give its value.", example(ctx, key))
-        base, _, suffix = key.partition(".")
-        if base == "attended" and not suffix:
-            update["attended"] = _attended(value, ctx)
-        elif base == "absent" and not suffix:
-            update["absence_reasons"] = {**current("absence_reasons"), **_absent(value, ctx)}
-        elif base == "children" and not suffix:
-            update["children"] = _children(value, ctx)
-        elif base == "child" and suffix:
-            pseudonym = _child(suffix.upper(), ctx, key)
-            update["child_notes"] = {**current("child_notes"), pseudonym: _text(key, value, ctx)}
-        elif base == "harm" and not suffix:
-            update["harm"] = _harm(value, ctx)
-        elif base == "shared" and suffix:
-            agency = _agency(suffix, ctx, key)
-            update["shared"] = {**current("shared"), agency: _text(key, value, ctx)}
-        elif base in TEXT_FIELDS and not suffix:
-            update[base] = _text(key, value, ctx)
-        elif base in DECISIONS and not suffix:
-            choices = DECISIONS[base][1]
-            decision = _decision(key, value, choices, ctx, rationale_required=True)
-            update["decisions"] = {**current("decisions"), base: decision}
-        elif base == "family" and not suffix:
-            update["family"] = _decision(key, value, FAMILY_CHOICES, ctx, rationale_required=True)
-        elif base in CONSIDERATIONS and not suffix:
-            decision = _decision(key, value, CONSIDERATION_CHOICES, ctx, rationale_required=False)
-            update["considerations"] = {**current("considerations"), base: decision}
-        else:
-            close = difflib.get_close_matches(key, FIELDS, n=1)
-            hint = f" Did you mean {close[0]}=?" if close else ""
-            raise InputError(
-                f"'{key}=' is not a field of the record.{hint} Fields: {', '.join(FIELDS)}.",
-                f"/strategy record {ctx.case}  (shows the record and how to fill it in)",
-            )
-    attended = current("attended") or []
-    both = [key for key in current("absence_reasons") if key in attended]
+        try:
+            update |= _one(key, raw_value.strip(), content, update, ctx)
+        except InputError as problem:
+            problem.field = problem.field or key
+            raise
+    attended = update.get("attended", content.attended) or []
+    absent = update.get("absence_reasons", content.absence_reasons)
+    both = [key for key in absent if key in attended]
     if both:
         raise InputError(
             f"{', '.join(both)} is listed as attending and as absent; give one or the other.",
             example(ctx, "attended"),
+            field="attended",
         )
     return content.model_copy(update=update)
+
+
+def _one(
+    key: str, value: str, content: RecordContent, update: Mapping[str, Any], ctx: FieldContext
+) -> dict[str, Any]:
+    """What one field changes in the entries (given the changes so far)."""
+
+    def current(name: str) -> Any:
+        return update.get(name, getattr(content, name))
+
+    if not value:
+        raise InputError(f"'{key}=' is empty: give its value.", example(ctx, key))
+    base, _, suffix = key.partition(".")
+    if base == "attended" and not suffix:
+        return {"attended": _attended(value, ctx)}
+    if base == "absent" and not suffix:
+        return {"absence_reasons": {**current("absence_reasons"), **_absent(value, ctx)}}
+    if base == "children" and not suffix:
+        return {"children": _children(value, ctx)}
+    if base == "child" and suffix:
+        pseudonym = _child(suffix.upper(), ctx, key)
+        return {"child_notes": {**current("child_notes"), pseudonym: _text(key, value, ctx)}}
+    if base == "harm" and not suffix:
+        return {"harm": _harm(value, ctx)}
+    if base == "shared" and suffix:
+        agency = _agency(suffix, ctx, key)
+        return {"shared": {**current("shared"), agency: _text(key, value, ctx)}}
+    if base in TEXT_FIELDS and not suffix:
+        return {base: _text(key, value, ctx)}
+    if base in DECISIONS and not suffix:
+        decision = _decision(key, value, DECISIONS[base][1], ctx, rationale_required=True)
+        return {"decisions": {**current("decisions"), base: decision}}
+    if base == "family" and not suffix:
+        return {"family": _decision(key, value, FAMILY_CHOICES, ctx, rationale_required=True)}
+    if base in CONSIDERATIONS and not suffix:
+        decision = _decision(key, value, CONSIDERATION_CHOICES, ctx, rationale_required=False)
+        return {"considerations": {**current("considerations"), base: decision}}
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    hint = f" Did you mean {close[0]}=?" if close else ""
+    raise InputError(
+        f"'{key}=' is not a field of the record.{hint} Fields: {', '.join(FIELDS)}.",
+        f"/strategy record {ctx.case}  (shows the record and how to fill it in)",
+    )
 
 
 def _text(key: str, value: str, ctx: FieldContext) -> str:

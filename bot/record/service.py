@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
-from bot.messages import Message, Outcome, message
+from bot.messages import Kind, Message, Outcome, message
 from bot.record import circulation, document
 from bot.record.completeness import essential_gaps, is_complete, other_gaps
 from bot.record.content import RecordContent, Snapshot
@@ -139,14 +139,14 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     children = [c.pseudonym for c in discussion.case.children]
     gaps = essential_gaps(content, children, snapshot.actions)
     if latest is None or gaps:
-        return Outcome(
-            message(
-                "record/not_ready.txt.j2",
-                case=case,
-                gaps=gaps,
-                examples=_examples(case, snapshot),
-            )
+        not_ready = message(
+            Kind.REPLY,
+            "record/not_ready.txt.j2",
+            case=case,
+            gaps=gaps,
+            examples=_examples(case, snapshot),
         )
+        return Outcome(not_ready, ok=False, field="finalise")
     now = core.clock.now()
     info = document.VersionInfo(
         version=latest.version,
@@ -188,6 +188,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     )
     return Outcome(
         message(
+            Kind.REPLY,
             "record/finalised.txt.j2",
             case=case,
             version=latest.version,
@@ -215,13 +216,15 @@ def show(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
         text = document.markdown(
             core.directory, content, build_snapshot(core, discussion, content), info
         )
-        return Outcome(message("record/show.txt.j2", case=case, document=text))
+        return Outcome(message(Kind.REPLY, "record/show.txt.j2", case=case, document=text))
     final = latest_final(session, discussion)
     if final is None or final.document_markdown is None:
         chair = discussion.chair.name
-        return Outcome(message("record/not_final.txt.j2", case=case, chair=chair))
+        return Outcome(message(Kind.REPLY, "record/not_final.txt.j2", case=case, chair=chair))
     audit(session, core, actor.id, "record_read", discussion, version=final.version)
-    return Outcome(message("record/show.txt.j2", case=case, document=final.document_markdown))
+    return Outcome(
+        message(Kind.REPLY, "record/show.txt.j2", case=case, document=final.document_markdown)
+    )
 
 
 def latest_version(session: Session, discussion: models.Discussion) -> RecordVersion | None:
@@ -297,6 +300,7 @@ def _form_message(
     missing = [row.key for row in essentials + others if not row.done]
     examples = _examples(case, snapshot)
     return message(
+        Kind.REPLY,
         "record/form.txt.j2",
         case=case,
         saved=saved,

@@ -8,11 +8,13 @@ chair decides) or snooze a nudge for a while; the chair can reassign it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
-from bot.messages import Outcome, Outgoing, message
+from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.common import action_outgoing
 from bot.services.reminders import cancel_nudges, schedule_nudge
@@ -82,6 +84,7 @@ def add_action(
     )
     schedule_nudge(core, session, action, core.clock.now())
     reply = message(
+        Kind.REPLY,
         "messages/action_added.txt.j2",
         reference=action_reference(action),
         owner=owner_contact.name,
@@ -89,7 +92,9 @@ def add_action(
         description=description,
         urgent=urgent,
     )
-    return Outcome(reply, [action_outgoing(core, action, "messages/action_assigned.txt.j2")])
+    return Outcome(
+        reply, [action_outgoing(core, action, Kind.ACTION, "messages/action_assigned.txt.j2")]
+    )
 
 
 def close_action(unit: Unit, actor: Contact, reference: str, outcome: str) -> Outcome:
@@ -127,6 +132,7 @@ def close_action(unit: Unit, actor: Contact, reference: str, outcome: str) -> Ou
         Outgoing(
             to=key,
             message=message(
+                Kind.NOTICE,
                 "messages/action_closed.txt.j2",
                 reference=ref,
                 by=actor.name,
@@ -139,6 +145,7 @@ def close_action(unit: Unit, actor: Contact, reference: str, outcome: str) -> Ou
     ]
     return Outcome(
         message(
+            Kind.REPLY,
             "messages/action_closed.txt.j2",
             reference=ref,
             by="you",
@@ -183,20 +190,34 @@ def reassign(unit: Unit, actor: Contact, reference: str, to: str) -> Outcome:
     )
     ref = action_reference(action)
     return Outcome(
-        message("messages/reassigned.txt.j2", reference=ref, owner=new_owner.name),
+        message(Kind.REPLY, "messages/reassigned.txt.j2", reference=ref, owner=new_owner.name),
         [
-            action_outgoing(core, action, "messages/action_assigned.txt.j2"),
+            action_outgoing(core, action, Kind.ACTION, "messages/action_assigned.txt.j2"),
             Outgoing(
                 to=previous.key,
                 message=message(
-                    "messages/reassigned_away.txt.j2", reference=ref, owner=new_owner.name
+                    Kind.NOTICE,
+                    "messages/reassigned_away.txt.j2",
+                    reference=ref,
+                    owner=new_owner.name,
                 ),
             ),
         ],
     )
 
 
-def my_actions(unit: Unit, actor: Contact) -> Outcome:
+@dataclass(frozen=True)
+class ActionRow:
+    """One open action in a person's list."""
+
+    reference: str  # NV-40213/A1
+    description: str
+    due: str  # as people read it
+    overdue: bool
+
+
+def open_actions(unit: Unit, actor: Contact) -> list[ActionRow]:
+    """The actor's open actions, the soonest due first."""
     core, session = unit.core, unit.session
     actions = session.scalars(
         select(models.Action)
@@ -205,16 +226,15 @@ def my_actions(unit: Unit, actor: Contact) -> Outcome:
         .order_by(models.Action.due_at)
     ).all()
     now = core.clock.now()
-    rows = [
-        {
-            "reference": action_reference(a),
-            "description": a.description,
-            "due": when(core, a.due_at),
-            "overdue": a.due_at < now,
-        }
+    return [
+        ActionRow(action_reference(a), a.description, when(core, a.due_at), a.due_at < now)
         for a in actions
     ]
-    return Outcome(message("messages/my_actions.txt.j2", actions=rows))
+
+
+def my_actions(unit: Unit, actor: Contact) -> Outcome:
+    rows = open_actions(unit, actor)
+    return Outcome(message(Kind.REPLY, "messages/my_actions.txt.j2", actions=rows))
 
 
 def _require_chair_or_convenor(discussion: models.Discussion, actor: Contact, what: str) -> None:

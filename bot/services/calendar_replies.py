@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from bot.calendar.port import Answer, Reply
-from bot.messages import Outgoing, message
+from bot.messages import Kind, Outgoing, message
 from bot.services.common import invitation_outgoing
 from bot.services.fallback import agency_still_possible, run_fallback
 from bot.services.respond import after_response
@@ -100,6 +100,7 @@ def apply_replies(
                 Outgoing(
                     to=discussion.chair.key,
                     message=message(
+                        Kind.NOTICE,
                         "calendar/outlook_declined.txt.j2",
                         case=discussion.case.reference,
                         name=contact.name,
@@ -123,6 +124,7 @@ def apply_replies(
                 Outgoing(
                     to=discussion.chair.key,
                     message=message(
+                        Kind.NOTICE,
                         "calendar/tentative.txt.j2",
                         case=discussion.case.reference,
                         name=contact.name,

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.directory import AgencyKind
-from bot.messages import Button, Outgoing, message
+from bot.messages import Button, Kind, Outgoing, message
 from bot.references import action_reference
 from bot.shared import describe_child, kind_of, quorum_of, when
 from bot.storage import models
@@ -50,9 +50,7 @@ def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
     """The invitation to one person; re-sent after a response, it updates in place."""
     discussion = invitation.discussion
     case = discussion.case.reference
-    accept = Button("Accept", "accept", case, f"/strategy accept {case}")
-    decline = Button("Decline", "decline", case, f'/strategy decline {case} reason="..."')
-    delegate = Button("Delegate", "delegate", case, f"/strategy delegate {case} to=<colleague>")
+    accept, decline, delegate = (Button(name, case) for name in ("accept", "decline", "delegate"))
     buttons: tuple[Button, ...] = ()
     if invitation.status == models.InvitationStatus.INVITED:
         buttons = (accept, decline, delegate)
@@ -62,6 +60,7 @@ def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
         to=invitation.contact.key,
         thread=f"invitation:{invitation.id}",
         message=message(
+            Kind.INVITATION,
             "messages/invitation.txt.j2",
             buttons,
             **discussion_context(core, discussion),
@@ -86,6 +85,7 @@ def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
         to=discussion.chair.key,
         thread=f"quorum:{discussion.id}",
         message=message(
+            Kind.QUORUM,
             "messages/quorum.txt.j2",
             **discussion_context(core, discussion),
             quorum=[(kind.value.replace("_", " "), ok) for kind, ok in confirmed.items()],
@@ -94,21 +94,15 @@ def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
     )
 
 
-def action_outgoing(core: Core, action: models.Action, template: str, **extra: object) -> Outgoing:
+def action_outgoing(
+    core: Core, action: models.Action, kind: Kind, template: str, **extra: object
+) -> Outgoing:
     reference = action_reference(action)
-    buttons = (
-        Button("Close", "close_action", reference, f'/strategy close {reference} outcome="..."'),
-        Button(
-            "More time",
-            "more_time",
-            reference,
-            f'/strategy more-time {reference} due="..." reason="..."',
-        ),
-        Button("Snooze", "snooze", reference, f"/strategy snooze {reference}"),
-    )
+    buttons = tuple(Button(name, reference) for name in ("close", "more-time", "snooze"))
     return Outgoing(
         to=action.owner.key,
         message=message(
+            kind,
             template,
             buttons,
             reference=reference,

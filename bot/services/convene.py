@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
 from bot.errors import InputError, NotAllowed
-from bot.messages import Delivery, Outcome, Outgoing, message
+from bot.messages import Delivery, Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, schedule, schedule_sync, when
 from bot.storage import models
@@ -64,14 +64,46 @@ def example(core: Core) -> str:
     )
 
 
-def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene:
-    """Every check on a convene request, before anything is written."""
+def require_convenor(actor: Contact) -> None:
+    """Only children's social care convenes: a social worker or a team manager."""
     if not actor.is_convenor:
         raise NotAllowed(
             f"Only a social worker or team manager in children's social care can convene; "
             f"you are listed as {actor.role.label}.",
             "ask the duty social worker to convene the discussion",
         )
+
+
+def parse_children(text: str) -> list[ChildSpec]:
+    """'C1:2019-04-02,C2:unborn:2027-03-01,C3' -> children (dates are optional)."""
+    children = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        pseudonym, *dates = item.split(":")
+        try:
+            if len(dates) == 2 and dates[0].lower() == "unborn":
+                children.append(
+                    ChildSpec(pseudonym.upper(), expected_date=date.fromisoformat(dates[1]))
+                )
+            elif len(dates) == 1:
+                children.append(
+                    ChildSpec(pseudonym.upper(), date_of_birth=date.fromisoformat(dates[0]))
+                )
+            elif not dates:
+                children.append(ChildSpec(pseudonym.upper()))
+            else:
+                raise ValueError(item)
+        except ValueError:
+            raise InputError(
+                f"Could not read the child '{item}'. Give a pseudonym, then the date of birth "
+                "(YYYY-MM-DD) or 'unborn:' and the expected date.",
+                "children=C1:2019-04-02,C2:unborn:2027-03-01",
+            ) from None
+    return children
+
+
+def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene:
+    """Every check on a convene request, before anything is written."""
+    require_convenor(actor)
     partnership = core.directory.partnership
     reference = request.case_reference.strip().upper()
     if not partnership.is_case_reference(reference):
@@ -308,6 +340,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             Outgoing(
                 to=checked.chair.id,
                 message=message(
+                    Kind.NOTICE,
                     "messages/chair_convened.txt.j2",
                     case=case.reference,
                     convenor=actor.name,
@@ -324,6 +357,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             to=core.channel,
             delivery=Delivery.CHANNEL,
             message=message(
+                Kind.NOTICE,
                 "messages/channel_convened.txt.j2",
                 case=case.reference,
                 meeting=when(core, checked.meeting_at),
@@ -331,6 +365,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         )
     )
     reply = message(
+        Kind.REPLY,
         "messages/convened.txt.j2",
         case=case.reference,
         category=checked.category.value.replace("_", " "),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.directory import AgencyKind
 from bot.domain import duty_contact
-from bot.messages import Outgoing, message
+from bot.messages import Kind, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
@@ -52,6 +52,7 @@ def run_fallback(
             Outgoing(
                 to=chair,
                 message=message(
+                    Kind.ALERT,
                     "messages/fallback_exhausted.txt.j2",
                     case=discussion.case.reference,
                     agency=kind_words,
@@ -86,6 +87,7 @@ def run_fallback(
         Outgoing(
             to=chair,
             message=message(
+                Kind.ALERT,
                 "messages/fallback_invited.txt.j2",
                 case=discussion.case.reference,
                 agency=kind_words,

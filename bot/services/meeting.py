@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from bot.messages import Outgoing
+from bot.messages import Kind, Outgoing
 from bot.shared import audit, schedule, to_chair, when
 from bot.storage import models
 from bot.unit import Unit
@@ -44,6 +44,7 @@ def start(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     return [
         to_chair(
             discussion,
+            Kind.NOTICE,
             "messages/meeting_started.txt.j2",
             case=discussion.case.reference,
             meeting=when(core, discussion.meeting_at),
@@ -62,6 +63,7 @@ def deadline_warning(unit: Unit, discussion: models.Discussion) -> list[Outgoing
     return [
         to_chair(
             discussion,
+            Kind.ALERT,
             "messages/deadline_warning.txt.j2",
             case=discussion.case.reference,
             deadline=when(core, discussion.deadline_at),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
-from bot.messages import Button, Outcome, Outgoing, message
+from bot.messages import Button, Kind, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.reminders import schedule_nudge
 from bot.shared import audit, due_from_text, open_action, when
@@ -44,13 +44,14 @@ def request(unit: Unit, actor: Contact, reference: str, due: str, reason: str) -
     )
     ref = action_reference(action)
     buttons = (
-        Button("Approve", "approve_time", ref, f"/strategy approve {ref}"),
-        Button("Refuse", "refuse_time", ref, f'/strategy refuse {ref} reason="..."'),
+        Button("approve", ref),
+        Button("refuse", ref),
     )
     chair = Outgoing(
         to=action.discussion.chair.key,
         thread=f"time-request:{action.id}",
         message=message(
+            Kind.REQUEST,
             "messages/more_time_requested.txt.j2",
             buttons,
             reference=ref,
@@ -62,6 +63,7 @@ def request(unit: Unit, actor: Contact, reference: str, due: str, reason: str) -
         ),
     )
     reply = message(
+        Kind.REPLY,
         "messages/more_time_sent.txt.j2",
         reference=ref,
         new_due=when(core, new_due),
@@ -100,18 +102,20 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
         reason=reason.strip() or None,
     )
     ref = action_reference(action)
-    decision = message(
-        "messages/more_time_decided.txt.j2",
-        reference=ref,
-        approve=approve,
-        due=when(core, action.due_at),
-        chair=actor.name,
-        reason=reason.strip(),
-    )
+    decided = {
+        "reference": ref,
+        "approve": approve,
+        "due": when(core, action.due_at),
+        "chair": actor.name,
+        "reason": reason.strip(),
+    }
+    template = "messages/more_time_decided.txt.j2"
+    decision = message(Kind.REPLY, template, **decided)
     updated_request = Outgoing(
         to=discussion.chair.key,
         thread=f"time-request:{action.id}",
         message=message(
+            Kind.REQUEST,
             "messages/more_time_requested.txt.j2",
             reference=ref,
             owner=action.owner.name,
@@ -122,4 +126,5 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
             decided="approved" if approve else "refused",
         ),
     )
-    return Outcome(decision, [Outgoing(to=action.owner.key, message=decision), updated_request])
+    told = Outgoing(to=action.owner.key, message=message(Kind.NOTICE, template, **decided))
+    return Outcome(decision, [told, updated_request])

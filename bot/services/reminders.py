@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
-from bot.messages import Outcome, Outgoing, message
+from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.common import action_outgoing
 from bot.shared import audit, open_action, schedule, when
@@ -53,6 +53,7 @@ def send_nudge(unit: Unit, action: models.Action) -> list[Outgoing]:
         action_outgoing(
             core,
             action,
+            Kind.NUDGE,
             "messages/action_nudge.txt.j2",
             overdue=action.due_at < now,
             overdue_days=overdue_days,
@@ -84,6 +85,7 @@ def _escalate(
         overdue_working_days=overdue_days,
     )
     text = message(
+        Kind.ALERT,
         "messages/action_escalated.txt.j2",
         reference=action_reference(action),
         owner=action.owner.name,
@@ -185,6 +187,7 @@ def snooze(unit: Unit, actor: Contact, reference: str, until: str | None = None)
     )
     return Outcome(
         message(
+            Kind.REPLY,
             "messages/snoozed.txt.j2",
             reference=action_reference(action),
             until=when(core, target),

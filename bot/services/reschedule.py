@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
-from bot.messages import Delivery, Outcome, Outgoing, message
+from bot.messages import Delivery, Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, visible_discussion, when
 from bot.storage import models
@@ -99,6 +99,7 @@ def reschedule(
             to=core.channel,
             delivery=Delivery.CHANNEL,
             message=message(
+                Kind.NOTICE,
                 "messages/channel_rescheduled.txt.j2",
                 case=case,
                 meeting=when(core, new_time.at),
@@ -106,6 +107,7 @@ def reschedule(
         )
     )
     reply = message(
+        Kind.REPLY,
         "messages/rescheduled.txt.j2",
         case=case,
         previous=when(core, old_time),
@@ -132,6 +134,7 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
         core, discussion, actor, "messages/cancelled_notice.txt.j2", reason=reason
     )
     cancelled = message(
+        Kind.NOTICE,
         "messages/invitation_cancelled.txt.j2",
         case=case,
         meeting=when(core, discussion.meeting_at),
@@ -156,11 +159,14 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
         Outgoing(
             to=core.channel,
             delivery=Delivery.CHANNEL,
-            message=message("messages/channel_cancelled.txt.j2", case=case),
+            message=message(Kind.NOTICE, "messages/channel_cancelled.txt.j2", case=case),
         )
     )
     reply = message(
-        "messages/cancelled.txt.j2", case=case, meeting=when(core, discussion.meeting_at)
+        Kind.REPLY,
+        "messages/cancelled.txt.j2",
+        case=case,
+        meeting=when(core, discussion.meeting_at),
     )
     return Outcome(reply, outgoing)
 
@@ -205,6 +211,7 @@ def _tell_everyone(
             Outgoing(
                 to=invitation.contact.key,
                 message=message(
+                    Kind.NOTICE,
                     template,
                     case=discussion.case.reference,
                     meeting=when(core, discussion.meeting_at),

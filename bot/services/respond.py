@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from bot.directory import Contact
 from bot.errors import InputError, NotAllowed
-from bot.messages import Outcome, Outgoing, message
+from bot.messages import Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.services.fallback import agency_still_possible, run_fallback
 from bot.shared import (
@@ -30,14 +30,16 @@ def accept(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     discussion, invitation = _own_invitation(session, actor, case_reference)
     case = discussion.case.reference
     if invitation.status == models.InvitationStatus.ACCEPTED:
-        return Outcome(message("messages/already.txt.j2", case=case, status="accepted"))
+        return Outcome(message(Kind.REPLY, "messages/already.txt.j2", case=case, status="accepted"))
     invitation.status = models.InvitationStatus.ACCEPTED
     invitation.decline_reason = None
     invitation.responded_at = core.clock.now()
     audit(session, core, actor.id, "accepted", discussion)
     outgoing = [invitation_outgoing(core, invitation)]
     outgoing += after_response(unit, discussion)
-    return Outcome(message("messages/responded.txt.j2", case=case, status="accepted"), outgoing)
+    return Outcome(
+        message(Kind.REPLY, "messages/responded.txt.j2", case=case, status="accepted"), outgoing
+    )
 
 
 def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outcome:
@@ -64,6 +66,7 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
         invitation_outgoing(core, invitation),
         to_chair(
             discussion,
+            Kind.NOTICE,
             "messages/chair_declined.txt.j2",
             case=case,
             name=actor.name,
@@ -81,7 +84,9 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
             f"{kind.value.replace('_', ' ')} was invited",
         )
     outgoing += after_response(unit, discussion)
-    return Outcome(message("messages/responded.txt.j2", case=case, status="declined"), outgoing)
+    return Outcome(
+        message(Kind.REPLY, "messages/responded.txt.j2", case=case, status="declined"), outgoing
+    )
 
 
 def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcome:
@@ -134,6 +139,7 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
         outgoing.append(
             to_chair(
                 discussion,
+                Kind.NOTICE,
                 "messages/chair_delegated.txt.j2",
                 case=case,
                 name=actor.name,
@@ -142,7 +148,11 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
         )
     outgoing += after_response(unit, discussion)
     reply = message(
-        "messages/responded.txt.j2", case=case, status="delegated", colleague=colleague.name
+        Kind.REPLY,
+        "messages/responded.txt.j2",
+        case=case,
+        status="delegated",
+        colleague=colleague.name,
     )
     return Outcome(reply, outgoing)
 
@@ -172,6 +182,11 @@ def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
         discussion.quorum_met_at = core.clock.now()
         audit(session, core, "system", "quorum_met", discussion)
         outgoing.append(
-            to_chair(discussion, "messages/quorum_met.txt.j2", case=discussion.case.reference)
+            to_chair(
+                discussion,
+                Kind.NOTICE,
+                "messages/quorum_met.txt.j2",
+                case=discussion.case.reference,
+            )
         )
     return outgoing

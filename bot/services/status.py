@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from bot.directory import Contact
-from bot.messages import Outcome, message
+from bot.messages import Kind, Outcome, message
 from bot.references import action_reference
 from bot.services.common import discussion_context
 from bot.shared import quorum_of, visible_discussion, when
@@ -13,28 +15,39 @@ from bot.storage import models
 from bot.unit import Unit
 
 
+@dataclass(frozen=True)
+class DiscussionRow:
+    """One upcoming discussion in a person's list."""
+
+    case: str
+    meeting: str  # as people read it
+    quorum_met: bool
+
+
+def upcoming_discussions(unit: Unit, actor: Contact) -> list[DiscussionRow]:
+    """The discussions the actor is invited to that have not taken place, soonest first."""
+    discussions = unit.session.scalars(
+        select(models.Discussion)
+        .join(models.Invitation)
+        .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
+        .where(
+            models.Contact.key == actor.id,
+            models.Discussion.status == models.DiscussionStatus.SCHEDULED,
+        )
+        .order_by(models.Discussion.meeting_at)
+    ).all()
+    return [
+        DiscussionRow(d.case.reference, when(unit.core, d.meeting_at), all(quorum_of(d).values()))
+        for d in discussions
+    ]
+
+
 def status(unit: Unit, actor: Contact, case_reference: str | None) -> Outcome:
+    """One discussion the actor was invited to, or the list of their upcoming ones."""
     core, session = unit.core, unit.session
     if case_reference is None:
-        discussions = session.scalars(
-            select(models.Discussion)
-            .join(models.Invitation)
-            .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
-            .where(
-                models.Contact.key == actor.id,
-                models.Discussion.status == models.DiscussionStatus.SCHEDULED,
-            )
-            .order_by(models.Discussion.meeting_at)
-        ).all()
-        rows = [
-            {
-                "case": d.case.reference,
-                "meeting": when(core, d.meeting_at),
-                "quorum_met": all(quorum_of(d).values()),
-            }
-            for d in discussions
-        ]
-        return Outcome(message("messages/my_discussions.txt.j2", discussions=rows))
+        rows = upcoming_discussions(unit, actor)
+        return Outcome(message(Kind.REPLY, "messages/my_discussions.txt.j2", discussions=rows))
     discussion = visible_discussion(session, case_reference, actor)
     now = core.clock.now()
     actions = [
@@ -50,6 +63,7 @@ def status(unit: Unit, actor: Contact, case_reference: str | None) -> Outcome:
     ]
     return Outcome(
         message(
+            Kind.REPLY,
             "messages/status.txt.j2",
             **discussion_context(core, discussion),
             status=discussion.status,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from fastapi import FastAPI, Request, Response
 from slack_bolt import App
+from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
@@ -18,12 +19,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.app import Bot
 from bot.core import Core
-from bot.jobs import run_due_work
+from bot.intents import INTENTS, IntentTable
 from handlers.slack.chat import SlackChat
-from handlers.slack.listeners import BUTTONS, FORMS, SlackListeners
+from handlers.slack.listeners import SlackListeners
 from handlers.slack.users import SlackUsers
 
 SLACK_API_URL = "https://slack.com/api/"
+# Where Slack sends events, slash commands and interactions (HTTP mode).
+SLACK_EVENTS = "/slack/events"
+ANY = re.compile(".+")
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -47,23 +51,6 @@ def create_web_client(token: str, api_url: str = SLACK_API_URL) -> WebClient:
     )
 
 
-class DueWork:
-    """Runs the scheduled work that has fallen due, one sweep at a time in this process.
-
-    Sweeps may be started by the timer and by people's requests at once; on
-    SQLite, which has no row locks, two at once could both send the same nudge.
-    """
-
-    def __init__(self, core: Core, chat: SlackChat) -> None:
-        self.core = core
-        self.chat = chat
-        self._lock = threading.Lock()
-
-    def __call__(self) -> int:
-        with self._lock:
-            return run_due_work(self.core, self.chat)
-
-
 @dataclass
 class SlackApp:
     """Everything strategy-bot runs in Slack."""
@@ -71,13 +58,30 @@ class SlackApp:
     app: App  # the Bolt app, to mount on the web app or run in Socket Mode
     bot: Bot  # the core with the Slack ChatPort
     chat: SlackChat
-    due_work: DueWork
     listeners: SlackListeners
     executor: Executor
+
+    def due_work(self) -> int:
+        """Run the scheduled work that has fallen due (the sweeper calls this)."""
+        return self.bot.run_due_work()
+
+    def mount(self, web: FastAPI) -> None:
+        """Receive Slack's requests on the web app."""
+        mount_bolt(self.app, web)
 
     def close(self) -> None:
         """Finish writing what was sent (the work in `executor` is its owner's to stop)."""
         self.chat.store.close()
+
+
+def mount_bolt(app: App, web: FastAPI) -> None:
+    """A Bolt app's routes on the web app: Slack's requests at SLACK_EVENTS, each one's
+    signature checked by slack_bolt."""
+    handler = SlackRequestHandler(app)
+
+    @web.post(SLACK_EVENTS)
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)
 
 
 def create_slack_app(
@@ -87,6 +91,7 @@ def create_slack_app(
     signing_secret: str | None,
     notices_channel: str | None = None,
     executor: Executor | None = None,
+    intents: IntentTable = INTENTS,
 ) -> SlackApp:
     """The Bolt app for this core.
 
@@ -95,7 +100,7 @@ def create_slack_app(
     """
     users = SlackUsers(client, core.directory)
     chat = SlackChat(client, core, users, notices_channel)
-    due_work = DueWork(core, chat)
+    bot = Bot(core, chat, intents)
     executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
     app = App(
         client=client,
@@ -105,9 +110,10 @@ def create_slack_app(
         process_before_response=True,
         listener_executor=executor,
     )
-    listeners = SlackListeners(core, client, chat, users, due_work, executor)
+    listeners = SlackListeners(bot, client, chat, users, executor)
     app.command("/strategy")(listeners.acknowledging(listeners.strategy))
-    app.action(re.compile(f"^({'|'.join(BUTTONS)})$"))(listeners.acknowledging(listeners.button))
-    app.view(re.compile(f"^({'|'.join(FORMS)})$"))(listeners.form)
+    # Every button and every modal is an intent by its name (the core knows which).
+    app.action(ANY)(listeners.acknowledging(listeners.button))
+    app.view(ANY)(listeners.form)
     app.event("app_home_opened")(listeners.acknowledging(listeners.home_opened))
-    return SlackApp(app, Bot(core, chat), chat, due_work, listeners, executor)
+    return SlackApp(app, bot, chat, listeners, executor)

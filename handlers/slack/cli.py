@@ -1,4 +1,4 @@
-"""`strategy-bot slack ...`, and how `strategy-bot` connects to Slack when it is configured."""
+"""`strategy-bot slack ...`: what an administrator needs to create the Slack app."""
 
 from __future__ import annotations
 
@@ -7,17 +7,10 @@ from typing import Annotated
 import typer
 import yaml
 
-from bot.app import SchemaOutOfDate
-from bot.directory import DirectoryError
 from bot.errors import InputError
-from bot.settings import Settings
 from handlers.slack.manifest import manifest
-from handlers.slack.runtime import run_socket_mode
-from handlers.web import serve
 
 slack_app = typer.Typer(help="Slack: the app manifest to create the app from.")
-
-DEFAULT_PORT = 3000
 
 
 @slack_app.command("manifest")
@@ -37,18 +30,3 @@ def manifest_command(
         typer.echo(str(problem), err=True)
         raise typer.Exit(2) from None
     typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).rstrip())
-
-
-def connect(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-    """Run in Slack: over Socket Mode with SLACK_APP_TOKEN, otherwise serving HTTP."""
-    try:
-        if settings.slack_app_token:
-            run_socket_mode(settings)
-        else:
-            serve(settings, host, port)
-    except (DirectoryError, SchemaOutOfDate) as problem:
-        typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
-    except InputError as problem:
-        typer.echo(str(problem), err=True)
-        raise typer.Exit(2) from None

@@ -6,9 +6,10 @@ checked and written before the answer, so that a problem can be shown in the
 form itself; the messages it causes are sent afterwards. Every request is taken
 on once, however often Slack sends it (`retries.first_time`).
 
-The adapter only translates: each request becomes a call to a core service,
-which decides who may do what. A crafted payload gets no further than the
-service's own checks.
+The adapter only translates: a slash command is `Bot.command`, a button or a
+submitted modal is `Bot.act` on the intent of the same name, and modals are
+the intents' own forms. The core decides who may do what; a crafted payload
+gets no further than its checks.
 """
 
 from __future__ import annotations
@@ -24,42 +25,23 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import commands
-from bot.core import Core
+from bot.app import Bot
 from bot.directory import Contact
-from bot.domain import HarmTag
 from bot.errors import InputError
-from bot.messages import Message, Outcome, latest_per_thread, message
-from bot.record import service as record_service
-from bot.services import actions, convene, more_time, reminders, respond, status
-from bot.unit import Unit, perform
-from handlers.slack import record_form, render
+from bot.forms import Form
+from bot.messages import Button, Message, Outcome, refused
+from handlers.slack import render
 from handlers.slack.chat import SlackChat
 from handlers.slack.retries import first_time
 from handlers.slack.users import SlackUsers
-from scheduling.rules import ConcernCategory
 
 log = logging.getLogger(__name__)
-
-# Buttons that open a form first; the others act at once.
-FORMS = {
-    "decline": "decline_modal.json.j2",
-    "delegate": "delegate_modal.json.j2",
-    "close_action": "close_action_modal.json.j2",
-    "more_time": "more_time_modal.json.j2",
-    "refuse_time": "refuse_time_modal.json.j2",
-    "convene": "convene_modal.json.j2",
-    "record": "record_modal.json.j2",  # `/strategy record CASE` with no fields
-}
-BUTTONS = (
-    *("accept", "decline", "delegate"),  # an invitation
-    *("close_action", "more_time", "snooze"),  # an action, for its owner
-    *("approve_time", "refuse_time"),  # a request for more time, for the chair
-)
 
 # The App Home has room for 100 blocks.
 HOME_DISCUSSIONS = 20
 HOME_ACTIONS = 30
+# What an open action offers in the App Home.
+HOME_BUTTONS = ("close", "more-time")
 
 
 @dataclass(frozen=True)
@@ -69,11 +51,6 @@ class ReplyTo:
     user: str  # their Slack user id
     response_url: str | None  # set for commands and message buttons: an ephemeral reply
     home: bool = False  # they acted in the App Home, which is refreshed afterwards
-
-
-def option(value: str, label: str) -> dict[str, str]:
-    limit = render.OPTION_TEXT_LIMIT
-    return {"value": value, "label": label if len(label) <= limit else label[: limit - 1] + "…"}
 
 
 def form_values(view: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,45 +68,19 @@ def form_values(view: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _text(values: Mapping[str, Any], key: str) -> str:
-    value = values.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _choices(values: Mapping[str, Any], key: str) -> list[str]:
-    value = values.get(key)
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _record_form_request(words: list[str]) -> bool:
-    """`record CASE` and nothing else opens the form; `record CASE show` and the rest are text."""
-    return (
-        len(words) == 2
-        and words[0].lower() == "record"
-        and "=" not in words[1]
-        and words[1].lower() not in ("show", "finalise", "finalize")
-    )
-
-
-def _error(problem: InputError) -> Message:
-    return message("messages/error.txt.j2", problem=problem.problem, example=problem.example)
-
-
 class SlackListeners:
     def __init__(
         self,
-        core: Core,
+        bot: Bot,
         client: WebClient,
         chat: SlackChat,
         users: SlackUsers,
-        due_work: Callable[[], int],
         executor: Executor,
     ) -> None:
-        self.core = core
+        self.bot = bot
         self.client = client
         self.chat = chat
         self.users = users
-        self.due_work = due_work
         self.executor = executor
 
     # --- Bolt listeners ---------------------------------------------------------
@@ -157,27 +108,24 @@ class SlackListeners:
 
     def strategy(self, body: dict[str, Any]) -> None:
         """`/strategy ...`, after the acknowledgement."""
-        if not first_time(self.core, body):
+        if not first_time(self.bot.core, body):
             return
         reply_to = ReplyTo(str(body["user_id"]), body.get("response_url"))
         text = str(body.get("text") or "").strip()
         try:
             actor = self._actor(reply_to.user)
-            if text.lower() == "convene":
-                self._open_convene(actor, str(body["trigger_id"]), reply_to)
-                return
-            words = text.split()
-            if _record_form_request(words):
-                self._open_form("record", actor, words[1], reply_to, str(body["trigger_id"]))
-                return
-            outcome = commands.handle(self.core, actor, f"/strategy {text}")
         except InputError as problem:
-            outcome = Outcome(_error(problem))
+            self._finish(refused(problem), reply_to)
+            return
+        outcome = self.bot.command(actor, f"/strategy {text}", can_ask=True, send=False)
+        if outcome.form is not None:
+            self._open(outcome.form, reply_to, str(body["trigger_id"]))
+            return
         self._finish(outcome, reply_to)
 
     def button(self, body: dict[str, Any]) -> None:
         """A button on a message or in the App Home, after the acknowledgement."""
-        if not first_time(self.core, body):
+        if not first_time(self.bot.core, body):
             return
         pressed = body["actions"][0]
         name, value = str(pressed["action_id"]), str(pressed.get("value") or "")
@@ -185,12 +133,13 @@ class SlackListeners:
         reply_to = ReplyTo(str(body["user"]["id"]), body.get("response_url"), from_home)
         try:
             actor = self._actor(reply_to.user)
-            if name in FORMS:
-                self._open_form(name, actor, value, reply_to, str(body["trigger_id"]))
-                return
-            outcome = self._press(actor, name, value)
         except InputError as problem:
-            outcome = Outcome(_error(problem))
+            self._finish(refused(problem), reply_to)
+            return
+        outcome = self.bot.press(actor, name, value, send=False)
+        if outcome.form is not None:
+            self._open(outcome.form, reply_to, str(body["trigger_id"]))
+            return
         self._finish(outcome, reply_to)
 
     def form(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -201,28 +150,35 @@ class SlackListeners:
         reply_to = ReplyTo(
             str(body["user"]["id"]), metadata.get("response_url"), bool(metadata.get("home"))
         )
-        values = form_values(view)
-        if not first_time(self.core, body):
+        if not first_time(self.bot.core, body):
             ack()
             return
-        if name == "record":
-            self._submit_record(ack, reply_to, reference, values)
-            return
-        actor: Contact | None = None
         try:
             actor = self._actor(reply_to.user)
-            outcome = self._submit(name, actor, reference, values)
         except InputError as problem:
-            form = self._form(name, actor, reference, reply_to, values, problem)
-            ack(response_action="update", view=form)
+            ack(response_action="update", view=render.problem_view(refused(problem).reply))
             return
-        ack()
-        self.executor.submit(self._finish, outcome, reply_to)
+        fields = {**form_values(view), **self._item(name, reference)}
+        outcome = self.bot.act(actor, name, fields, submitted=True, send=False)
+        if outcome.ok:
+            ack()
+            self.executor.submit(self._finish, outcome, reply_to)
+            return
+        inputs = [str(b["block_id"]) for b in view.get("blocks", []) if b.get("type") == "input"]
+        if outcome.form is not None and outcome.field not in inputs:
+            # The form again, with what was typed and what was wrong at the top.
+            ack(response_action="update", view=self._view(outcome.form, reply_to))
+        else:
+            # The problem goes on the field it is about; the form stays as it was.
+            block = outcome.field if outcome.field in inputs else (inputs or ["error"])[0]
+            ack(response_action="errors", errors={block: outcome.reply.text.strip()[:2000]})
+        if outcome.outgoing:  # what was saved before the problem (a record not finalised)
+            self.executor.submit(self.bot.send, outcome.outgoing)
 
     def home_opened(self, body: dict[str, Any]) -> None:
         """Someone opened the bot's App Home: show them what is theirs."""
         event = body["event"]
-        if event.get("tab", "home") == "home" and first_time(self.core, body):
+        if event.get("tab", "home") == "home" and first_time(self.bot.core, body):
             self.publish_home(str(event["user"]))
 
     # --- Acting through the core ------------------------------------------------
@@ -236,114 +192,17 @@ class SlackListeners:
             )
         return contact
 
-    def _press(self, actor: Contact, name: str, value: str) -> Outcome:
-        if name == "accept":
-            return perform(self.core, lambda unit: respond.accept(unit, actor, value))
-        if name == "snooze":
-            return perform(self.core, lambda unit: reminders.snooze(unit, actor, value))
-        if name == "approve_time":
-            return perform(
-                self.core, lambda unit: more_time.decide(unit, actor, value, approve=True)
-            )
-        raise ValueError(f"no button '{name}'")
-
-    def _submit(
-        self, name: str, actor: Contact, reference: str, values: Mapping[str, Any]
-    ) -> Outcome:
-        return perform(self.core, lambda unit: self._service(unit, name, actor, reference, values))
-
-    def _service(
-        self, unit: Unit, name: str, actor: Contact, reference: str, values: Mapping[str, Any]
-    ) -> Outcome:
-        if name == "convene":
-            return convene.convene(unit, actor, self._convene_request(values))
-        if name == "decline":
-            return respond.decline(unit, actor, reference, _text(values, "reason"))
-        if name == "delegate":
-            return respond.delegate(unit, actor, reference, _text(values, "colleague"))
-        if name == "close_action":
-            return actions.close_action(unit, actor, reference, _text(values, "outcome"))
-        if name == "more_time":
-            return more_time.request(
-                unit,
-                actor,
-                reference,
-                due=_text(values, "due"),
-                reason=_text(values, "reason"),
-            )
-        if name == "refuse_time":
-            return more_time.decide(
-                unit, actor, reference, approve=False, reason=_text(values, "reason")
-            )
-        raise ValueError(f"no form '{name}'")
-
-    def _submit_record(
-        self, ack: Ack, reply_to: ReplyTo, case: str, values: Mapping[str, Any]
-    ) -> None:
-        """The record form: changed fields saved, then finalised if asked; problems in the form.
-
-        A field the service refuses is marked in the form, and nothing is saved. If the
-        record cannot be finalised yet, the changes stay saved and the form says what is missing.
-        """
-        keys = [record_form.FIRST]
-        try:
-            actor = self._actor(reply_to.user)
-            draft = record_form.draft(self.core, actor, case)
-            keys = [field.key for field in draft.fields]
-            fields = record_form.changed(draft, values)
-            reason = _text(values, record_form.REASON) or None
-            outcome = (
-                perform(
-                    self.core,
-                    lambda unit: record_service.update(unit, actor, case, fields, reason),
-                )
-                if fields or reason
-                else None
-            )
-        except InputError as problem:
-            block = record_form.block_for(problem, keys, keys[0])
-            ack(response_action="errors", errors={block: record_form.error_text(problem)})
-            return
-        if record_form.FINALISE in _choices(values, record_form.FINALISE):
-            saved = " Your other changes are saved in the draft." if outcome else ""
-            try:
-                finalised = perform(
-                    self.core, lambda unit: record_service.finalise(unit, actor, case)
-                )
-            except InputError as problem:
-                finalised = Outcome(_error(problem))
-            if finalised.reply.template != "record/finalised.txt.j2":
-                text = finalised.reply.text.strip() + saved
-                ack(response_action="errors", errors={record_form.FINALISE: text[:2000]})
-                if outcome is not None:
-                    self.executor.submit(self.chat.deliver, latest_per_thread(outcome.outgoing))
-                return
-            outgoing = (outcome.outgoing if outcome else []) + finalised.outgoing
-            outcome = Outcome(finalised.reply, outgoing)
-        ack()
-        if outcome is None:
-            outcome = perform(self.core, lambda unit: record_service.form(unit, actor, case))
-        self.executor.submit(self._finish, outcome, reply_to)
-
-    def _convene_request(self, values: Mapping[str, Any]) -> convene.ConveneRequest:
-        return convene.ConveneRequest(
-            case_reference=_text(values, "case"),
-            children=commands.parse_children(_text(values, "children")),
-            category=_text(values, "category"),
-            meeting=_text(values, "meeting"),
-            identified=_text(values, "identified") or None,
-            tags=_choices(values, "tags"),
-            known=_choices(values, "known"),
-            referrer=_text(values, "referrer") or None,
-            late_reason=_text(values, "late_reason") or None,
-        )
+    def _item(self, name: str, value: str) -> dict[str, str]:
+        """A button's or a form's value, as the field of the intent it stands for."""
+        intent = self.bot.intents.get(name)
+        field = intent.item_field if intent is not None else None
+        return {field.name: value} if field is not None and value else {}
 
     def _finish(self, outcome: Outcome, reply_to: ReplyTo) -> None:
         """Answer the person who acted, send what the core produced, run what fell due."""
         try:
             self._reply(outcome.reply, reply_to)
-            self.chat.deliver(latest_per_thread(outcome.outgoing))
-            self.due_work()
+            self.bot.send(outcome.outgoing)
             if reply_to.home:
                 self.publish_home(reply_to.user)
         except Exception:
@@ -374,66 +233,14 @@ class SlackListeners:
 
     # --- Forms and the App Home -------------------------------------------------
 
-    def _open_convene(self, actor: Contact, trigger_id: str, reply_to: ReplyTo) -> None:
-        if not actor.is_convenor:
-            # The core says why in its own words: a non-convenor is the first thing it refuses.
-            convene.check(self.core, actor, convene.ConveneRequest("", (), "", ""))
-        self._open_form("convene", actor, "", reply_to, trigger_id)
+    def _open(self, form: Form, reply_to: ReplyTo, trigger_id: str) -> None:
+        self.client.views_open(trigger_id=trigger_id, view=self._view(form, reply_to))
 
-    def _open_form(
-        self, name: str, actor: Contact, reference: str, reply_to: ReplyTo, trigger_id: str
-    ) -> None:
-        if name == "delegate" and not self.core.directory.colleagues(actor):
-            # Nobody to choose from: the core explains.
-            perform(self.core, lambda unit: respond.delegate(unit, actor, reference, ""))
-        form = self._form(name, actor, reference, reply_to, {}, None)
-        self.client.views_open(trigger_id=trigger_id, view=form)
-
-    def _form(
-        self,
-        name: str,
-        actor: Contact | None,
-        reference: str,
-        reply_to: ReplyTo,
-        values: Mapping[str, Any],
-        error: InputError | None,
-    ) -> dict[str, Any]:
-        metadata: dict[str, Any] = {"reference": reference, "response_url": reply_to.response_url}
+    def _view(self, form: Form, reply_to: ReplyTo) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"reference": form.item, "response_url": reply_to.response_url}
         if reply_to.home:
             metadata["home"] = True
-        context: dict[str, Any] = {
-            "metadata": json.dumps(metadata),
-            "reference": reference,
-            "values": dict(values),
-            "error": {"problem": error.problem, "example": error.example} if error else None,
-        }
-        if name == "convene":
-            context |= self._convene_choices()
-        if name == "record" and actor is not None:
-            draft = record_form.draft(self.core, actor, reference)
-            context |= record_form.context(draft, {**draft.values, **values})
-        if name == "delegate":
-            colleagues = self.core.directory.colleagues(actor) if actor else []
-            context["colleagues"] = [option(c.id, f"{c.name}, {c.role.label}") for c in colleagues]
-        return render.view(FORMS[name], **context)
-
-    def _convene_choices(self) -> dict[str, Any]:
-        directory = self.core.directory
-        agencies = [
-            {
-                "label": option(a.id, a.name)["label"],
-                "options": [option(c.id, f"{c.name}, {c.role.label}") for c in a.contacts][:100],
-            }
-            for a in directory.agencies
-            if a.contacts
-        ][:100]
-        return {
-            "case_example": directory.partnership.case_reference_example,
-            "categories": [option(c.value, c.value.replace("_", " ")) for c in ConcernCategory],
-            "tags": [option(t.value, t.value.replace("_", " ")) for t in HarmTag],
-            "agencies": agencies,
-            "contacts": [o for a in agencies for o in a["options"]],
-        }
+        return render.form_view(form, json.dumps(metadata))
 
     def publish_home(self, user_id: str) -> None:
         contact = self.users.contact_for(user_id)
@@ -445,15 +252,19 @@ class SlackListeners:
             "more_actions": 0,
         }
         if contact is not None:
-            mine = perform(self.core, lambda unit: status.status(unit, contact, None))
-            owned_actions = perform(self.core, lambda unit: actions.my_actions(unit, contact))
-            discussions = list(mine.reply.context["discussions"])
-            owned = list(owned_actions.reply.context["actions"])
+            lists = self.bot.lists(contact)
+            owned = [
+                {"row": row, "buttons": self._buttons(row.reference)}
+                for row in lists.actions[:HOME_ACTIONS]
+            ]
             context |= {
                 "contact": contact.name,
-                "discussions": discussions[:HOME_DISCUSSIONS],
-                "more_discussions": max(0, len(discussions) - HOME_DISCUSSIONS),
-                "actions": owned[:HOME_ACTIONS],
-                "more_actions": max(0, len(owned) - HOME_ACTIONS),
+                "discussions": lists.discussions[:HOME_DISCUSSIONS],
+                "more_discussions": max(0, len(lists.discussions) - HOME_DISCUSSIONS),
+                "actions": owned,
+                "more_actions": max(0, len(lists.actions) - HOME_ACTIONS),
             }
         self.client.views_publish(user_id=user_id, view=render.view("home.json.j2", **context))
+
+    def _buttons(self, reference: str) -> list[Button]:
+        return [self.bot.button(name, reference) for name in HOME_BUTTONS]

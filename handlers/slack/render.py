@@ -25,12 +25,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.forms import Field, FieldKind, Form
 from bot.messages import Button, Message
 
 # Block Kit limits this rendering has to respect.
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 OPTION_TEXT_LIMIT = 75
+SELECT_OPTION_LIMIT = 100
+TEXT_INPUT_LIMIT = 3000
 
 
 def escape(text: str) -> str:
@@ -131,8 +134,58 @@ def slack_message(message: Message) -> SlackMessage:
     return SlackMessage(text=escape(headline), blocks=rendered)
 
 
-def _button(button: Button) -> dict[str, str]:
-    return {"action": button.action, "label": button.label, "value": button.value}
+def _button(button: Button) -> dict[str, Any]:
+    return {
+        "action": button.action,
+        "label": button.label,
+        "value": button.value,
+        "positive": button.positive,
+    }
+
+
+def form_view(form: Form, metadata: str) -> dict[str, Any]:
+    """An intent's form as a modal: one input block per field, the block id the field's name."""
+    return view(
+        "form.json.j2", form=form, metadata=metadata, inputs=[_input(form, f) for f in form.fields]
+    )
+
+
+def _input(form: Form, field: Field) -> dict[str, Any]:
+    """What templates/slack/form.json.j2 needs for one field."""
+    choices = form.choices(field.name)
+    options = [{"value": c.value, "label": _plain(c.label, OPTION_TEXT_LIMIT)} for c in choices]
+    groups: list[dict[str, Any]] = []
+    if any(c.group for c in choices):
+        for choice, option in zip(choices, options, strict=True):
+            if not groups or groups[-1]["label"] != choice.group:
+                groups.append({"label": _plain(choice.group, OPTION_TEXT_LIMIT), "options": []})
+            groups[-1]["options"].append(option)
+    chosen = form.chosen(field.name)
+    value = form.value(field.name)
+    if field.kind is FieldKind.FLAG:
+        element = "checkboxes"
+    elif field.kind is FieldKind.CHOICES and choices:
+        element = "multi_static_select"
+    elif field.kind is FieldKind.CHOICE and choices:
+        element = "static_select"
+    else:
+        element = "plain_text_input"
+    return {
+        "field": field,
+        "element": element,
+        "options": options[:SELECT_OPTION_LIMIT],
+        "groups": [{**g, "options": g["options"][:SELECT_OPTION_LIMIT]} for g in groups][
+            :SELECT_OPTION_LIMIT
+        ],
+        "initial": [o for o in options if o["value"] in chosen],
+        "value": value if isinstance(value, str) else ", ".join(value),
+        "max_length": min(field.max_length, TEXT_INPUT_LIMIT),
+    }
+
+
+def problem_view(message: Message) -> dict[str, Any]:
+    """A modal that only says what went wrong (when there is no form to show it on)."""
+    return view("problem.json.j2", text=message.text)
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Running strategy-bot in Slack, for real: the core on the wall clock, the sweeper, Socket Mode."""
+"""Running strategy-bot in Slack, for real: the Bolt app from the settings, Socket Mode."""
 
 from __future__ import annotations
 
@@ -6,22 +6,15 @@ import logging
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import build_core
 from bot.core import Core
-from bot.settings import Settings
 from handlers.slack.app import SlackApp, create_slack_app, create_web_client
-from scheduling.clock import SystemClock
+from handlers.slack.settings import SlackSettings
 from scheduling.scheduler import start_sweeper
 
 log = logging.getLogger(__name__)
 
 
-def slack_configured(settings: Settings) -> bool:
-    """Whether `strategy-bot` connects to Slack: a bot token is set."""
-    return bool(settings.slack_bot_token)
-
-
-def slack_for(core: Core, settings: Settings) -> SlackApp:
+def slack_for(core: Core, settings: SlackSettings) -> SlackApp:
     """The Bolt app and the Slack ChatPort for this core, from the settings."""
     if not settings.slack_bot_token:
         raise ValueError("Slack needs SLACK_BOT_TOKEN")
@@ -34,11 +27,10 @@ def slack_for(core: Core, settings: Settings) -> SlackApp:
     )
 
 
-def run_socket_mode(settings: Settings) -> None:
+def run_socket_mode(core: Core, settings: SlackSettings) -> None:
     """Connect to Slack over Socket Mode (SLACK_APP_TOKEN) and run until interrupted."""
     if not settings.slack_app_token:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
-    core = build_core(settings, SystemClock())
     slack = slack_for(core, settings)
     sweeper = start_sweeper(slack.due_work)
     log.info("connecting to Slack in Socket Mode")
@@ -48,4 +40,3 @@ def run_socket_mode(settings: Settings) -> None:
     finally:
         sweeper.shutdown(wait=False)
         slack.close()
-        core.close()

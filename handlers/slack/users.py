@@ -9,8 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.directory import Contact, Directory
-
-PLATFORM = "slack"
+from handlers.slack import PLATFORM
 
 log = logging.getLogger(__name__)
 

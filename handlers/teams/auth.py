@@ -17,7 +17,7 @@ from dataclasses import replace
 from microsoft_teams.api.auth.cloud_environment import PUBLIC, CloudEnvironment
 from msal import ConfidentialClientApplication  # type: ignore[import-untyped]
 
-from bot.settings import Settings
+from handlers.teams.settings import TeamsSettings
 
 # Single-tenant bots get their tokens from their own tenant; this is the
 # Bot Framework's tenant for the (older) multi-tenant registrations.
@@ -28,7 +28,7 @@ class TokenUnavailable(RuntimeError):
     pass
 
 
-def cloud_for(settings: Settings) -> CloudEnvironment:
+def cloud_for(settings: TeamsSettings) -> CloudEnvironment:
     """Microsoft's public cloud, with the endpoints the settings override."""
     return replace(
         PUBLIC,
@@ -40,7 +40,7 @@ def cloud_for(settings: Settings) -> CloudEnvironment:
 class EntraTokenProvider:
     """App-only tokens from Microsoft Entra, cached by msal until they expire."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: TeamsSettings) -> None:
         if not (settings.teams_app_id and settings.teams_app_password):
             raise ValueError("Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD")
         self._app_id = settings.teams_app_id

@@ -4,11 +4,13 @@ Teams posts every activity to the messaging endpoint (/api/messages) with a
 token signed by the Bot Framework; the SDK refuses any request whose token
 does not verify. This module only translates:
 
-- text typed to the bot (`convene ...`, `strategy accept NV-40213`) runs the
-  same `/strategy` commands as every other platform; `convene` alone, from
-  someone who may convene, opens the convene form instead;
-- a card action (`Action.Execute`) calls the service the button stands for,
-  and answers with the updated card, which Teams shows in place;
+- text typed to the bot (`convene ...`, `strategy accept NV-40213`) is the
+  same `/strategy` command as on every other platform (`Bot.command`); a
+  command that opens a form when typed alone (`convene`, `record CASE`)
+  answers with the form, rendered from the intent's fields;
+- a card action (`Action.Execute`) is the intent the button stands for, with
+  what was filled in under it (`Bot.act`), and answers with the updated card,
+  which Teams shows in place;
 - installing the app remembers the conversation, so that invitations and
   reminders reach each person even after a restart.
 
@@ -20,9 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import html
-import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from microsoft_teams.api.activities.install_update.add import InstalledActivity
@@ -40,32 +42,25 @@ from microsoft_teams.apps import ActivityContext, App
 from microsoft_teams.apps.http import FastAPIAdapter
 from microsoft_teams.cards.core import AdaptiveCard
 
-from bot import commands
 from bot.app import Bot
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import InputError
-from bot.jobs import run_due_work
-from bot.messages import Message, latest_per_thread, message
+from bot.intents import INTENTS, IntentTable
+from bot.messages import Kind, message, refused
 from bot.ports import ChatPort
-from bot.settings import Settings
-from bot.unit import perform
-from handlers.teams import teams_configured
-from handlers.teams.actions import CARD_ACTIONS, Data, field
+from handlers.teams import PLATFORM, teams_configured
 from handlers.teams.auth import EntraTokenProvider, cloud_for
-from handlers.teams.cards import (
-    CONVENE_FIELDS,
-    Card,
-    convene_form,
-    message_card,
-)
-from handlers.teams.chat import PLATFORM, TeamsChat, card_activity, channel_key
+from handlers.teams.cards import Card, form_card, message_card
+from handlers.teams.chat import TeamsChat, card_activity, channel_key
+from handlers.teams.settings import TeamsSettings
 from handlers.teams.store import ConversationRef, TeamsStore
 
 MESSAGING_ENDPOINT = "/api/messages"
-# Card actions after which the card they were on has done its job: the answer
-# takes its place. After the others (more time, snooze) the card stays as it was.
-FINISHING = frozenset({"close_action", "convene"})
+Data = Mapping[str, Any]
+
+# What a card action sends besides what was filled in under it.
+CARD_DATA = ("action", "value", "thread", "form")
 # Phone keyboards type curly quotes; the command parser wants straight ones.
 STRAIGHT_QUOTES = str.maketrans(
     {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'", "\xa0": " "}
@@ -85,7 +80,12 @@ class TeamsBot:
     """The Teams app: its SDK App mounted on the web app, and its ChatPort."""
 
     def __init__(
-        self, core: Core, settings: Settings, web: FastAPI, chat: ChatPort | None = None
+        self,
+        core: Core,
+        settings: TeamsSettings,
+        web: FastAPI,
+        chat: ChatPort | None = None,
+        intents: IntentTable = INTENTS,
     ) -> None:
         """Mount Teams on `web`. `chat` delivers what the core sends (default: Teams)."""
         if not teams_configured(settings):
@@ -103,11 +103,8 @@ class TeamsBot:
             messaging_endpoint=MESSAGING_ENDPOINT,
         )
         self.store = TeamsStore(core)
-        self.chat = TeamsChat(core, self.app, self.store, settings)
-        self.bot = Bot(core, chat or self.chat)
-        # One sweep at a time in this process: on SQLite, which has no row locks,
-        # two at once could both send the same reminder.
-        self._sweeping = threading.Lock()
+        self.chat = TeamsChat(core, self.app, self.store, settings, intents)
+        self.bot = Bot(core, chat or self.chat, intents)
         adapter.lifespans.append(self._lifespan)
         self.app.on_message(self._on_message)
         self.app.on_card_action_execute(self._on_card_action)
@@ -136,12 +133,11 @@ class TeamsBot:
             await ctx.send(card_activity(self._problem(problem), activity.id))
             return
         self._remember_chat(activity, contact)
-        text = command_text(activity)
-        if text == "/strategy convene" and contact.is_convenor:
-            await ctx.send(card_activity(convene_form(self.core.directory), activity.id))
-            return
-        reply = await asyncio.to_thread(self.command, contact, text)
-        await ctx.send(card_activity(message_card(reply), activity.id))
+        outcome = await asyncio.to_thread(
+            self.bot.command, contact, command_text(activity), can_ask=True
+        )
+        card = form_card(outcome.form) if outcome.form else message_card(outcome.reply)
+        await ctx.send(card_activity(card, activity.id))
 
     async def _on_card_action(
         self, ctx: ActivityContext[AdaptiveCardInvokeActivity]
@@ -175,45 +171,35 @@ class TeamsBot:
 
     # --- The core, from a worker thread ------------------------------------------
 
-    def command(self, actor: Contact, text: str) -> Message:
-        """Run a typed command, send what it produced, and return the reply for the actor."""
-        outcome = commands.handle(self.core, actor, text)
-        self.bot.chat.deliver(latest_per_thread(outcome.outgoing))
-        self.run_due_work()
-        return outcome.reply
-
     def run_due_work(self) -> int:
         """Send what has fallen due (the sweeper calls this too)."""
-        with self._sweeping:
-            return run_due_work(self.core, self.bot.chat)
+        return self.bot.run_due_work()
 
     def act(self, actor: Contact, data: Data) -> Card | str:
         """Run a card action: the updated card to show in its place, or a problem to show."""
-        name = field(data, "action")
-        service = CARD_ACTIONS.get(name)
-        if service is None:
-            return message("teams/unknown_action.txt.j2", action=name).text
-        try:
-            outcome = perform(
-                self.core, lambda unit: service(unit, actor, field(data, "value"), data)
-            )
-        except InputError as problem:
-            if name == "convene":
-                values = {key: field(data, key) for key in CONVENE_FIELDS}
-                return convene_form(self.core.directory, values, error=problem.problem)
-            return self._problem_text(problem)
-        outgoing = outcome.outgoing  # as emitted: the latest message per thread
+        name, item, thread = _text(data, "action"), _text(data, "value"), _text(data, "thread")
+        intent = self.bot.intents.get(name)
+        # A form on a card of its own (older convene cards do not say so).
+        standalone = data.get("form") is True or (intent is not None and intent.opens_form)
+        fields: dict[str, object] = {k: v for k, v in data.items() if k not in CARD_DATA}
+        if intent is not None and intent.item_field is not None and item:
+            fields[intent.item_field.name] = item
+        outcome = self.bot.act(actor, name, fields, submitted=standalone, send=False)
+        if not outcome.ok:
+            self.bot.send(outcome.outgoing)
+            if standalone and outcome.form is not None:
+                return form_card(outcome.form)
+            return outcome.reply.text
         # The card that was clicked comes back in the answer, and Teams shows it in place.
-        thread = field(data, "thread")
         clicked = next(
-            (o for o in outgoing if thread and (o.to, o.thread) == (actor.id, thread)), None
+            (o for o in outcome.outgoing if thread and (o.to, o.thread) == (actor.id, thread)),
+            None,
         )
-        self.bot.chat.deliver([o for o in outgoing if o is not clicked])
-        self.run_due_work()
+        self.bot.send([o for o in outcome.outgoing if o is not clicked])
         if clicked is not None:
             return self.chat.card_for(clicked)
-        if name in FINISHING:
-            return message_card(outcome.reply)
+        if standalone or (intent is not None and intent.ends_item):
+            return message_card(outcome.reply)  # the card has done its job: the answer replaces it
         return outcome.reply.text
 
     # --- Helpers -----------------------------------------------------------------
@@ -228,15 +214,11 @@ class TeamsBot:
 
     @staticmethod
     def _problem_text(problem: InputError) -> str:
-        return message(
-            "messages/error.txt.j2", problem=problem.problem, example=problem.example
-        ).text
+        return refused(problem).reply.text
 
     @staticmethod
     def _problem(problem: InputError) -> Card:
-        return message_card(
-            message("messages/error.txt.j2", problem=problem.problem, example=problem.example)
-        )
+        return message_card(refused(problem).reply)
 
     def _remember_chat(self, activity: ActivityBase, contact: Contact) -> None:
         user = contact.chat_id(PLATFORM)
@@ -253,4 +235,9 @@ class TeamsBot:
 
     @staticmethod
     def _note(template: str, **context: object) -> Card:
-        return message_card(message(template, **context))
+        return message_card(message(Kind.NOTICE, template, **context))
+
+
+def _text(data: Data, name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""

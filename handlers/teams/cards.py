@@ -1,76 +1,73 @@
-"""The core's messages as Adaptive Cards (schema 1.5), rendered from templates/teams/.
+"""The core's messages and forms as Adaptive Cards (schema 1.5), rendered from templates/teams/.
 
-Invitations, the chair's quorum view and action reminders have cards of their
-own; any other message becomes a card with its first line as the heading. A
-message's buttons become `Action.Execute` actions; a button that needs more
-(a reason, a colleague, an outcome) opens a small form under the card.
+Invitations, the chair's quorum view, actions and their reminders, and
+circulated records have cards of their own, chosen by the message's kind; any
+other message becomes a card with its first line as the heading. A message's
+buttons become `Action.Execute` actions; a button whose intent asks for more
+(a reason, a colleague, an outcome) opens that intent's form under the card,
+rendered from the intent's fields. A form on its own (convene, the record) is
+a card of its own.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from bot.commands import CONVENE_OPTIONS
-from bot.directory import Contact, Directory
-from bot.domain import HarmTag
-from bot.messages import Button, Message
-from scheduling.rules import ConcernCategory
+from bot.directory import Directory
+from bot.forms import ChoiceContext, Form
+from bot.intents import IntentTable
+from bot.intents.forms import form_for
+from bot.messages import Delivery, Kind, Message, Outgoing
 from templates import render
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 Card = dict[str, Any]
 
-# The core's message templates that have a card of their own.
-CARD_TEMPLATES: Mapping[str, str] = {
-    "messages/invitation.txt.j2": "teams/invitation.json.j2",
-    "messages/quorum.txt.j2": "teams/quorum.json.j2",
-    "messages/action_assigned.txt.j2": "teams/action.json.j2",
-    "messages/action_nudge.txt.j2": "teams/action.json.j2",
-    "record/summary.txt.j2": "teams/record.json.j2",
-    "record/yours.txt.j2": "teams/record.json.j2",
+# The kinds of message that have a card of their own.
+CARDS: Mapping[Kind, str] = {
+    Kind.INVITATION: "teams/invitation.json.j2",
+    Kind.QUORUM: "teams/quorum.json.j2",
+    Kind.ACTION: "teams/action.json.j2",
+    Kind.NUDGE: "teams/action.json.j2",
+    Kind.RECORD: "teams/record.json.j2",
 }
 GENERIC = "teams/message.json.j2"
 
-CONVENE = Button("Convene", "convene", "", "/strategy convene")
-CONVENE_FIELDS = ("case", *CONVENE_OPTIONS)
-
 
 def message_card(
-    message: Message, thread: str | None = None, colleagues: Sequence[Contact] = ()
+    message: Message, thread: str | None = None, forms: Mapping[str, Form] | None = None
 ) -> Card:
-    """The card for one message; `thread` goes into its actions, so a reply can replace it."""
-    template = CARD_TEMPLATES.get(message.template, GENERIC)
+    """The card for one message; `thread` goes into its actions, so a reply can replace it.
+
+    `forms` holds, by intent, the form under each button that asks for more.
+    """
     return _card(
-        template,
+        CARDS.get(message.kind, GENERIC),
         text=message.text,
         context=message.context,
         buttons=message.buttons,
         thread=thread,
-        colleagues=[(f"{c.name}, {c.role.label}", c.id) for c in colleagues],
+        forms=dict(forms or {}),
     )
 
 
-def convene_form(
-    directory: Directory, values: Mapping[str, str] | None = None, error: str | None = None
-) -> Card:
-    """The convene form, empty, or again with what was typed and what was wrong with it."""
-    contacts = [
-        (f"{c.name}, {c.role.label} ({directory.agency_of(c).name})", c.id)
-        for c in directory.contacts()
-    ]
-    return _card(
-        "teams/convene_form.json.j2",
-        values=dict(values or {}),
-        error=error,
-        case_example=directory.partnership.case_reference_example,
-        categories=[c.value for c in ConcernCategory],
-        tags=[t.value for t in HarmTag],
-        contact_choices=contacts,
-        convene=CONVENE,
-    )
+def card_for(intents: IntentTable, directory: Directory, item: Outgoing) -> Card:
+    """The card for a message to send, with each button's form worked out for its recipient."""
+    contact = directory.contact(item.to) if item.delivery is Delivery.DIRECT else None
+    forms: dict[str, Form] = {}
+    for button in item.message.buttons:
+        intent = intents.get(button.action)
+        if contact is not None and intent is not None and intent.asks and intent.form is None:
+            forms[intent.name] = form_for(intent, ChoiceContext(directory, contact, button.value))
+    return message_card(item.message, item.thread, forms)
+
+
+def form_card(form: Form) -> Card:
+    """A form on its own card: sent back with what was typed and what was wrong with it."""
+    return _card("teams/form.json.j2", form=form)
 
 
 def summary(card: Card) -> str:

@@ -25,16 +25,18 @@ from microsoft_teams.apps import App
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot.core import Core
+from bot.intents import INTENTS, IntentTable
 from bot.messages import Delivery, Outgoing
 from bot.ports import DeliveryFailed
-from bot.settings import Settings
+from handlers.teams import PLATFORM
 from handlers.teams.auth import TokenUnavailable
-from handlers.teams.cards import CARD_CONTENT_TYPE, Card, message_card, summary
+from handlers.teams.cards import CARD_CONTENT_TYPE, Card, card_for, summary
+from handlers.teams.settings import TeamsSettings
 from handlers.teams.store import ConversationRef, TeamsStore
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
+
 SEND_TIMEOUT_SECONDS = 60
 # A sweep may start before the web server has: wait this long for it.
 STARTUP_WAIT_SECONDS = 30
@@ -78,8 +80,16 @@ def _transient(error: BaseException) -> bool:
 
 
 class TeamsChat:
-    def __init__(self, core: Core, app: App, store: TeamsStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        core: Core,
+        app: App,
+        store: TeamsStore,
+        settings: TeamsSettings,
+        intents: IntentTable = INTENTS,
+    ) -> None:
         self._core = core
+        self._intents = intents
         self._app = app
         self._store = store
         self._settings = settings
@@ -131,10 +141,7 @@ class TeamsChat:
             self._store.remember_activity(target.conversation_id, item.thread, activity_id)
 
     def card_for(self, item: Outgoing) -> Card:
-        directory = self._core.directory
-        contact = directory.contact(item.to) if item.delivery is Delivery.DIRECT else None
-        colleagues = directory.colleagues(contact) if contact is not None else []
-        return message_card(item.message, item.thread, colleagues)
+        return card_for(self._intents, self._core.directory, item)
 
     def _conversation_for(self, item: Outgoing) -> ConversationRef | None:
         if item.delivery is Delivery.CHANNEL:

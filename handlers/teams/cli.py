@@ -12,6 +12,7 @@ from bot.directory import DirectoryError
 from bot.errors import InputError
 from bot.settings import Settings
 from handlers.teams.package import AppDetails, app_version, build_package
+from handlers.teams.settings import TeamsSettings
 
 teams_app = typer.Typer(help="Microsoft Teams: the app package administrators upload.")
 
@@ -52,7 +53,7 @@ def package_command(
         if publisher is None:
             publisher = load_partner_directory(settings).partnership.name
         details = AppDetails(
-            app_id=app_id or settings.teams_app_id or "",
+            app_id=app_id or TeamsSettings().teams_app_id or "",
             publisher=publisher,
             website=website,
             privacy_url=privacy_url or website,

@@ -1,21 +1,18 @@
-"""Serving Teams for real: /api/messages on the web app, the core on the wall clock, the sweeper."""
+"""Serving Teams for real: /api/messages on the web app, and the sweeper."""
 
 from __future__ import annotations
 
 import uvicorn
 from fastapi import FastAPI
 
-from bot.app import build_core
 from bot.core import Core
-from bot.settings import Settings
 from handlers.teams.bot import TeamsBot
-from scheduling.clock import SystemClock
+from handlers.teams.settings import TeamsSettings
 from scheduling.scheduler import start_sweeper
 
 
-def serve_teams(settings: Settings, web: FastAPI, host: str, port: int) -> None:
+def serve_teams(core: Core, settings: TeamsSettings, web: FastAPI, host: str, port: int) -> None:
     """Mount Teams on `web` and serve it, sweeping scheduled work, until interrupted."""
-    core: Core = build_core(settings, SystemClock())
     teams = TeamsBot(core, settings, web)
     # The first sweep waits until the server is up (Teams sends through its event loop).
     sweeper = start_sweeper(teams.run_due_work)
@@ -23,4 +20,3 @@ def serve_teams(settings: Settings, web: FastAPI, host: str, port: int) -> None:
         uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
         sweeper.shutdown(wait=False)
-        core.close()

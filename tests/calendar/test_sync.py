@@ -149,9 +149,7 @@ def test_the_invitations_go_out_from_scheduled_work_not_the_convene_itself(
 ) -> None:
     actor = wired.core.directory.contact("ben.okafor")
     assert actor is not None
-    from bot import commands
-
-    commands.handle(wired.core, actor, CONVENE)  # the command alone: nothing sent yet
+    wired.command(actor, CONVENE, send=False)  # the command alone: nothing sent yet
     assert microsoft.events == {} and mail_server.received == []
     with wired.core.sessions() as session:
         pending = session.scalars(

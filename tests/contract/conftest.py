@@ -17,6 +17,7 @@ import pytest
 from rich.console import Console
 
 from bot.app import Bot, build_core
+from bot.intents import INTENTS, IntentTable
 from bot.settings import Settings
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock
@@ -27,16 +28,18 @@ from tests.contract.teams_driver import teams_platform
 
 
 @contextmanager
-def console_platform(database_url: str, clock: SimulatedClock) -> Iterator[PlatformDriver]:
+def console_platform(
+    database_url: str, clock: SimulatedClock, intents: IntentTable = INTENTS
+) -> Iterator[PlatformDriver]:
     core = build_core(Settings(database_url=database_url, strategy_directory=None), clock)
     chat = ConsoleChat(core.directory, Console(file=io.StringIO(), width=200))
     try:
-        yield ConsoleDriver(Bot(core, chat), clock)
+        yield ConsoleDriver(Bot(core, chat, intents), clock)
     finally:
         core.close()
 
 
-Platform = Callable[[str, SimulatedClock], AbstractContextManager[PlatformDriver]]
+Platform = Callable[[str, SimulatedClock, IntentTable], AbstractContextManager[PlatformDriver]]
 
 PLATFORMS: dict[str, Platform] = {
     "console": console_platform,
@@ -52,5 +55,6 @@ def driver(
     # The contract is about the platforms; the databases are covered by the core tests.
     path = tmp_path / "contract.db"
     shutil.copy(sqlite_template, path)
-    with PLATFORMS[request.param](f"sqlite:///{path}", SimulatedClock(MONDAY_0930)) as driver:
+    clock = SimulatedClock(MONDAY_0930)
+    with PLATFORMS[request.param](f"sqlite:///{path}", clock, INTENTS) as driver:
         yield driver

@@ -19,6 +19,7 @@ from scheduling.clock import SimulatedClock
 
 class PlatformDriver(Protocol):
     name: str
+    bot: Bot  # the bot the platform drives, for what a test sets up behind the scenes
 
     def command(self, user: str, text: str) -> str:
         """Type a `/strategy ...` command as this contact; the reply only they see."""
@@ -28,7 +29,7 @@ class PlatformDriver(Protocol):
         """Press a button on a message this contact received (it must be there).
 
         `action` is accept, decline (reason=...), delegate (to=...) or
-        close_action (outcome=...); `value` is what the button is about (a case
+        close (outcome=...); `value` is what the button is about (a case
         or action reference). Returns the reply the contact sees, if any.
         """
         ...
@@ -46,14 +47,6 @@ class PlatformDriver(Protocol):
         ...
 
 
-BUTTON_COMMANDS = {
-    "accept": "/strategy accept {value}",
-    "decline": '/strategy decline {value} reason="{reason}"',
-    "delegate": "/strategy delegate {value} to={to}",
-    "close_action": '/strategy close {value} outcome="{outcome}"',
-}
-
-
 class ConsoleDriver:
     """The console: a button is pressed by typing the command it stands for."""
 
@@ -69,7 +62,7 @@ class ConsoleDriver:
         return contact
 
     def command(self, user: str, text: str) -> str:
-        return self.bot.command(self._contact(user), text).text
+        return self.bot.command(self._contact(user), text).reply.text
 
     def press(self, user: str, action: str, value: str, **fields: str) -> str:
         offered = [
@@ -79,7 +72,9 @@ class ConsoleDriver:
             if b.action == action and b.value == value
         ]
         assert offered, f"{user} has no {action} button for {value}"
-        return self.command(user, BUTTON_COMMANDS[action].format(value=value, **fields))
+        # On the console a button is pressed by typing what it stands for.
+        typed = " ".join(f'{name}="{given}"' for name, given in fields.items())
+        return self.command(user, f"/strategy {action} {value} {typed}")
 
     def _current(self, user: str) -> list[Outgoing]:
         latest: dict[object, Outgoing] = {}

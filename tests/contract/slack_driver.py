@@ -14,16 +14,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from bot.intents import INTENTS, IntentTable
 from scheduling.clock import SimulatedClock
 from tests.contract.drivers import PlatformDriver
-from tests.slack.harness import NOTICES, SlackTest, choice, slack_test, text_input
+from tests.slack.harness import NOTICES, SlackTest, choice, choices, slack_test, text_input
 
-# What each form asks for, by the driver's field name: (block id, element).
-FORM_FIELDS = {
-    "decline": {"reason": ("reason", text_input)},
-    "delegate": {"to": ("colleague", choice)},
-    "close_action": {"outcome": ("outcome", text_input)},
-}
+# How a modal's input takes a value, by its element type.
+ELEMENTS = {"static_select": choice, "multi_static_select": choices}
 
 
 class SlackDriver:
@@ -31,6 +28,7 @@ class SlackDriver:
 
     def __init__(self, slack: SlackTest) -> None:
         self.slack = slack
+        self.bot = slack.bot
 
     def command(self, user: str, text: str) -> str:
         sent = self.slack.command(user, text.removeprefix("/strategy").strip())
@@ -44,17 +42,25 @@ class SlackDriver:
                 for block in m.blocks
                 if block["type"] == "actions"
                 for e in block["elements"]
-                if e["action_id"] == action and e["value"] == value
+                if e["action_id"] == action and e.get("value", "") == value
             ),
             None,
         )
         assert message is not None, f"{user} has no {action} button for {value}"
         sent = self.slack.click(user, action, value, message=message)
-        if action in FORM_FIELDS:
+        view_id = self.slack.fake.opened_by_trigger.get(sent.trigger)
+        if view_id is not None:  # the button opened its form: fill it in, by field name
+            inputs = {
+                b["block_id"]: b["element"]["type"]
+                for b in self.slack.fake.views[view_id]["blocks"]
+                if b["type"] == "input"
+            }
             values: dict[str, dict[str, dict[str, Any]]] = {}
-            for name, (block_id, element) in FORM_FIELDS[action].items():
-                values[block_id] = {block_id: element(fields[name])}
-            answer = self.slack.submit(user, self.slack.opened(sent), values)
+            for name, given in fields.items():
+                assert name in inputs, f"the {action} form has no field '{name}'"
+                element = ELEMENTS.get(inputs[name], text_input)
+                values[name] = {name: element(given)}
+            answer = self.slack.submit(user, view_id, values)
             assert answer.text == "", answer.text  # the form closed: accepted
         return "\n".join(self.slack.reply_texts(sent))
 
@@ -69,7 +75,9 @@ class SlackDriver:
 
 
 @contextmanager
-def slack_platform(database_url: str, clock: SimulatedClock) -> Iterator[PlatformDriver]:
-    with slack_test(database_url, clock) as slack:
+def slack_platform(
+    database_url: str, clock: SimulatedClock, intents: IntentTable = INTENTS
+) -> Iterator[PlatformDriver]:
+    with slack_test(database_url, clock, intents=intents) as slack:
         yield SlackDriver(slack)
         assert slack.fake.problems == [], "Block Kit refused by slack_sdk's models"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.directory import Contact
+from bot.intents import INTENTS, IntentTable
 from scheduling.clock import SimulatedClock
 from tests.teams.fakes import card_problems
 from tests.teams.harness import TeamsHarness
@@ -63,6 +64,7 @@ class TeamsDriver:
     def __init__(self, harness: TeamsHarness, clock: SimulatedClock) -> None:
         self.harness, self.clock = harness, clock
         self.teams = harness.teams
+        self.bot = harness.bot.bot
         # What an action's answer put in place of a card, as the Teams client shows it.
         self.replaced: dict[tuple[str, str], dict[str, Any]] = {}
         self.replies: set[str] = set()
@@ -145,10 +147,12 @@ class TeamsDriver:
 
 
 @contextmanager
-def teams_platform(database_url: str, clock: SimulatedClock) -> Iterator[TeamsDriver]:
+def teams_platform(
+    database_url: str, clock: SimulatedClock, intents: IntentTable = INTENTS
+) -> Iterator[TeamsDriver]:
     with (
         tempfile.TemporaryDirectory(prefix="teams-") as folder,
-        TeamsHarness.start(database_url, clock, Path(folder)) as harness,
+        TeamsHarness.start(database_url, clock, Path(folder), intents=intents) as harness,
     ):
         assert harness.install_in_channel().status_code == 200
         yield TeamsDriver(harness, clock)

@@ -83,7 +83,7 @@ def test_actions_nudges_and_closing(driver: PlatformDriver) -> None:
     assert "Reminder: action NV-40213/A1" in joined(driver.inbox("megan.price"))
     driver.press(
         "megan.price",
-        "close_action",
+        "close",
         "NV-40213/A1",
         outcome="DASH completed: high risk, MARAC referral made",
     )

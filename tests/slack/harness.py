@@ -12,12 +12,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import socket
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,74 +22,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import Bot, build_core
 from bot.core import Core
 from bot.directory import Contact
+from bot.intents import INTENTS, IntentTable
 from bot.settings import Settings
-from handlers.slack.app import SlackApp, create_slack_app, create_web_client
+from fakes.serving import TrackedExecutor, WebServer
+from fakes.slack import SIGNING_SECRET, TEAM, TOKEN, FakeSlack, Posted
+from handlers.slack.app import SLACK_EVENTS, SlackApp, create_slack_app, create_web_client
 from handlers.slack.render import text_of
-from handlers.web import SLACK_EVENTS, create_web_app
+from handlers.web import create_web_app
 from scheduling.clock import SimulatedClock
-from tests.slack.fake_slack import TEAM, TOKEN, FakeSlack, Posted
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOTICES = "C0NOTICES"
-
-
-class TrackedExecutor(ThreadPoolExecutor):
-    """A thread pool that can say when all the work handed to it is done."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="slack-test")
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._pending += 1
-        future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _future: Future[Any]) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 20) -> None:
-        with self._idle:
-            assert self._idle.wait_for(lambda: self._pending == 0, timeout), "work still running"
-
-
-class WebServer:
-    """uvicorn serving an ASGI app on a free port of 127.0.0.1, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-
-    def start(self) -> WebServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 class ErrorLog(logging.Handler):
@@ -338,6 +282,7 @@ def slack_test(
     emails: dict[str, str] | None = None,
     settings: Settings | None = None,
     fake: FakeSlack | None = None,
+    intents: IntentTable = INTENTS,
 ) -> Iterator[SlackTest]:
     """strategy-bot in Slack; pass `fake` to reuse a workspace (a restart of the bot)."""
     own_fake = fake is None
@@ -350,9 +295,14 @@ def slack_test(
     executor = TrackedExecutor()
     client = create_web_client(TOKEN, fake.api_url)
     slack = create_slack_app(
-        core, client, signing_secret=SIGNING_SECRET, notices_channel=NOTICES, executor=executor
+        core,
+        client,
+        signing_secret=SIGNING_SECRET,
+        notices_channel=NOTICES,
+        executor=executor,
+        intents=intents,
     )
-    server = WebServer(create_web_app(slack=slack.app)).start()
+    server = WebServer(create_web_app([slack.mount])).start()
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
     http = httpx.Client(timeout=30)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.directory import load_directory
 from bot.errors import InputError
-from bot.messages import Button, Message
+from bot.forms import Choice, ChoiceContext, FieldKind
+from bot.intents import INTENTS
+from bot.intents.forms import form_for, with_problem
+from bot.messages import Button, Kind, Message
 from handlers.slack import render
 from handlers.slack.manifest import manifest_text
 from tests.helpers import CONVENE
@@ -24,8 +29,8 @@ def test_long_messages_are_split_to_fit_slacks_limits() -> None:
     huge_line = "x" * 7000
     many = "\n\n".join(f"paragraph {n}" for n in range(80))
     text = f"Headline\n{huge_line}\n\n{many}"
-    buttons = (Button("Accept", "accept", "NV-40213", "/strategy accept NV-40213"),)
-    rendered = render.slack_message(Message("t", text, {}, buttons))  # validated inside
+    buttons = (Button("accept", "NV-40213", "Accept", "/strategy accept NV-40213", True),)
+    rendered = render.slack_message(Message(Kind.NOTICE, text, buttons=buttons))  # validated
     assert len(rendered.blocks) <= render.MESSAGE_BLOCK_LIMIT
     assert all(len(s) <= render.SECTION_TEXT_LIMIT for s in sections(rendered.blocks))
     assert rendered.blocks[-1]["type"] == "actions"
@@ -33,7 +38,7 @@ def test_long_messages_are_split_to_fit_slacks_limits() -> None:
 
 
 def test_text_that_would_need_more_room_once_escaped_still_fits() -> None:
-    rendered = render.slack_message(Message("t", "<&>" * 1500 + "\n" + "<&>" * 2000, {}))
+    rendered = render.slack_message(Message(Kind.NOTICE, "<&>" * 1500 + "\n" + "<&>" * 2000))
     assert all(len(s) <= render.SECTION_TEXT_LIMIT for s in sections(rendered.blocks))
 
 
@@ -44,25 +49,31 @@ def test_an_invalid_block_is_caught_before_it_reaches_slack() -> None:
         render.checked_blocks([{"type": "no_such_block"}])
 
 
-@pytest.mark.parametrize(
-    "name", ["decline", "delegate", "close_action", "more_time", "refuse_time"]
-)
+@pytest.mark.parametrize("name", [i.name for i in INTENTS if i.asks and i.form is None])
 def test_every_form_renders_and_escapes_what_it_shows(name: str) -> None:
+    directory = load_directory()
+    actor = directory.contact("bethany.cole")
+    assert actor is not None
+    form = form_for(
+        INTENTS.get(name) or INTENTS.get("help"), ChoiceContext(directory, actor, "NV-40213")
+    )  # type: ignore[arg-type]
+    form = replace(
+        form, options={**form.options, "to": (Choice("callum.fraser", "Callum Fraser & co"),)}
+    )
     problem = InputError("<!here> is not allowed & neither is <@U1>", "<https://x.example|x>")
-    view = render.view(
-        f"{name}_modal.json.j2",
-        metadata=json.dumps({"reference": "NV-40213", "response_url": "https://h/?a=1&b=2"}),
-        reference="NV-40213",
-        values={"reason": "<b>kept</b> & shown as typed"},
-        colleagues=[{"value": "callum.fraser", "label": "Callum Fraser & co"}],
-        error=problem.__dict__ | {"problem": problem.problem, "example": problem.example},
+    typed = {
+        f.name: "<b>kept</b> & shown as typed" for f in form.fields if f.kind is FieldKind.TEXT
+    }
+    view = render.form_view(
+        with_problem(form, typed, problem),
+        json.dumps({"reference": "NV-40213", "response_url": "https://h/?a=1&b=2"}),
     )
     shown = json.dumps(view)
     assert "<!here>" not in shown and "&lt;!here&gt;" in shown
     assert "&lt;https://x.example|x&gt;" in shown
     # plain_text is shown as typed, never parsed: not escaped, and the metadata intact.
     assert json.loads(view["private_metadata"])["response_url"] == "https://h/?a=1&b=2"
-    if name in ("decline", "more_time", "refuse_time"):
+    if typed:
         assert "<b>kept</b> & shown as typed" in shown
     if name == "delegate":
         assert "Callum Fraser & co" in shown

@@ -17,9 +17,8 @@ from slack_sdk.signature import SignatureVerifier
 from typer.testing import CliRunner
 
 from bot.cli import app
+from fakes.slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.serving import serving, wait_until
-from tests.slack.fake_slack import TOKEN, FakeSlack
-from tests.slack.harness import SIGNING_SECRET
 
 runner = CliRunner()
 MANIFEST = Path(__file__).resolve().parents[2] / "handlers" / "slack" / "manifest.yaml"

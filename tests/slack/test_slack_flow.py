@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.storage import models
+from fakes.slack import Posted
 from tests.helpers import CONVENE, count, invitation_statuses, table_counts
-from tests.slack.fake_slack import Posted
 from tests.slack.harness import NOTICES, SlackTest, choice, choices, text_input
 
 CONVENE_TEXT = CONVENE.removeprefix("/strategy ")
@@ -127,9 +127,7 @@ def test_delegate_offers_only_colleagues_in_the_same_agency(slack: SlackTest) ->
     offered = [o["value"] for o in form["blocks"][-1]["element"]["options"]]
     assert offered == ["callum.fraser", "dina.roberts"]
 
-    slack.submit(
-        "bethany.cole", slack.opened(sent), {"colleague": {"colleague": choice("callum.fraser")}}
-    )
+    slack.submit("bethany.cole", slack.opened(sent), {"to": {"to": choice("callum.fraser")}})
     assert "you delegated" in invitation(slack, "bethany.cole").words
     assert "You are invited" in invitation(slack, "callum.fraser").words
 
@@ -226,10 +224,10 @@ def test_nudges_come_as_direct_messages_with_buttons_and_more_time_goes_to_the_c
     nudge = next(
         m for m in slack.dms("megan.price") if m.words.startswith("Reminder: action NV-40213/A1")
     )
-    assert ("close_action", "NV-40213/A1") in buttons(nudge)
-    assert ("more_time", "NV-40213/A1") in buttons(nudge)
+    assert ("close", "NV-40213/A1") in buttons(nudge)
+    assert ("more-time", "NV-40213/A1") in buttons(nudge)
 
-    sent = slack.click("megan.price", "more_time", "NV-40213/A1", message=nudge)
+    sent = slack.click("megan.price", "more-time", "NV-40213/A1", message=nudge)
     form = slack.opened(sent)
     slack.submit(
         "megan.price",
@@ -242,15 +240,15 @@ def test_nudges_come_as_direct_messages_with_buttons_and_more_time_goes_to_the_c
     request = next(
         m for m in slack.dms("asha.patel") if "NV-40213/A1" in m.words and "GP records" in m.words
     )
-    assert ("approve_time", "NV-40213/A1") in buttons(request)
+    assert ("approve", "NV-40213/A1") in buttons(request)
 
-    slack.click("asha.patel", "approve_time", "NV-40213/A1", message=request)
+    slack.click("asha.patel", "approve", "NV-40213/A1", message=request)
     assert "approved more time" in "\n".join(slack.dm_texts("megan.price"))
     updated = next(m for m in slack.dms("asha.patel") if m.ts == request.ts)
     assert updated.edits == 1 and buttons(updated) == []
 
     # Asked again, refused with a reason (a form); and the reminders snoozed.
-    sent = slack.click("megan.price", "more_time", "NV-40213/A1", message=nudge)
+    sent = slack.click("megan.price", "more-time", "NV-40213/A1", message=nudge)
     slack.submit(
         "megan.price",
         slack.opened(sent),
@@ -260,7 +258,7 @@ def test_nudges_come_as_direct_messages_with_buttons_and_more_time_goes_to_the_c
         },
     )
     request = next(m for m in slack.dms("asha.patel") if "Still waiting" in m.words)
-    sent = slack.click("asha.patel", "refuse_time", "NV-40213/A1", message=request)
+    sent = slack.click("asha.patel", "refuse", "NV-40213/A1", message=request)
     slack.submit(
         "asha.patel", slack.opened(sent), {"reason": {"reason": text_input("Needed for the ICPC")}}
     )
@@ -278,11 +276,11 @@ def test_the_app_home_lists_discussions_and_actions_and_closes_them(slack: Slack
     assert "NV-40213" in home and "Tue 24 Nov 2026, 14:00 GMT" in home
     assert "Complete a DASH assessment" in home
     assert buttons(slack.fake.homes[slack.user_id("megan.price")]) == [
-        ("close_action", "NV-40213/A1"),
-        ("more_time", "NV-40213/A1"),
+        ("close", "NV-40213/A1"),
+        ("more-time", "NV-40213/A1"),
     ]
 
-    sent = slack.click("megan.price", "close_action", "NV-40213/A1", home=True)
+    sent = slack.click("megan.price", "close", "NV-40213/A1", home=True)
     form = slack.opened(sent)
     slack.submit(
         "megan.price", form, {"outcome": {"outcome": text_input("DASH completed: high risk")}}
@@ -296,3 +294,26 @@ def test_the_app_home_lists_discussions_and_actions_and_closes_them(slack: Slack
     slack.open_home("ian.campbell")
     home = json.dumps(slack.fake.homes[slack.user_id("ian.campbell")])
     assert "NV-40213" not in home and "You have no upcoming strategy discussions." in home
+
+
+def test_buttons_and_forms_sent_before_an_upgrade_keep_working(slack: SlackTest) -> None:
+    """Messages stay in people's chats across upgrades: the older names still act."""
+    slack.command("ben.okafor", CONVENE_TEXT)
+    slack.command("asha.patel", ACTION)
+    sent = slack.click("megan.price", "more_time", "NV-40213/A1")  # the older name
+    form = slack.fake.views[slack.opened(sent)]
+    assert form["callback_id"] == "more-time"
+    old = {**form, "callback_id": "more_time"}  # a form opened before the upgrade
+    slack.fake.views["VOLD"] = old
+    answer = slack.submit(
+        "megan.price",
+        "VOLD",
+        {
+            "due": {"due": text_input("next friday")},
+            "reason": {"reason": text_input("GP records not back yet")},
+        },
+    )
+    assert answer.text == ""
+    assert "has gone to Asha Patel" in slack.reply_texts(sent)[-1]
+    sent = slack.click("asha.patel", "approve_time", "NV-40213/A1")
+    assert "approved more time" in "\n".join(slack.dm_texts("megan.price"))

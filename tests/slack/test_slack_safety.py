@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.storage import models
+from fakes.slack import Posted
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.helpers import CONVENE, audit_events, count, invitation_statuses, table_counts
-from tests.slack.fake_slack import Posted
 from tests.slack.harness import (
     NOTICES,
     SIGNING_SECRET,
@@ -225,7 +225,7 @@ def test_someone_not_invited_cannot_act_even_with_a_crafted_payload(slack: Slack
         answer["view"]
     )
     # An action that is not his to close.
-    sent = slack.click("ian.campbell", "close_action", "NV-40213/A1", home=True)
+    sent = slack.click("ian.campbell", "close", "NV-40213/A1", home=True)
     answer = slack.submit(
         "ian.campbell",
         slack.opened(sent),

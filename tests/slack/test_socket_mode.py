@@ -7,8 +7,8 @@ from pathlib import Path
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from fakes.slack import FakeSlack
 from scheduling.clock import SimulatedClock
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.fake_socket_mode import FakeSocketMode
 from tests.slack.harness import slack_test
 

@@ -22,8 +22,10 @@ import uvicorn
 
 from bot.app import build_core
 from bot.directory import Contact
+from bot.intents import INTENTS, IntentTable
 from bot.settings import Settings
 from handlers.teams.bot import MESSAGING_ENDPOINT, TeamsBot
+from handlers.teams.settings import TeamsSettings
 from handlers.web import create_web_app
 from scheduling.clock import Clock
 from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework, FakeEntra
@@ -31,12 +33,8 @@ from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework,
 BOT_ACCOUNT = {"id": f"28:{APP_ID}", "name": "strategy-bot"}
 
 
-def teams_settings(
-    database_url: str, entra: FakeEntra, teams: FakeBotFramework, **overrides: Any
-) -> Settings:
+def teams_settings(entra: FakeEntra, teams: FakeBotFramework, **overrides: Any) -> TeamsSettings:
     values: dict[str, Any] = {
-        "database_url": database_url,
-        "strategy_directory": None,
         "teams_app_id": APP_ID,
         "teams_app_password": APP_PASSWORD,
         "teams_tenant_id": TENANT_ID,
@@ -46,7 +44,7 @@ def teams_settings(
         "teams_notices_channel": None,
     }
     values.update(overrides)
-    return Settings(**values)
+    return TeamsSettings(**values)
 
 
 @contextmanager
@@ -98,22 +96,30 @@ class TeamsHarness:
         database_url: str,
         clock: Clock,
         settings: dict[str, Any],
+        intents: IntentTable = INTENTS,
     ) -> None:
         self.entra, self.teams = entra, teams
-        self.settings = teams_settings(database_url, entra, teams, **settings)
+        self.intents = intents
+        self.settings = Settings(database_url=database_url, strategy_directory=None)
+        self.teams_settings = teams_settings(entra, teams, **settings)
         self.clock = clock
         self._start_bot()
 
     @classmethod
     @contextmanager
     def start(
-        cls, database_url: str, clock: Clock, folder: Path, **settings: Any
+        cls,
+        database_url: str,
+        clock: Clock,
+        folder: Path,
+        intents: IntentTable = INTENTS,
+        **settings: Any,
     ) -> Iterator[TeamsHarness]:
         entra = FakeEntra(folder)
         teams = FakeBotFramework(entra)
         try:
             with trusting(entra.ca_path):
-                harness = cls(entra, teams, database_url, clock, settings)
+                harness = cls(entra, teams, database_url, clock, settings, intents)
                 try:
                     yield harness
                 finally:
@@ -130,7 +136,7 @@ class TeamsHarness:
     def _start_bot(self) -> None:
         self.core = build_core(self.settings, self.clock)
         web = create_web_app()
-        self.bot = TeamsBot(self.core, self.settings, web)
+        self.bot = TeamsBot(self.core, self.teams_settings, web, intents=self.intents)
         self.served = Served(web)
         self.http = httpx.Client(base_url=self.served.url, timeout=30)
 

@@ -14,10 +14,12 @@ import pytest
 from rich.console import Console
 
 from bot.app import Bot, build_core
-from bot.messages import Message, Outgoing, message
+from bot.errors import InputError
+from bot.intents.forms import with_problem
+from bot.messages import Kind, Message, Outgoing, message
 from bot.settings import Settings
 from handlers.console import ConsoleChat
-from handlers.teams.cards import convene_form, message_card
+from handlers.teams.cards import card_for, form_card, message_card
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.contract.teams_driver import executes
@@ -62,12 +64,9 @@ def story(
 
 
 def cards_for(bot: Bot, items: list[Any]) -> Iterator[dict[str, Any]]:
-    directory = bot.core.directory
     for item in items:
         if isinstance(item, Outgoing):
-            contact = directory.contact(item.to)
-            colleagues = directory.colleagues(contact) if contact else []
-            yield message_card(item.message, item.thread, colleagues)
+            yield card_for(bot.intents, bot.core.directory, item)
         else:
             yield message_card(item)
 
@@ -92,16 +91,19 @@ def test_every_card_of_a_whole_discussion_is_valid(story: tuple[Bot, list[Any]])
 
 def test_the_convene_form_and_the_notes_are_valid(story: tuple[Bot, list[Any]]) -> None:
     bot, _ = story
-    directory = bot.core.directory
+    convenor = bot.core.directory.contact("ben.okafor")
+    assert convenor is not None
+    convene = bot.form(convenor, "convene")
+    problem = InputError("Not a case", "NV-40213")
     for card in (
-        convene_form(directory),
-        convene_form(directory, {"case": "NV-4", "tags": "injury,missing"}, error="Not a case"),
-        message_card(message("teams/channel_hint.txt.j2")),
-        message_card(message("teams/installed_channel.txt.j2")),
-        message_card(message("teams/welcome.txt.j2", convenor=True)),
+        form_card(convene),
+        form_card(with_problem(convene, {"case": "NV-4", "tags": "injury,missing"}, problem)),
+        message_card(message(Kind.NOTICE, "teams/channel_hint.txt.j2")),
+        message_card(message(Kind.NOTICE, "teams/installed_channel.txt.j2")),
+        message_card(message(Kind.NOTICE, "teams/welcome.txt.j2", convenor=True)),
         # The record summary (its wording is the records' own; any text will do here).
-        message_card(Message("record/summary.txt.j2", "Record of NV-40213\n- Decision: s47")),
-        message_card(Message("record/yours.txt.j2", "Your actions from NV-40213")),
+        message_card(Message(Kind.RECORD, "Record of NV-40213\n- Decision: s47")),
+        message_card(Message(Kind.RECORD, "Your actions from NV-40213")),
     ):
         assert card_problems(card) == [], json.dumps(card)[:500]
 
@@ -135,7 +137,7 @@ def test_each_button_is_an_action_execute_carrying_what_it_is_about(
 
 
 def test_the_schema_check_catches_a_broken_card() -> None:
-    good = message_card(message("teams/channel_hint.txt.j2"))
+    good = message_card(message(Kind.NOTICE, "teams/channel_hint.txt.j2"))
     assert card_problems(good) == []
     bad_verb = {**good, "actions": [{"type": "Action.Execute", "title": "Go", "verb": 5}]}
     assert card_problems(bad_verb)

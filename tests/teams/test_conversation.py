@@ -213,7 +213,7 @@ def test_the_reminder_card_asks_for_more_time_and_closes_the_action(driver: Team
     # Asking for more time is answered with a note; the reminder keeps its buttons.
     sent = driver.press(
         "megan.price",
-        "more_time",
+        "more-time",
         "NV-40213/A1",
         due="in 4 working days",
         reason="Victim not yet seen",
@@ -221,13 +221,13 @@ def test_the_reminder_card_asks_for_more_time_and_closes_the_action(driver: Team
     assert "has gone to Asha Patel" in sent
     request = "\n".join(driver.inbox("asha.patel"))
     assert "Megan Price asks for more time on action NV-40213/A1" in request
-    approved = driver.press("asha.patel", "approve_time", "NV-40213/A1")
+    approved = driver.press("asha.patel", "approve", "NV-40213/A1")
     assert "You approved this request" in approved  # the request card, updated in place
     assert "Asha Patel approved more time" in "\n".join(driver.inbox("megan.price"))
 
     # Closing replaces the reminder with the outcome.
     closed = driver.press(
-        "megan.price", "close_action", "NV-40213/A1", outcome="DASH done: high risk, MARAC referral"
+        "megan.price", "close", "NV-40213/A1", outcome="DASH done: high risk, MARAC referral"
     )
     assert "Action NV-40213/A1 was closed by you" in closed
     assert "was closed by Megan Price" in "\n".join(driver.inbox("asha.patel"))
@@ -236,7 +236,7 @@ def test_the_reminder_card_asks_for_more_time_and_closes_the_action(driver: Team
     assert "was closed by you" in card_text(latest) and list(executes(latest)) == []
     # The assignment card still has its buttons; they can no longer change anything.
     before = table_counts(teams.bot.bot)
-    again = driver.press("megan.price", "close_action", "NV-40213/A1", outcome="Closed twice?")
+    again = driver.press("megan.price", "close", "NV-40213/A1", outcome="Closed twice?")
     assert "already closed" in again
     assert table_counts(teams.bot.bot) == before
 
@@ -339,3 +339,44 @@ def test_throttling_is_retried_and_a_long_one_waits_as_long_as_teams_asks(
     harness.teams.throttle = 0
     driver.advance(timedelta(seconds=120))
     assert "You are invited" in "\n".join(driver.inbox("zoe.fletcher"))
+
+
+def test_cards_sent_before_an_upgrade_keep_working(driver: TeamsDriver) -> None:
+    """Cards stay in people's chats across upgrades: their older action names still act."""
+    teams = driver.harness
+    driver.command("ben.okafor", CONVENE)
+    driver.command(
+        "asha.patel",
+        'action NV-40213 owner=megan.price due="in 2 working days" text="DASH assessment"',
+    )
+    driver.press("megan.price", "more-time", "NV-40213/A1", due="friday", reason="GP away")
+    [(request, _)] = [
+        (i, c) for i, c in driver.cards("asha.patel") if "asks for more time" in card_text(c)
+    ]
+    old = {"action": "approve_time", "value": "NV-40213/A1"}  # as older cards sent it
+    response = teams.click(contact(teams, "asha.patel"), request, old)
+    assert response.status_code == 200
+    assert "Asha Patel approved more time" in "\n".join(driver.inbox("megan.price"))
+
+
+def test_record_alone_opens_the_record_as_a_form_and_saves_what_changed(
+    driver: TeamsDriver,
+) -> None:
+    teams = driver.harness
+    driver.command("ben.okafor", CONVENE)
+    driver.advance(timedelta(days=1, hours=4, minutes=30))  # the meeting has been held
+    driver.command("asha.patel", 'record NV-40213 risk="risk of harm at home"')
+    driver.command("asha.patel", "record NV-40213")
+    chat = teams.teams.personal_chat("29:1asha-patel")
+    form_message = list(teams.teams.messages_in(chat))[-1]
+    form = form_message.cards[0]
+    assert card_problems(form) == []
+    [(execute, inputs)] = list(executes(form))
+    assert execute["data"] == {"action": "record", "value": "NV-40213", "form": True}
+    fields = {i["id"]: i for i in inputs}
+    assert fields["risk"]["value"] == "risk of harm at home"
+    assert {"s47", "family", "child.C1", "finalise"} <= set(fields)
+    sent = {**execute["data"], **{i: f.get("value", "") for i, f in fields.items()}}
+    sent["s47"] = "joint: C1's injury and account meet the threshold"
+    answer = teams.click(contact(teams, "asha.patel"), form_message.activity_id, sent).json()
+    assert "Saved: s47." in card_text(answer["value"])  # only what changed was saved

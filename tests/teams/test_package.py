@@ -13,7 +13,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.commands import USAGE
+from bot.intents import INTENTS
 
 SCHEMA = Path(__file__).parent / "schema" / "teams-manifest-1.19.json"
 APP_ID = "7c3d2a8e-51f4-4b0a-9d6e-2f8b1c0e4a11"
@@ -59,7 +59,7 @@ def test_the_package_holds_a_valid_manifest_for_this_bot_and_two_icons(tmp_path:
     # The command menu offers real commands (at most ten, as Teams allows).
     [menu] = bot["commandLists"]
     titles = [c["title"] for c in menu["commands"]]
-    assert len(titles) <= 10 and set(titles) <= set(USAGE)
+    assert len(titles) <= 10 and set(titles) <= set(INTENTS.names())
     assert {"convene", "accept", "decline", "delegate", "status", "help"} <= set(titles)
 
     # Teams' icon rules: a 192x192 colour icon, a 32x32 white outline on transparency.

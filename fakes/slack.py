@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 
 from handlers.slack.render import text_of
 
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the app's, as Slack signs with it
 TOKEN = "xoxb-test-token"
 TEAM = "T0NORTHVALE"
 BOT_USER = "U0STRATBOT"

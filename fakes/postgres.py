@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the tests, run from the machine's own binaries.
+"""A throwaway PostgreSQL server for the tests and benchmarks, run from the machine's own binaries.
 
 PostgreSQL refuses to run as root, so when the tests run as root (as CI does)
 the server runs as the `postgres` system user that Debian's package creates.

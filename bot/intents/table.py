@@ -1,0 +1,285 @@
+"""Every intent strategy-bot knows: what it takes, who may do it, and the service it runs.
+
+Each entry's wording (usage, button, form labels) is in templates/intents.yaml.
+A new intent is an entry here: it then works as a typed command, a button, a
+Slack modal, a Teams card and a web form, with no adapter changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.directory import Contact
+from bot.forms import Field, FieldKind, FormContent
+from bot.intents import choices
+from bot.intents.intent import IntentTable, Values, worded
+from bot.messages import Kind, Outcome, message
+from bot.record import chat as record_chat
+from bot.record import draft as record_draft
+from bot.services import actions, more_time, reminders, reschedule, respond, status
+from bot.services.convene import ConveneRequest, convene, parse_children, require_convenor
+from bot.unit import Unit
+
+REFERENCE = FieldKind.REFERENCE
+# What an intent is about. A form is about it, and does not ask for it (but convene's does).
+CASE = Field("case", kind=REFERENCE, required=True, max_length=40, on_form=False)
+ACTION = Field("action", kind=REFERENCE, required=True, max_length=50, on_form=False)
+SHORT = 200  # times, dates, directory ids
+LONG = 1000  # reasons, outcomes, what is to be done
+
+
+def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    request = ConveneRequest(
+        case_reference=v.text("case"),
+        children=parse_children(v.text("children")),
+        category=v.text("category"),
+        meeting=v.text("meeting"),
+        identified=v.optional("identified"),
+        tags=v.many("tags"),
+        known=v.many("known"),
+        referrer=v.optional("referrer"),
+        late_reason=v.optional("late_reason"),
+    )
+    return convene(unit, actor, request)
+
+
+def _accept(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return respond.accept(unit, actor, v.text("case"))
+
+
+def _decline(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return respond.decline(unit, actor, v.text("case"), v.text("reason"))
+
+
+def _delegate(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return respond.delegate(unit, actor, v.text("case"), v.text("to"))
+
+
+def _status(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return status.status(unit, actor, v.optional("case"))
+
+
+def _action(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return actions.add_action(
+        unit,
+        actor,
+        v.text("case"),
+        owner=v.text("owner"),
+        due=v.text("due"),
+        description=v.text("text"),
+        urgent=v.flag("urgent"),
+    )
+
+
+def _close(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return actions.close_action(unit, actor, v.text("action"), v.text("outcome"))
+
+
+def _more_time(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return more_time.request(unit, actor, v.text("action"), v.text("due"), v.text("reason"))
+
+
+def _approve(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return more_time.decide(unit, actor, v.text("action"), approve=True)
+
+
+def _refuse(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return more_time.decide(unit, actor, v.text("action"), approve=False, reason=v.text("reason"))
+
+
+def _snooze(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return reminders.snooze(unit, actor, v.text("action"), v.optional("until"))
+
+
+def _reassign(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return actions.reassign(unit, actor, v.text("action"), v.text("to"))
+
+
+def _actions(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return actions.my_actions(unit, actor)
+
+
+def _record(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return record_chat.record(
+        unit,
+        actor,
+        v.text("case"),
+        v.many("verb"),
+        v.extra,
+        v.optional("reason"),
+        finalise=v.flag("finalise"),
+    )
+
+
+RECORD_REASON = Field("reason", multiline=True, max_length=LONG, on_form=False)
+RECORD_FINALISE = Field("finalise", kind=FieldKind.FLAG)
+
+
+def _record_form(unit: Unit, actor: Contact, case: str) -> FormContent:
+    reason = RECORD.field("reason")
+    finalise = RECORD.field("finalise")
+    assert reason is not None and finalise is not None
+    return record_draft.form_content(unit, actor, case, reason, finalise)
+
+
+def _report(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    options = {key: v.text(key) for key in ("from", "to", "by") if v.text(key)}
+    return record_chat.report(unit, actor, options)
+
+
+def _reschedule(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return reschedule.reschedule(
+        unit,
+        actor,
+        v.text("case"),
+        meeting=v.text("meeting"),
+        reason=v.text("reason"),
+        late_reason=v.optional("late_reason"),
+    )
+
+
+def _cancel(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return reschedule.cancel(unit, actor, v.text("case"), v.text("reason"))
+
+
+def _help(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    usage = {intent.name: intent.usage for intent in INTENTS}
+    return Outcome(
+        message(Kind.REPLY, "messages/help.txt.j2", usage=usage, convenor=actor.is_convenor)
+    )
+
+
+RECORD = worded(
+    "record",
+    _record,
+    [
+        CASE,
+        Field("verb", kind=FieldKind.WORDS, on_form=False),
+        RECORD_REASON,
+        RECORD_FINALISE,
+    ],
+    open=Field("field", multiline=True, max_length=record_draft.TEXT_LIMIT),
+    opens_form=True,
+    form=_record_form,
+)
+
+INTENTS = IntentTable(
+    [
+        worded(
+            "convene",
+            _convene,
+            [
+                replace(CASE, on_form=True),
+                Field("children", required=True, max_length=300),
+                Field("category", kind=FieldKind.CHOICE, required=True, choices=choices.categories),
+                Field("meeting", required=True, max_length=SHORT),
+                Field("identified", max_length=SHORT),
+                Field("tags", kind=FieldKind.CHOICES, choices=choices.harm_tags),
+                Field("known", kind=FieldKind.CHOICES, choices=choices.everyone),
+                Field("referrer", kind=FieldKind.CHOICE, choices=choices.everyone),
+                Field("late_reason", multiline=True, max_length=LONG),
+            ],
+            who=require_convenor,
+            opens_form=True,
+            positive=True,
+        ),
+        worded("accept", _accept, [CASE], positive=True),
+        worded(
+            "decline",
+            _decline,
+            [CASE, Field("reason", required=True, multiline=True, max_length=LONG)],
+        ),
+        worded(
+            "delegate",
+            _delegate,
+            [
+                CASE,
+                Field(
+                    "to",
+                    kind=FieldKind.CHOICE,
+                    required=True,
+                    choices=choices.colleagues,
+                    max_length=SHORT,
+                ),
+            ],
+        ),
+        worded("status", _status, [replace(CASE, required=False)]),
+        worded(
+            "action",
+            _action,
+            [
+                CASE,
+                Field(
+                    "owner",
+                    kind=FieldKind.CHOICE,
+                    required=True,
+                    choices=choices.everyone,
+                    max_length=SHORT,
+                ),
+                Field("due", required=True, max_length=SHORT),
+                Field("text", required=True, multiline=True, max_length=LONG),
+                Field("urgent", kind=FieldKind.FLAG),
+            ],
+        ),
+        worded(
+            "close",
+            _close,
+            [ACTION, Field("outcome", required=True, multiline=True, max_length=LONG)],
+            ends_item=True,
+        ),
+        worded(
+            "more-time",
+            _more_time,
+            [
+                ACTION,
+                Field("due", required=True, max_length=SHORT),
+                Field("reason", required=True, multiline=True, max_length=LONG),
+            ],
+        ),
+        worded("approve", _approve, [ACTION], positive=True),
+        worded("refuse", _refuse, [ACTION, Field("reason", multiline=True, max_length=LONG)]),
+        worded("snooze", _snooze, [ACTION, Field("until", max_length=SHORT, on_form=False)]),
+        worded(
+            "reassign",
+            _reassign,
+            [
+                ACTION,
+                Field(
+                    "to",
+                    kind=FieldKind.CHOICE,
+                    required=True,
+                    choices=choices.everyone,
+                    max_length=SHORT,
+                ),
+            ],
+        ),
+        worded("actions", _actions),
+        RECORD,
+        worded(
+            "report",
+            _report,
+            [
+                Field("from", max_length=SHORT),
+                Field("to", max_length=SHORT),
+                Field("by", kind=FieldKind.CHOICE, choices=choices.report_groups),
+            ],
+            who=record_chat.require_team_manager,
+        ),
+        worded(
+            "reschedule",
+            _reschedule,
+            [
+                CASE,
+                Field("meeting", required=True, max_length=SHORT),
+                Field("reason", required=True, multiline=True, max_length=LONG),
+                Field("late_reason", multiline=True, max_length=LONG),
+            ],
+        ),
+        worded(
+            "cancel",
+            _cancel,
+            [CASE, Field("reason", required=True, multiline=True, max_length=LONG)],
+        ),
+        worded("help", _help, [Field("topic", kind=FieldKind.WORDS, on_form=False)]),
+    ]
+)
