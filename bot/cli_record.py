@@ -104,7 +104,7 @@ def simulate_command(
     ] = None,
 ) -> None:
     """Run synthetic referrals through the real bot on a simulated clock; report the figures."""
-    from bot.simulate import simulate  # the simulation loads only when asked for
+    from handlers.simulated import simulate  # the simulation loads only when asked for
 
     result = simulate(referrals, seed, days=days, fallback=not no_fallback)
     if chart is not None:

@@ -28,12 +28,14 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
         "deadline": when(core, discussion.deadline_at),
         "deadline_rule": discussion.deadline_rule,
         "meeting": when(core, discussion.meeting_at),
+        "meeting_at": discussion.meeting_at.isoformat(),  # the instant, for machines
         "late_reason": discussion.late_reason,
         "children": [describe_child(core, c) for c in discussion.children],
         "tags": [t.replace("_", " ") for t in discussion.harm_tags],
         "chair": discussion.chair.name,
         "invitees": [
             {
+                "contact": i.contact.key,
                 "name": i.contact.name,
                 "agency": i.contact.agency.name,
                 "role": i.reason,
@@ -108,6 +110,7 @@ def action_outgoing(
             reference=reference,
             description=action.description,
             due=when(core, action.due_at),
+            due_at=action.due_at.isoformat(),  # the instant, for machines
             chair=action.discussion.chair.name,
             urgent=action.urgent,
             **extra,

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.record.report_output import as_dict
-from bot.simulate import simulate
+from handlers.simulated import simulate
 
 
 def test_the_same_seed_gives_the_same_result_and_another_seed_another() -> None:

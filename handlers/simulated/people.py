@@ -1,0 +1,227 @@
+"""The synthetic people: the partner directory's contacts, answering what the bot sends them.
+
+`SyntheticPeople` is the simulation's ChatPort. Each message the bot sends
+reaches the person it is for, who reacts as the behaviour model says, by
+typing `/strategy ...` commands later (events on the simulation's clock):
+
+- an invitation: the invitee accepts, declines or stays silent;
+- the chair's first view of who has confirmed: after the meeting the chair
+  records actions for those the view shows as coming, and writes the record;
+- an action given to its owner: the owner closes it, on time, late or never.
+
+Nobody reads the database: what people know is what they were sent (and the
+partner directory, which everyone has).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
+
+from bot.directory import AgencyKind, Directory, Role
+from bot.messages import Delivery, Kind, Outgoing
+from handlers.simulated.model import Model
+from scheduling.workdays import WorkingCalendar
+
+
+class World(Protocol):
+    """What the people live in: a clock they can plan on, and the bot to talk to."""
+
+    rng: random.Random
+    directory: Directory
+    calendar: WorkingCalendar
+
+    def now(self) -> datetime: ...
+
+    def at(self, when: datetime, action: Callable[[], object]) -> None: ...
+
+    def say(self, who: str, text: str) -> str: ...
+
+    def children_of(self, case: str) -> list[str]: ...
+
+
+@dataclass
+class SyntheticPeople:
+    """A ChatPort whose recipients react to what they receive; it counts every message."""
+
+    world: World
+    model: Model
+    messages: int = 0
+    # The threads each person has seen: an invitation or a view reacted to once.
+    _seen: set[tuple[str, str]] = field(default_factory=set)
+    # The chair's latest view of who is coming, by case.
+    _coming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def deliver(self, outgoing: Sequence[Outgoing]) -> None:
+        self.messages += len(outgoing)
+        for item in outgoing:
+            if item.delivery is Delivery.DIRECT:
+                self._receive(item)
+
+    def _receive(self, item: Outgoing) -> None:
+        message, who = item.message, item.to
+        context: dict[str, Any] = dict(message.context)
+        first = item.thread is None or (who, item.thread) not in self._seen
+        if item.thread is not None:
+            self._seen.add((who, item.thread))
+        if message.kind is Kind.INVITATION and first and context.get("status") == "invited":
+            meeting_at = datetime.fromisoformat(context["meeting_at"])
+            self._answer(who, context["case"], self.world.now(), meeting_at)
+        elif message.kind is Kind.QUORUM:
+            self._coming[context["case"]] = [
+                (i["contact"], self._kind_of(i["contact"]))
+                for i in context["invitees"]
+                if i["status"] == "accepted"
+            ]
+            if first:
+                meeting_at = datetime.fromisoformat(context["meeting_at"])
+                after = timedelta(minutes=self.world.rng.randrange(*self._after.minutes))
+                case = context["case"]
+                self.world.at(meeting_at + after, lambda: self._after_meeting(case, who))
+        elif message.kind is Kind.ACTION:
+            due_at = datetime.fromisoformat(context["due_at"])
+            self._plan_close(who, context["reference"], self.world.now(), due_at)
+
+    def _kind_of(self, key: str) -> str:
+        contact = self.world.directory.contact(key)
+        assert contact is not None, key
+        return self.world.directory.agency_of(contact).kind.value
+
+    @property
+    def _after(self) -> Any:
+        return self.model.after_the_meeting
+
+    # --- invitees
+
+    def _answer(self, who: str, case: str, invited_at: datetime, meeting_at: datetime) -> None:
+        """Give an invitation its reply (or silence), by the behaviour model."""
+        rng, replies = self.world.rng, self.model.replies
+        contact = self.world.directory.contact(who)
+        assert contact is not None, who
+        group = _group(contact.role)
+        accept, decline = replies.odds[group]
+        draw = rng.random()
+        quick = group == "fallback"
+        span = replies.fallback_minutes if quick else replies.minutes
+        delay = timedelta(minutes=rng.randrange(*span))
+        window = meeting_at - invited_at
+        if delay >= window - timedelta(minutes=2):
+            delay = window * rng.uniform(0.2, 0.6)
+        when = invited_at + delay
+        if draw < accept:
+            self.world.at(when, lambda: self.world.say(who, f"/strategy accept {case}"))
+        elif draw < accept + decline:
+            reason = rng.choice(replies.decline_reasons)
+            self.world.at(
+                when,
+                lambda: self.world.say(who, f'/strategy decline {case} reason="{reason}"'),
+            )
+
+    # --- action owners
+
+    def _plan_close(self, owner: str, reference: str, created: datetime, due: datetime) -> None:
+        rng, calendar, after = self.world.rng, self.world.calendar, self._after
+        draw = rng.random()
+        on_time, late = after.close
+        if draw < on_time:
+            when = created + (due - created) * rng.uniform(0.1, 0.9)
+        elif draw < late:
+            late_day = calendar.add_working_days(
+                calendar.local_date(due), rng.randint(*after.late_by_working_days)
+            )
+            when = calendar.at_local(late_day, time(11))
+        else:
+            return
+        text = f'/strategy close {reference} outcome="{after.close_outcome}"'
+        self.world.at(when, lambda: self.world.say(owner, text))
+
+    # --- the chair, after the meeting: actions, the record
+
+    def _after_meeting(self, case: str, chair: str) -> None:
+        rng, calendar, after = self.world.rng, self.world.calendar, self._after
+        present = self._coming.get(case, [])
+        owners = [
+            key
+            for key, kind in present
+            if key != chair and kind in ("police", "health", "social_care")
+        ]
+        picks = (
+            rng.sample(owners, k=min(len(owners), rng.randint(*after.actions))) if owners else []
+        )
+        if rng.random() < after.absent_owner:
+            picks.append(rng.choice(list(after.absent_owners)))
+        for number, owner in enumerate(picks, start=1):
+            due_days = rng.choice(after.action_due_in_working_days)
+            self.world.say(
+                chair,
+                f'/strategy action {case} owner={owner} due="in {due_days} working days" '
+                f'text="{after.action_text.format(number=number)}"',
+            )
+
+        record = self.model.record
+        timing = rng.random()
+        complete = rng.random() < record.complete
+        premature = rng.random() < record.premature
+        now = self.world.now()
+        same_day, late = record.finalised
+        if timing < same_day:
+            when = now + timedelta(minutes=rng.randrange(*record.same_day_minutes))
+        elif timing < late:
+            day = calendar.add_working_days(
+                calendar.local_date(now), rng.randint(*record.days_late_working_days)
+            )
+            when = calendar.at_local(day, time(10))
+        else:
+            self.world.at(now, lambda: self._draft(case, chair, present))
+            return
+        self.world.at(when, lambda: self._write_record(case, chair, present, complete, premature))
+
+    def _draft(self, case: str, chair: str, present: list[tuple[str, str]]) -> None:
+        attended = ",".join(key for key, _ in present)
+        self.world.say(chair, f"/strategy record {case} attended={attended}")
+
+    def _write_record(
+        self,
+        case: str,
+        chair: str,
+        present: list[tuple[str, str]],
+        complete: bool,
+        premature: bool,
+    ) -> None:
+        record = self.model.record
+        children = ",".join(self.world.children_of(case))
+        kinds = list(dict.fromkeys(kind for _, kind in present))
+        fields = [
+            f"attended={','.join(key for key, _ in present)}",
+            f"children={children}",
+            *record.fields,
+            *(record.shared.format(kind=kind) for kind in kinds),
+        ]
+        if complete:
+            fields += record.complete_fields
+        if premature:
+            self.world.say(chair, f"/strategy record {case} {' '.join(fields)}")
+            self.world.say(chair, f"/strategy record {case} finalise")  # refused: family missing
+            self.world.say(chair, f"/strategy record {case} {record.family}")
+        else:
+            self.world.say(chair, f"/strategy record {case} {' '.join([*fields, record.family])}")
+        self.world.say(chair, f"/strategy record {case} finalise")
+        if self.world.rng.random() < record.corrected:
+            self.world.at(self.world.now() + timedelta(days=1), lambda: self._correct(case, chair))
+
+    def _correct(self, case: str, chair: str) -> None:
+        correction = " ".join(self.model.record.correction.split())
+        self.world.say(chair, f"/strategy record {case} {correction}")
+        self.world.say(chair, f"/strategy record {case} finalise")
+
+
+def _group(role: Role) -> str:
+    if role in (Role.MASH_NURSE, Role.MASH_POLICE):
+        return "fallback"
+    kind = role.agency_kind
+    if kind in (AgencyKind.HEALTH, AgencyKind.POLICE, AgencyKind.EDUCATION):
+        return kind.value
+    return "other"
