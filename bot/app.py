@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from bot.calendar.routing import invites_from_settings
 from bot.core import Core
 from bot.directory import Contact, Directory, load_directory
-from bot.errors import InputError
+from bot.errors import InputError, refusal, wording
 from bot.forms import ChoiceContext, Form
 from bot.intents import INTENTS, Intent, IntentTable
 from bot.intents.forms import button as dress_button
@@ -40,7 +40,6 @@ from bot.storage.db import (
 from bot.unit import Unit, perform, unit_of_work
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
-from templates import phrase, words
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -122,10 +121,7 @@ class Bot:
     def identify(self, platform: str, chat_id: str) -> Contact:
         contact = self.core.directory.by_chat_id(platform, chat_id)
         if contact is None:
-            raise InputError(
-                "You are not in the partner directory, so strategy-bot cannot act for you.",
-                "ask your partnership's administrator to add your chat identity",
-            )
+            raise refusal("people.not_in_directory")
         return contact
 
     def command(
@@ -284,5 +280,4 @@ class Bot:
 
 
 def _out_of_date(name: str) -> InputError:
-    texts = words("refusals")["input"]
-    return InputError(phrase(texts["out_of_date"], name=name), texts["out_of_date_example"])
+    return refusal("input.out_of_date", name=name, example=wording("input.out_of_date_example"))

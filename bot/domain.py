@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.directory import AgencyKind, Contact, Directory, Role
+from bot.wording import say
 
 
 class HarmTag(StrEnum):
@@ -94,12 +95,12 @@ def plan_invitations(
     def add(contact: Contact, reason: str) -> None:
         planned.setdefault(contact.id, PlannedInvite(contact, reason))
 
-    add(chair, "chair")
-    add(convenor, "convenor")
+    add(chair, say("invited_as.chair"))
+    add(convenor, say("invited_as.convenor"))
     if referrer is not None:
-        add(referrer, f"referrer: {referrer.role.label}")
+        add(referrer, say("invited_as.referrer", role=referrer.role.label))
     for contact in known:
-        add(contact, f"known to the family: {contact.role.label}")
+        add(contact, say("invited_as.known", role=contact.role.label))
 
     police_units = [POLICE_UNIT_FOR_TAG[t] for t in tags if t in POLICE_UNIT_FOR_TAG]
     already_police = any(p.contact.role.agency_kind is AgencyKind.POLICE for p in planned.values())
@@ -108,18 +109,21 @@ def plan_invitations(
     for unit in dict.fromkeys(police_units):
         duty = duty_contact(directory, unit)
         if duty is not None:
-            add(duty, f"police: {unit.label}")
+            add(duty, say("invited_as.police", unit=unit.label))
 
     for tag in tags:
         for role in ROLES_FOR_TAG.get(tag, ()):
             duty = duty_contact(directory, role)
             if duty is not None:
-                add(duty, f"{role.label} ({tag.value.replace('_', ' ')})")
+                add(
+                    duty,
+                    say("invited_as.for_tag", role=role.label, tag=tag.value.replace("_", " ")),
+                )
 
     if not any(p.contact.role.agency_kind is AgencyKind.HEALTH for p in planned.values()):
         mash_nurse = duty_contact(directory, Role.MASH_NURSE)
         if mash_nurse is not None:
-            add(mash_nurse, "MASH nurse: no health professional known to the family")
+            add(mash_nurse, say("invited_as.mash_nurse"))
     return list(planned.values())
 
 

@@ -1,6 +1,13 @@
-"""Errors a person can act on: what was wrong, and an example that would work."""
+"""Errors a person can act on: what was wrong, and an example that would work.
+
+Their wording is in templates/refusals.yaml: `refusal("convene.no_chair")`.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from templates import phrase, words
 
 
 class InputError(Exception):
@@ -26,3 +33,46 @@ class InputError(Exception):
 
 class NotAllowed(InputError):
     """The person may not do this (not a convenor, not invited, not the owner...)."""
+
+
+def refusal(
+    key: str, /, *, example: str | None = None, field: str | None = None, **context: Any
+) -> InputError:
+    """The InputError worded in templates/refusals.yaml at `key` (e.g. "convene.no_chair").
+
+    An entry has a `problem` and usually an `example`; `example` here is one worked
+    out in code: it stands in for the entry's, or the entry's example builds on it.
+    """
+    problem, worded = _worded(key, {**context, "example": example})
+    return InputError(problem, worded or example, field=field)
+
+
+def not_allowed(
+    key: str, /, *, example: str | None = None, field: str | None = None, **context: Any
+) -> NotAllowed:
+    """Like `refusal`, for what the person may not do."""
+    problem, worded = _worded(key, {**context, "example": example})
+    return NotAllowed(problem, worded or example, field=field)
+
+
+def wording(key: str, /, **context: Any) -> str:
+    """One string of templates/refusals.yaml (a part of a refusal), filled in."""
+    entry = _entry(key)
+    assert isinstance(entry, str), key
+    return phrase(entry, **context)
+
+
+def _worded(key: str, context: dict[str, Any]) -> tuple[str, str | None]:
+    entry = _entry(key)
+    if isinstance(entry, str):
+        return phrase(entry, **context), None
+    example = entry.get("example")
+    shown = phrase(example, **context) if example else None
+    return phrase(entry["problem"], **context), shown or None
+
+
+def _entry(key: str) -> Any:
+    entry: Any = words("refusals")
+    for part in key.split("."):
+        entry = entry[part]
+    return entry

@@ -33,7 +33,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.directory import Contact
-from bot.errors import InputError
+from bot.errors import refusal, wording
 from bot.messages import Outcome
 from bot.record import service
 from bot.record.fields import EXAMPLES
@@ -43,7 +43,6 @@ from bot.storage import models
 from bot.unit import Unit
 from scheduling.timetext import TimeTextError, parse_due
 
-EXAMPLE_FILE = "attended: [asha.patel, ben.okafor]\nchildren: [C1, C2]\ns47: 'joint: ...'"
 DECISION_KEYS = ("decision", "rationale", "note")
 
 
@@ -66,11 +65,11 @@ def read_record_file(path: Path) -> RecordFile:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise InputError(f"Cannot read {path}: {error.strerror or error}.") from None
+        raise refusal("import.unreadable", path=path, reason=error.strerror or error) from None
     except yaml.YAMLError as error:
-        raise InputError(f"{path} is not valid YAML or JSON: {error}", EXAMPLE_FILE) from None
+        raise refusal("import.not_yaml", path=path, error=error, example=_example()) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path} must hold the record's fields, one per key.", EXAMPLE_FILE)
+        raise refusal("import.not_fields", path=path, example=_example())
     return parse_record(data)
 
 
@@ -84,15 +83,13 @@ def parse_record(data: Mapping[str, Any]) -> RecordFile:
             found_actions = _actions(value)
         elif key == "finalise":
             if not isinstance(value, bool):
-                raise InputError("finalise: takes true or false.", "finalise: true")
+                raise refusal("import.finalise")
             finalise = value
         elif key == "reason":
             reason = _scalar(key, value)
         elif key in ("child", "shared"):
             if not isinstance(value, dict):
-                raise InputError(
-                    f"'{key}:' takes a mapping, e.g. {key}: {{C1: ...}}.", EXAMPLE_FILE
-                )
+                raise refusal("import.mapping", key=key, example=_example())
             for part, text in value.items():
                 fields[f"{key}.{part}"] = _scalar(f"{key}.{part}", text)
         elif key == "absent" and isinstance(value, dict):
@@ -106,41 +103,43 @@ def parse_record(data: Mapping[str, Any]) -> RecordFile:
     return RecordFile(fields, found_actions, finalise, reason)
 
 
+def _example() -> str:
+    return wording("import.example_file")
+
+
 def _scalar(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"  # YAML reads a bare yes/no as a boolean
     if isinstance(value, str | int | float):
         return str(value)
-    raise InputError(f"'{key}:' must be text, not {type(value).__name__}.", EXAMPLES.get(key))
+    raise refusal("import.not_text", key=key, kind=type(value).__name__, example=EXAMPLES.get(key))
 
 
 def _decision(key: str, value: Mapping[str, Any]) -> str:
     unknown = sorted(set(map(str, value)) - set(DECISION_KEYS))
     if unknown or "decision" not in value:
-        raise InputError(
-            f"'{key}:' as a mapping takes decision and rationale (or note); read "
-            f"{', '.join(map(str, value)) or 'nothing'}.",
-            f"{key}: {{decision: yes, rationale: ...}}",
-        )
+        read = ", ".join(map(str, value)) or wording("import.nothing")
+        raise refusal("import.decision", key=key, read=read)
     why = value.get("rationale", value.get("note"))
     decision = _scalar(key, value["decision"])
     return f"{decision}: {_scalar(key, why)}" if why is not None else decision
 
 
 def _actions(value: Any) -> tuple[ImportedAction, ...]:
-    example = "actions:\n  - {owner: megan.price, due: in 2 working days, text: DASH assessment}"
+    example = wording("import.example_actions")
     if not isinstance(value, list):
-        raise InputError("'actions:' takes a list of actions.", example)
+        raise refusal("import.not_a_list", example=example)
     found = []
     for number, item in enumerate(value, start=1):
         if not isinstance(item, dict):
-            raise InputError(f"Action {number} in the file is not a mapping.", example)
+            raise refusal("import.action_not_mapping", number=number, example=example)
         missing = [k for k in ("owner", "due", "text") if not str(item.get(k) or "").strip()]
         if missing:
-            raise InputError(
-                f"Action {number} in the file has no {' and no '.join(missing)}: every action "
-                "needs an owner from the directory, a due date and what is to be done.",
-                example,
+            raise refusal(
+                "import.action_incomplete",
+                number=number,
+                missing=wording("import.and_no").join(missing),
+                example=example,
             )
         found.append(
             ImportedAction(str(item["owner"]), str(item["due"]), str(item["text"]).strip())
@@ -154,11 +153,11 @@ def import_record(unit: Unit, actor: Contact, case: str, record: RecordFile) -> 
     core = unit.core
     for number, item in enumerate(record.actions, start=1):
         if core.directory.find(item.owner) is None:
-            raise InputError(f"Action {number}: '{item.owner}' is not in the partner directory.")
+            raise refusal("import.action_owner", number=number, owner=item.owner)
         try:
             parse_due(item.due, core.clock.now(), core.calendar)
         except TimeTextError as problem:
-            raise InputError(f"Action {number}: {problem}") from None
+            raise refusal("import.action_due", number=number, problem=problem) from None
     outcomes = [service.form(unit, actor, case)]  # checks the case, the meeting and the actor
     if record.fields or record.reason:
         outcomes.append(service.update(unit, actor, case, record.fields, record.reason))

@@ -38,6 +38,7 @@ from bot.services.reminders import send_nudge
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.unit import Unit, unit_of_work
+from bot.wording import say
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def _action_nudge(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
 def _fallback_check(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     assert work.agency_kind is not None
     kind = AgencyKind(work.agency_kind)
-    return run_fallback(unit, _discussion(unit, work), kind, "not confirmed by the cutoff")
+    return run_fallback(unit, _discussion(unit, work), kind, say("fallback_trigger.cutoff"))
 
 
 def _meeting_start(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:

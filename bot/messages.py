@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from templates import render
+from templates import render_parts
 
 if TYPE_CHECKING:
     from bot.errors import InputError
@@ -56,14 +56,18 @@ class Message:
     kind: Kind
     text: str
     template: str = ""  # the template it was written with (for tests and logs only)
-    context: Mapping[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)  # the facts it was written from
     buttons: tuple[Button, ...] = ()
+    # The parts its template names (headline, facts...): what a card arranges, so a
+    # card says what the text says, in the same words.
+    parts: Mapping[str, Any] = field(default_factory=dict)
 
 
 def message(
     kind: Kind, template: str, buttons: tuple[Button, ...] = (), /, **context: Any
 ) -> Message:
-    return Message(kind, render(template, **context), template, context, buttons)
+    text, parts = render_parts(template, **context)
+    return Message(kind, text, template, context, buttons, parts)
 
 
 class Delivery(StrEnum):

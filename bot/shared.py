@@ -16,10 +16,11 @@ from bot import references
 from bot.core import Core
 from bot.directory import AgencyKind, Contact
 from bot.domain import Attendance, quorum
-from bot.errors import InputError, NotAllowed
+from bot.errors import InputError, not_allowed, refusal
 from bot.messages import Kind, Outgoing, message
 from bot.references import action_reference, read_action_reference
 from bot.storage import models
+from bot.wording import say
 from scheduling.timetext import TimeTextError, parse_due
 from scheduling.workdays import format_day, format_local
 
@@ -27,7 +28,7 @@ from scheduling.workdays import format_day, format_local
 def contact_row(session: Session, key: str) -> models.Contact:
     row = session.scalars(select(models.Contact).where(models.Contact.key == key)).one_or_none()
     if row is None:
-        raise InputError(f"'{key}' is not in the partner directory.")
+        raise refusal("lookups.not_in_directory", key=key)
     return row
 
 
@@ -73,10 +74,10 @@ def visible_discussion(
         query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
     discussion = session.scalars(query).first()
     if discussion is None:
-        raise NotAllowed(
-            f"You have no {'upcoming ' if scheduled_only else ''}strategy discussion for case "
-            f"{references.case_reference(case_reference)}.",
-            "/strategy status  (lists the discussions you are invited to)",
+        raise not_allowed(
+            "lookups.no_discussion",
+            upcoming=scheduled_only,
+            case=references.case_reference(case_reference),
         )
     return discussion
 
@@ -100,9 +101,11 @@ def when(core: Core, instant: datetime) -> str:
 def describe_child(core: Core, child: models.Child) -> str:
     today = core.calendar.local_date(core.clock.now())
     if child.expected_date is not None:
-        return f"{child.pseudonym} (unborn, expected {format_day(child.expected_date)})"
+        return say(
+            "child.unborn", pseudonym=child.pseudonym, expected=format_day(child.expected_date)
+        )
     if child.date_of_birth is not None:
-        return f"{child.pseudonym} (age {_age(child.date_of_birth, today)})"
+        return say("child.aged", pseudonym=child.pseudonym, age=_age(child.date_of_birth, today))
     return child.pseudonym
 
 
@@ -111,7 +114,7 @@ def _age(born: date, today: date) -> str:
     if years >= 1:
         return str(years)
     months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
-    return f"{max(months, 0)} months"
+    return say("child.months", months=max(months, 0))
 
 
 def schedule(
@@ -170,20 +173,14 @@ def open_action(session: Session, actor: Contact, reference: str) -> models.Acti
     """The action, if the actor may see it (its owner, or an invitee of its discussion)."""
     action = visible_action(session, actor, reference)
     if action.status == models.ActionStatus.CLOSED:
-        raise InputError(
-            f"{action_reference(action)} is already closed.",
-            "/strategy actions  (your open actions)",
-        )
+        raise refusal("lookups.action_closed", reference=action_reference(action))
     return action
 
 
 def visible_action(session: Session, actor: Contact, reference: str) -> models.Action:
     wanted = read_action_reference(reference)
     if wanted is None:
-        raise InputError(
-            f"'{reference}' is not an action reference.",
-            '/strategy close NV-40213/A1 outcome="Done: home visit completed"',
-        )
+        raise refusal("lookups.not_an_action", reference=reference)
     owned = session.scalars(
         select(models.Action)
         .join(models.Discussion)
@@ -201,9 +198,8 @@ def visible_action(session: Session, actor: Contact, reference: str) -> models.A
     discussion = visible_discussion(session, wanted.case, actor)
     action = next((a for a in discussion.actions if a.number == wanted.number), None)
     if action is None:
-        raise InputError(
-            f"Case {discussion.case.reference} has no action A{wanted.number}.",
-            f"/strategy status {discussion.case.reference}",
+        raise refusal(
+            "lookups.no_such_action", case=discussion.case.reference, number=wanted.number
         )
     return action
 

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from bot.app import build_core
-from bot.errors import InputError
+from bot.errors import refusal
 from bot.settings import Settings
 from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
@@ -70,11 +70,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     slack, teams = SlackSettings(), TeamsSettings()
     if teams_configured(teams):
         if slack_configured(slack):
-            raise InputError(
-                "Slack and Teams are both configured; strategy-bot serves one of them at a "
-                "time for now (scheduled reminders are not yet routed between platforms).",
-                "unset SLACK_BOT_TOKEN to serve Teams, or TEAMS_APP_ID to serve Slack",
-            )
+            raise refusal("setup.two_platforms")
         # Imported here: the Teams SDK takes seconds to import, and only Teams needs it.
         from handlers.teams.serve import serve_teams
 
@@ -85,16 +81,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
             core.close()
         return
     if not slack_configured(slack):
-        raise InputError(
-            "Nothing to serve: no chat platform is configured.",
-            "SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... strategy-bot serve --port 3000",
-        )
+        raise refusal("setup.nothing_to_serve")
     if not slack.slack_signing_secret:
-        raise InputError(
-            "Slack over HTTP needs SLACK_SIGNING_SECRET, to check that requests come from Slack "
-            "(or set SLACK_APP_TOKEN and run strategy-bot for Socket Mode).",
-            "SLACK_SIGNING_SECRET=<Basic Information > Signing Secret> strategy-bot serve",
-        )
+        raise refusal("setup.signing_secret")
     from handlers.slack.runtime import slack_for
 
     core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)

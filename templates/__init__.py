@@ -33,6 +33,14 @@ def render(name: str, /, **context: Any) -> str:
     return environment().get_template(name).render(**context).strip()
 
 
+def render_parts(name: str, /, **context: Any) -> tuple[str, dict[str, Any]]:
+    """The text, and the parts the template sets at its top level (`{% set headline %}`):
+    what a card arranges, in the template's own words."""
+    module = environment().get_template(name).make_module(context)
+    parts = {key: value for key, value in vars(module).items() if not key.startswith("_")}
+    return str(module).strip(), parts
+
+
 @cache
 def words(catalogue: str) -> dict[str, Any]:
     """A wording catalogue, templates/<catalogue>.yaml, as nested mappings."""
@@ -42,5 +50,5 @@ def words(catalogue: str) -> dict[str, Any]:
 
 
 def phrase(text: str, /, **context: Any) -> str:
-    """One string of a catalogue, filled in."""
-    return environment().from_string(text).render(**context).strip()
+    """One string of a catalogue, filled in (spaces around it are kept: " Did you mean...")."""
+    return environment().from_string(text).render(**context)

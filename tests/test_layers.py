@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.directory",
             "bot.domain",
             "bot.references",
+            "bot.wording",
             "bot.mail",
             "bot.settings",
             "bot.logs",

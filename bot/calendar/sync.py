@@ -45,6 +45,7 @@ from bot.storage.calendar_models import (
     SendStatus,
 )
 from bot.unit import Unit
+from bot.wording import say
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ def _send_email(
     if again and last is not None and last.status in (SendStatus.REFUSED, SendStatus.NO_EMAIL):
         return  # refused before, and nothing has changed: the chair already knows
     if not address:
-        reason = "no email address in the partner directory"
+        reason = say("calendar.no_email")
         result.sends.append(
             _record(
                 invitation, "", route, method, meeting.sequence, SendStatus.NO_EMAIL, reason, now

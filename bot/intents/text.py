@@ -12,10 +12,9 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from bot.errors import InputError
+from bot.errors import refusal, wording
 from bot.forms import FieldKind
 from bot.intents.intent import Intent, IntentTable
-from templates import phrase, words
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,8 @@ def read_command(intents: IntentTable, text: str) -> Typed:
         typed = shlex.split(text)
     except ValueError as problem:
         convene = intents.get("convene")
-        raise InputError(
-            phrase(_text("quotes"), problem=problem), convene.usage if convene else None
-        ) from None
+        usage = convene.usage if convene else None
+        raise refusal("input.quotes", problem=problem, example=usage) from None
     if typed and typed[0] == "/strategy":
         typed = typed[1:]
     if not typed:
@@ -41,9 +39,8 @@ def read_command(intents: IntentTable, text: str) -> Typed:
     name, rest = typed[0].lower(), typed[1:]
     intent = intents.get(name)
     if intent is None or intent.name != name:  # old button names are not typed
-        raise InputError(
-            phrase(_text("unknown_command"), name=name), _text("unknown_command_example")
-        )
+        example = wording("input.unknown_command_example")
+        raise refusal("input.unknown_command", name=name, example=example)
     positional = [word for word in rest if "=" not in word]
     fields: dict[str, str | list[str]] = {}
     for word in rest:
@@ -51,7 +48,7 @@ def read_command(intents: IntentTable, text: str) -> Typed:
             key, _, value = word.partition("=")
             key = key.strip().lower()
             if key in fields:
-                raise InputError(phrase(_text("twice"), name=key), intent.usage)
+                raise refusal("input.twice", name=key, example=intent.usage)
             fields[key] = value
     options = len(fields)
     reference = intent.item_field
@@ -64,11 +61,6 @@ def read_command(intents: IntentTable, text: str) -> Typed:
         fields[rest_words.name] = positional
         positional = []
     if positional:
-        raise InputError(phrase(_text("extra_words"), words=" ".join(positional)), intent.usage)
+        raise refusal("input.extra_words", words=" ".join(positional), example=intent.usage)
     words_typed = rest_words is not None and rest_words.name in fields
     return Typed(intent, fields, bare=options == 0 and not words_typed)
-
-
-def _text(key: str) -> str:
-    text: str = words("refusals")["input"][key]
-    return text

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.errors import InputError
+from bot.errors import InputError, refusal
 from bot.forms import Field, FieldKind, FieldValue
 from bot.intents.intent import Intent, Values
-from templates import phrase, words
 
 YES = ("yes", "true", "on", "1")
 NO = ("no", "false", "off", "0", "")
@@ -39,11 +38,17 @@ def check_values(intent: Intent, given: Given) -> Values:
         if value not in ("", [], None):
             checked[name] = value
     if unknown:
-        raise _problem("unknown_option", intent, None, names=", ".join(sorted(unknown)))
+        raise refusal(
+            "input.unknown_option",
+            names=", ".join(sorted(unknown)),
+            intent=intent.name,
+            example=intent.usage,
+        )
     for field in intent.fields:
         if field.required and field.name not in checked:
-            missing = field.missing or phrase(_text("missing"), name=field.name)
-            raise InputError(missing, intent.usage, field=field.name)
+            if field.missing:
+                raise InputError(field.missing, intent.usage, field=field.name)
+            raise refusal("input.missing", name=field.name, example=intent.usage, field=field.name)
     return Values(checked, extra)
 
 
@@ -51,10 +56,8 @@ def clean(field: Field, text: str, name: str | None = None) -> str:
     """A typed value as the services see it: trimmed, and no longer than the field allows."""
     text = text.strip()
     if len(text) > field.max_length:
-        raise InputError(
-            phrase(_text("too_long"), name=name or field.name, limit=field.max_length),
-            field=name or field.name,
-        )
+        shown = name or field.name
+        raise refusal("input.too_long", name=shown, limit=field.max_length, field=shown)
     return text
 
 
@@ -86,19 +89,10 @@ def _flag(intent: Intent, field: Field, raw: object) -> bool | None:
         return True
     if value in NO:
         return False
-    raise InputError(
-        phrase(_text("yes_or_no"), name=field.name, value=value), intent.usage, field=field.name
+    raise refusal(
+        "input.yes_or_no", name=field.name, value=value, example=intent.usage, field=field.name
     )
 
 
 def _as_text(raw: object) -> str:
     return "" if raw is None else str(raw)
-
-
-def _text(key: str) -> str:
-    text: str = words("refusals")["input"][key]
-    return text
-
-
-def _problem(key: str, intent: Intent, field: str | None, **context: object) -> InputError:
-    return InputError(phrase(_text(key), intent=intent.name, **context), intent.usage, field=field)

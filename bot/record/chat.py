@@ -6,16 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import InputError, not_allowed, refusal
 from bot.messages import Kind, Message, Outcome, message, refused
 from bot.record import service
 from bot.record.report import compliance_report
 from bot.record.report_output import as_table
 from bot.unit import Unit
-from templates import render
+from templates import render, words
 
-RECORD_USAGE = '/strategy record NV-40213 [show | finalise | <field>="..." ... [reason="..."]]'
-REPORT_USAGE = "/strategy report [from=2026-11-01] [to=2026-11-30] [by=team|category]"
 VERBS = ("show", "finalise", "finalize")
 
 
@@ -34,19 +32,12 @@ def record(
     record cannot be finalised yet, what was saved stays saved.
     """
     words = [word.lower() for word in positional]
-    example = RECORD_USAGE.replace("NV-40213", case)
+    example = _usage("record").replace("NV-40213", case)
     if len(words) > 1 or (words and words[0] not in VERBS):
-        raise InputError(
-            f"Did not understand '{' '.join(positional)}': after the case comes show, finalise, "
-            'or fields such as risk="..." (put quotes around text with spaces).',
-            example,
-        )
+        raise refusal("record.words_after_case", words=" ".join(positional), example=example)
     verb = words[0] if words else None
     if verb is not None and (fields or reason is not None):
-        raise InputError(
-            f"'{verb}' takes nothing else: save the fields first, then {verb} on its own.",
-            f"/strategy record {case} {verb}",
-        )
+        raise refusal("record.verb_alone", verb=verb, case=case)
     if verb == "show":
         return service.show(unit, actor, case)
     if verb in ("finalise", "finalize"):
@@ -78,10 +69,7 @@ def _save_and_finalise(
 
 def require_team_manager(actor: Contact) -> None:
     if not actor.can_chair:
-        raise NotAllowed(
-            "The compliance report is for team managers.",
-            "ask your team manager for the figures",
-        )
+        raise not_allowed("report.team_managers")
 
 
 def report(unit: Unit, actor: Contact, options: Mapping[str, str]) -> Outcome:
@@ -91,10 +79,10 @@ def report(unit: Unit, actor: Contact, options: Mapping[str, str]) -> Outcome:
     start = _date(options.get("from"), today.replace(day=1), "from")
     end = _date(options.get("to"), today, "to")
     if end < start:
-        raise InputError(f"The period ends ({end}) before it starts ({start}).", REPORT_USAGE)
+        raise refusal("report.backwards", end=end, start=start, example=_usage("report"))
     by = options.get("by", "team").strip().lower()
     if by not in ("team", "category"):
-        raise InputError(f"by= takes team or category, not '{by}'.", REPORT_USAGE)
+        raise refusal("report.by", by=by, example=_usage("report"))
     table = as_table(compliance_report(unit, start, end), groups=(by,))
     return Outcome(message(Kind.REPLY, "record/report_chat.txt.j2", table=table))
 
@@ -105,6 +93,10 @@ def _date(text: str | None, default: date, key: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(
-            f"{key}= takes a date as YYYY-MM-DD, not '{text}'.", REPORT_USAGE
-        ) from None
+        raise refusal("report.date", key=key, text=text, example=_usage("report")) from None
+
+
+def _usage(intent: str) -> str:
+    """The command as typed (templates/intents.yaml), the example with a mistake."""
+    usage: str = words("intents")[intent]["usage"]
+    return usage

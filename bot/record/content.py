@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from templates import words
+
 
 class Decision(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -114,24 +116,25 @@ class RecordContent(BaseModel):
 # The categories of harm in Working Together.
 HARM_CATEGORIES = ("physical", "emotional", "sexual", "neglect")
 
+# Decision key -> the choices. What each decides is named in templates/record.yaml.
+DECISION_CHOICES: Mapping[str, tuple[str, ...]] = {
+    "s47": ("joint", "single", "no"),
+    "abe": ("yes", "no"),
+    "medical": ("yes", "no"),
+    "legal": ("yes", "no"),
+    "icpc": ("yes", "no"),
+    "further": ("yes", "no"),
+}
 # Decision key -> (what is decided, the choices).
 DECISIONS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "s47": ("Section 47 enquiry", ("joint", "single", "no")),
-    "abe": ("Achieving best evidence (ABE) interview", ("yes", "no")),
-    "medical": ("Child protection medical", ("yes", "no")),
-    "legal": ("Legal advice", ("yes", "no")),
-    "icpc": ("Initial child protection conference", ("yes", "no")),
-    "further": ("Further strategy discussion", ("yes", "no")),
+    key: (words("record")["decisions"][key], choices) for key, choices in DECISION_CHOICES.items()
 }
 
 FAMILY_CHOICES = ("share", "partial", "withhold")
 
-# Consideration key -> what is considered.
+# Consideration key -> what is considered (named in templates/record.yaml).
 CONSIDERATIONS: Mapping[str, str] = {
-    "marac": "MARAC referral",
-    "clares_law": "Clare's Law disclosure",
-    "dash": "DASH risk assessment",
-    "sarc": "Sexual assault referral centre (SARC)",
-    "lado": "LADO referral",
+    key: words("record")["considerations"][key]
+    for key in ("marac", "clares_law", "dash", "sarc", "lado")
 }
 CONSIDERATION_CHOICES = ("yes", "no")

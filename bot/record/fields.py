@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.directory import AgencyKind, Directory
-from bot.errors import InputError
+from bot.errors import InputError, refusal, wording
 from bot.record.content import (
     CONSIDERATION_CHOICES,
     CONSIDERATIONS,
@@ -24,45 +24,15 @@ from bot.record.content import (
     Decision,
     RecordContent,
 )
+from templates import words
 
 MIN_TEXT = 5
 _NEXT_ABSENCE = re.compile(r";\s*(?=[A-Za-z0-9._@-]+\s*:)")
 
 TEXT_FIELDS = ("concern", "adults", "risk", "safety", "identity")
 
-# Field -> an example value. Shown with errors and in the record form.
-EXAMPLES: Mapping[str, str] = {
-    "attended": "attended=asha.patel,ben.okafor,megan.price,zoe.fletcher",
-    "absent": 'absent="olivia.bennett: on annual leave; callum.fraser: no reply to the invitation"',
-    "children": "children=C1,C2",
-    "child": 'child.C1="seen alone at school today; said she is frightened when there is shouting"',
-    "adults": 'adults="mother (resident); father of C2 (non-resident, weekly contact); '
-    "mother's partner (resident)\"",
-    "concern": "concern=\"bruising to C1's upper arm seen at school after police attended a "
-    'domestic abuse incident at home"',
-    "harm": "harm=physical,emotional",
-    "shared": 'shared.police="two call-outs to the address since October; the partner was '
-    'arrested on Sunday and released on bail"',
-    "risk": 'risk="risk of further physical harm while the partner lives at home; mother is '
-    'protective but frightened"',
-    "s47": 's47="joint: C1\'s injury and account meet the threshold for a joint enquiry"',
-    "abe": 'abe="yes: C1 made a clear disclosure to her teacher"',
-    "medical": 'medical="yes: to document the bruising and check for other injuries"',
-    "legal": 'legal="no: the family is cooperating with the safety plan"',
-    "icpc": 'icpc="no: decide after the section 47 enquiry"',
-    "further": 'further="yes: review on Friday when the medical and DASH are done"',
-    "safety": 'safety="partner to live elsewhere as a bail condition; mother agreed to call 999 '
-    'if he returns; school to check in with C1 daily"',
-    "family": 'family="partial: mother told of the enquiry today; the partner not told until '
-    'police have interviewed him, to protect the investigation"',
-    "marac": 'marac="yes: police to refer after the DASH assessment"',
-    "clares_law": 'clares_law="yes: police to consider a right-to-know disclosure to the mother"',
-    "dash": 'dash="yes: police to complete with the mother by Thursday"',
-    "sarc": 'sarc="no: no sexual harm alleged"',
-    "lado": 'lado="no: no allegation against a professional"',
-    "identity": 'identity="family of Polish heritage; mother prefers Polish and an interpreter '
-    'is booked; C1 and C2 speak English at school"',
-}
+# Field -> an example value (templates/record.yaml). Shown with errors and in the record form.
+EXAMPLES: Mapping[str, str] = words("record")["examples"]
 
 FIELDS = (*(k for k in EXAMPLES if k not in ("child", "shared")), "child.Cn", "shared.<agency>")
 
@@ -79,7 +49,9 @@ class FieldContext:
 
 def example(ctx: FieldContext, key: str) -> str:
     base = key.split(".", 1)[0]
-    return f"/strategy record {ctx.case} {EXAMPLES.get(base, EXAMPLES['risk'])}"
+    return wording(
+        "record.field_example", case=ctx.case, example=EXAMPLES.get(base, EXAMPLES["risk"])
+    )
 
 
 def apply(content: RecordContent, fields: Mapping[str, str], ctx: FieldContext) -> RecordContent:
@@ -99,9 +71,10 @@ def apply(content: RecordContent, fields: Mapping[str, str], ctx: FieldContext) 
     absent = update.get("absence_reasons", content.absence_reasons)
     both = [key for key in absent if key in attended]
     if both:
-        raise InputError(
-            f"{', '.join(both)} is listed as attending and as absent; give one or the other.",
-            example(ctx, "attended"),
+        raise refusal(
+            "record.both_there_and_not",
+            names=", ".join(both),
+            example=example(ctx, "attended"),
             field="attended",
         )
     return content.model_copy(update=update)
@@ -116,7 +89,7 @@ def _one(
         return update.get(name, getattr(content, name))
 
     if not value:
-        raise InputError(f"'{key}=' is empty: give its value.", example(ctx, key))
+        raise refusal("record.empty", key=key, example=example(ctx, key))
     base, _, suffix = key.partition(".")
     if base == "attended" and not suffix:
         return {"attended": _attended(value, ctx)}
@@ -143,16 +116,13 @@ def _one(
         decision = _decision(key, value, CONSIDERATION_CHOICES, ctx, rationale_required=False)
         return {"considerations": {**current("considerations"), base: decision}}
     close = difflib.get_close_matches(key, FIELDS, n=1)
-    hint = f" Did you mean {close[0]}=?" if close else ""
-    raise InputError(
-        f"'{key}=' is not a field of the record.{hint} Fields: {', '.join(FIELDS)}.",
-        f"/strategy record {ctx.case}  (shows the record and how to fill it in)",
-    )
+    hint = wording("record.did_you_mean", name=close[0]) if close else ""
+    raise refusal("record.not_a_field", key=key, hint=hint, fields=", ".join(FIELDS), case=ctx.case)
 
 
 def _text(key: str, value: str, ctx: FieldContext) -> str:
     if len(value) < MIN_TEXT:
-        raise InputError(f"'{key}=' needs a few words, not '{value}'.", example(ctx, key))
+        raise refusal("record.too_short", key=key, value=value, example=example(ctx, key))
     return value
 
 
@@ -161,14 +131,14 @@ def _contact_id(name: str, ctx: FieldContext, key: str) -> str:
     if contact is not None:
         return contact.id
     close = difflib.get_close_matches(name, [c.id for c in ctx.directory.contacts()], n=3)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise InputError(f"'{name}' is not in the partner directory.{hint}", example(ctx, key))
+    hint = wording("record.did_you_mean_people", names=", ".join(close)) if close else ""
+    raise refusal("record.unknown_person", name=name, hint=hint, example=example(ctx, key))
 
 
 def _attended(value: str, ctx: FieldContext) -> list[str]:
     ids = [_contact_id(part, ctx, "attended") for part in _parts(value, ",")]
     if not ids:
-        raise InputError("Name who attended, by directory id.", example(ctx, "attended"))
+        raise refusal("record.who_attended", example=example(ctx, "attended"))
     return list(dict.fromkeys(ids))
 
 
@@ -178,16 +148,10 @@ def _absent(value: str, ctx: FieldContext) -> dict[str, str]:
     for part in (p.strip() for p in _NEXT_ABSENCE.split(value) if p.strip()):
         name, colon, why = part.partition(":")
         if not colon or len(why.strip()) < MIN_TEXT:
-            raise InputError(
-                f"Give each absence as 'id: why they did not attend' (read '{part}').",
-                example(ctx, "absent"),
-            )
+            raise refusal("record.absence", part=part, example=example(ctx, "absent"))
         contact = _contact_id(name.strip(), ctx, "absent")
         if contact not in ctx.invited:
-            raise InputError(
-                f"{contact} was not invited, so cannot be recorded as absent.",
-                example(ctx, "absent"),
-            )
+            raise refusal("record.not_invited", contact=contact, example=example(ctx, "absent"))
         reasons[contact] = why.strip()
     return reasons
 
@@ -199,10 +163,12 @@ def _children(value: str, ctx: FieldContext) -> list[str]:
 
 def _child(pseudonym: str, ctx: FieldContext, key: str) -> str:
     if pseudonym not in ctx.children:
-        raise InputError(
-            f"'{pseudonym}' is not a child of case {ctx.case} (its children: "
-            f"{', '.join(ctx.children)}). Children are named by pseudonym, never by name.",
-            example(ctx, "children" if key == "children" else "child"),
+        raise refusal(
+            "record.not_a_child",
+            pseudonym=pseudonym,
+            case=ctx.case,
+            children=", ".join(ctx.children),
+            example=example(ctx, "children" if key == "children" else "child"),
         )
     return pseudonym
 
@@ -211,10 +177,11 @@ def _harm(value: str, ctx: FieldContext) -> list[str]:
     harms = [part.lower() for part in _parts(value, ",")]
     unknown = [h for h in harms if h not in HARM_CATEGORIES]
     if unknown or not harms:
-        raise InputError(
-            f"'{', '.join(unknown) or value}' is not a category of harm. "
-            f"Choose from: {', '.join(HARM_CATEGORIES)}.",
-            example(ctx, "harm"),
+        raise refusal(
+            "record.not_a_harm",
+            harm=", ".join(unknown) or value,
+            choices=", ".join(HARM_CATEGORIES),
+            example=example(ctx, "harm"),
         )
     return list(dict.fromkeys(harms))
 
@@ -230,9 +197,8 @@ def _agency(name: str, ctx: FieldContext, key: str) -> str:
         return by_kind[0].id
     kinds = [k.value for k in AgencyKind if sum(a.kind is k for a in agencies) == 1]
     options = ", ".join(kinds + [a.id for a in agencies])
-    raise InputError(
-        f"'{name}' in '{key}=' is not an agency here. Use one of: {options}.",
-        example(ctx, "shared"),
+    raise refusal(
+        "record.not_an_agency", name=name, key=key, options=options, example=example(ctx, "shared")
     )
 
 
@@ -248,16 +214,15 @@ def _decision(
     choice = choice.strip().lower().replace("n/a", "no")
     rationale = rationale.strip()
     if choice not in choices:
-        raise InputError(
-            f"'{key}=' starts with the decision, one of: {', '.join(choices)} (read '{choice}').",
-            example(ctx, key),
+        raise refusal(
+            "record.decision_first",
+            key=key,
+            choices=", ".join(choices),
+            choice=choice,
+            example=example(ctx, key),
         )
     if rationale_required and len(rationale) < MIN_TEXT:
-        raise InputError(
-            f"Give the rationale for the {key} decision after a colon: every decision "
-            "in the record says why.",
-            example(ctx, key),
-        )
+        raise refusal("record.rationale", key=key, example=example(ctx, key))
     return Decision(decision=choice, rationale=rationale)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.record.content import CONSIDERATIONS, DECISIONS, Decision, RecordContent, Snapshot
+from bot.wording import say
 
 SUMMARY_LENGTH = 90
 
@@ -26,9 +27,9 @@ def essential_rows(content: RecordContent, snapshot: Snapshot) -> list[FormRow]:
     absent = [row for row in snapshot.attendance if not row.attended]
     who = ", ".join(row.name for row in attended)
     away = "; ".join(f"{row.name}: {row.absence}" for row in absent)
-    attendance = f"{who}" + (f" | not there: {away}" if away else "")
+    attendance = say("record_form.attendance", who=who, away=away)
     if content.attended is None:
-        attendance = f"from the replies, to confirm: {attendance}"
+        attendance = say("record_form.to_confirm", attendance=attendance)
     undiscussed = tuple(c.pseudonym for c in snapshot.children if not c.discussed)
     no_owner_or_due = tuple(a.reference for a in snapshot.actions if not (a.owner and a.due_at))
     return [

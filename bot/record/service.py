@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Message, Outcome, message
 from bot.record import circulation, document
 from bot.record.completeness import essential_gaps, is_complete, other_gaps
@@ -29,6 +29,7 @@ from bot.shared import audit, contact_row, visible_discussion, when
 from bot.storage import models
 from bot.storage.record_models import RecordStatus, RecordVersion
 from bot.unit import Unit
+from bot.wording import say
 from scheduling.deadlines import record_circulation_deadline
 
 MIN_REASON = 5
@@ -61,19 +62,16 @@ def update(
     now = core.clock.now()
     if latest is not None and latest.is_final:
         if reason is None or len(reason) < MIN_REASON:
-            raise InputError(
-                f"The record was finalised ({when(core, latest.finalised_at or now)}) and "
-                "has been circulated. A change is a correction: give its reason, and the "
-                "corrected version goes to everyone again.",
-                f'/strategy record {case} {EXAMPLES["s47"]} reason="rationale was incomplete"',
+            raise refusal(
+                "record.correction_needs_reason",
+                finalised=when(core, latest.finalised_at or now),
+                case=case,
+                typed=EXAMPLES["s47"],
+                field="reason",
             )
         start = RecordContent.load(latest.content).model_copy(update={"snapshot": None})
     elif reason is not None and (latest is None or latest.version == 1):
-        raise InputError(
-            "reason= is for correcting a finalised record; this record is not finalised "
-            "yet, so just change the field.",
-            f"/strategy record {case} {EXAMPLES['s47']}",
-        )
+        raise refusal("record.reason_too_soon", case=case, typed=EXAMPLES["s47"], field="reason")
     else:
         start = RecordContent.load(latest.content) if latest is not None else RecordContent()
     content = apply(start, fields, _field_context(core, discussion))
@@ -122,17 +120,15 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     discussion = _held_discussion(core, session, actor, case_reference)
     case = discussion.case.reference
     if actor.id != discussion.chair.key:
-        raise NotAllowed(
-            "Only the chair finalises the record.",
-            f"ask {discussion.chair.name} to finalise it",
-        )
+        raise not_allowed("record.finaliser", chair=discussion.chair.name)
     latest = latest_version(session, discussion)
     if latest is not None and latest.is_final:
-        raise InputError(
-            f"Version {latest.version} was finalised "
-            f"({when(core, latest.finalised_at or core.clock.now())}) and circulated. "
-            "To change it, make a correction with its reason.",
-            f'/strategy record {case} {EXAMPLES["safety"]} reason="safety plan changed"',
+        raise refusal(
+            "record.already_final",
+            version=latest.version,
+            finalised=when(core, latest.finalised_at or core.clock.now()),
+            case=case,
+            typed=EXAMPLES["safety"],
         )
     content = RecordContent.load(latest.content) if latest is not None else RecordContent()
     snapshot = build_snapshot(core, discussion, content)
@@ -159,7 +155,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     text = document.markdown(core.directory, final, snapshot, info)
     due = discussion.meeting_at if latest.version == 1 else now
     finaliser = contact_row(session, actor.id)
-    pdf = document.pdf(text, f"Strategy discussion record {case}")
+    pdf = document.pdf(text, say("record_form.pdf_title", case=case))
     # One UPDATE, with no query in between (a query would flush a part of it, and the
     # database refuses any change to a version once its status is final).
     latest.content = final.dump()
@@ -254,26 +250,15 @@ def _held_discussion(
     discussion = visible_discussion(session, case_reference, actor)
     case = discussion.case.reference
     if discussion.status == models.DiscussionStatus.CANCELLED:
-        raise InputError(
-            f"The strategy discussion for case {case} was cancelled: there is nothing to record.",
-            f"/strategy status {case}",
-        )
+        raise refusal("record.cancelled", case=case)
     if discussion.meeting_at > core.clock.now():
-        raise InputError(
-            f"The strategy discussion for case {case} is at {when(core, discussion.meeting_at)}: "
-            "record it once it has been held.",
-            f"/strategy status {case}",
-        )
+        raise refusal("record.not_held", case=case, meeting=when(core, discussion.meeting_at))
     return discussion
 
 
 def _require_editor(discussion: models.Discussion, actor: Contact) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
-        raise NotAllowed(
-            "Only the chair or the convenor writes the record; everyone invited receives it "
-            "when the chair finalises it.",
-            f"/strategy record {discussion.case.reference} show",
-        )
+        raise not_allowed("record.editor", case=discussion.case.reference)
 
 
 def _field_context(core: Core, discussion: models.Discussion) -> FieldContext:
@@ -317,9 +302,16 @@ def _form_message(
 
 def _examples(case: str, snapshot: Snapshot) -> dict[str, str]:
     """An example command for each field; attendance and children from this discussion."""
-    examples = {key: f"/strategy record {case} {example}" for key, example in EXAMPLES.items()}
+    examples = {
+        key: wording("record.field_example", case=case, example=example)
+        for key, example in EXAMPLES.items()
+    }
     attended = ",".join(row.contact for row in snapshot.attendance if row.attended)
     children = ",".join(child.pseudonym for child in snapshot.children)
-    examples["attended"] = f"/strategy record {case} attended={attended}"
-    examples["children"] = f"/strategy record {case} children={children}"
+    examples["attended"] = wording(
+        "record.field_example", case=case, example=f"attended={attended}"
+    )
+    examples["children"] = wording(
+        "record.field_example", case=case, example=f"children={children}"
+    )
     return examples

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.common import action_outgoing
@@ -40,24 +40,17 @@ def add_action(
     urgent: bool = False,
 ) -> Outcome:
     core = unit.core
-    example = (
-        f'/strategy action {case_reference} owner=<directory id> due="in 2 working days" '
-        'text="Arrange child protection medical"'
-    )
+    example = wording("actions.example", case=case_reference)
     description = description.strip()
     if len(description) < 5:
-        raise InputError("Describe the action so that its owner knows what to do.", example)
+        raise refusal("actions.no_description", example=example)
     owner_contact = core.directory.find(owner)
     if owner_contact is None:
-        raise InputError(
-            f"'{owner}' is not in the partner directory; every action needs "
-            "an owner from the directory.",
-            example,
-        )
+        raise refusal("actions.no_owner", owner=owner, example=example)
     due_at = due_from_text(core, due)
     session = unit.session
     discussion = visible_discussion(session, case_reference, actor)
-    _require_chair_or_convenor(discussion, actor, "records actions")
+    _require_chair_or_convenor(discussion, actor, wording("actions.records_actions"))
     action = models.Action(
         discussion=discussion,
         number=len(discussion.actions) + 1,
@@ -100,17 +93,13 @@ def add_action(
 def close_action(unit: Unit, actor: Contact, reference: str, outcome: str) -> Outcome:
     core = unit.core
     outcome = outcome.strip()
-    example = f'/strategy close {reference} outcome="Medical completed, no injuries found"'
     if len(outcome) < 5:
-        raise InputError("Give the outcome when you close an action.", example)
+        raise refusal("actions.no_outcome", reference=reference)
     session = unit.session
     action = open_action(session, actor, reference)
     discussion = action.discussion
     if actor.id not in (action.owner.key, discussion.chair.key):
-        raise NotAllowed(
-            "Only the action's owner or the chair can close it.",
-            f"ask {action.owner.name} or {discussion.chair.name}",
-        )
+        raise not_allowed("actions.closer", owner=action.owner.name, chair=discussion.chair.name)
     action.status = models.ActionStatus.CLOSED
     action.outcome = outcome
     action.closed_at = core.clock.now()
@@ -161,20 +150,19 @@ def reassign(unit: Unit, actor: Contact, reference: str, to: str) -> Outcome:
     core = unit.core
     new_owner = core.directory.find(to)
     if new_owner is None:
-        raise InputError(
-            f"'{to}' is not in the partner directory.",
-            f"/strategy reassign {reference} to=<directory id>",
-        )
+        raise refusal("actions.unknown_new_owner", to=to, reference=reference)
     session = unit.session
     action = open_action(session, actor, reference)
     discussion = action.discussion
     if actor.id != discussion.chair.key:
-        raise NotAllowed("Only the chair reassigns actions.", f"ask {discussion.chair.name}")
+        raise not_allowed("actions.reassigner", chair=discussion.chair.name)
     previous = action.owner
     if previous.key == new_owner.id:
-        raise InputError(
-            f"{new_owner.name} already owns {action_reference(action)}.",
-            f"/strategy reassign {reference} to=<someone else>",
+        raise refusal(
+            "actions.owns_already",
+            name=new_owner.name,
+            reference=action_reference(action),
+            typed=reference,
         )
     action.owner = contact_row(session, new_owner.id)
     action.requested_due_at = action.request_reason = None
@@ -239,6 +227,4 @@ def my_actions(unit: Unit, actor: Contact) -> Outcome:
 
 def _require_chair_or_convenor(discussion: models.Discussion, actor: Contact, what: str) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
-        raise NotAllowed(
-            f"Only the chair or the convenor {what}.", f"ask {discussion.chair.name} to do it"
-        )
+        raise not_allowed("actions.chair_or_convenor", what=what, chair=discussion.chair.name)

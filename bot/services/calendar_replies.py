@@ -24,8 +24,7 @@ from bot.shared import audit, kind_of
 from bot.storage import models
 from bot.storage.calendar_models import OutlookResponse
 from bot.unit import Unit
-
-OUTLOOK_DECLINE_REASON = "declined in Outlook"
+from bot.wording import say
 
 
 def apply_replies(
@@ -84,7 +83,7 @@ def apply_replies(
             and invitation.contact_id != discussion.chair_id  # the chair hands over instead
         ):
             invitation.status = models.InvitationStatus.DECLINED
-            invitation.decline_reason = OUTLOOK_DECLINE_REASON
+            invitation.decline_reason = say("declined_in_outlook")
             invitation.responded_at = when_answered
             audit(
                 session,
@@ -92,7 +91,7 @@ def apply_replies(
                 contact.key,
                 "declined",
                 discussion,
-                reason=OUTLOOK_DECLINE_REASON,
+                reason=say("declined_in_outlook"),
                 via="outlook",
             )
             outgoing.append(invitation_outgoing(core, invitation))
@@ -114,8 +113,9 @@ def apply_replies(
                     unit,
                     discussion,
                     kind,
-                    f"{contact.name} declined in Outlook and nobody else from "
-                    f"{kind.label} was invited",
+                    say(
+                        "fallback_trigger.declined_in_outlook", name=contact.name, agency=kind.label
+                    ),
                 )
             changed = True
         elif reply.answer is Answer.TENTATIVE and invitation.status == "invited":

@@ -10,14 +10,12 @@ from bot.messages import Button, Kind, Outgoing, message
 from bot.references import action_reference
 from bot.shared import describe_child, kind_of, quorum_of, when
 from bot.storage import models
+from bot.wording import say
 
-STATUS_WORDS = {
-    "invited": "waiting for a reply",
-    "accepted": "accepted",
-    "declined": "declined",
-    "delegated": "delegated",
-    "no_response": "did not respond",
-}
+
+def status_words(status: str) -> str:
+    """Where an invitation stands, as people read it."""
+    return say(f"invitation_status.{status}")
 
 
 def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, Any]:
@@ -39,7 +37,7 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
                 "name": i.contact.name,
                 "agency": i.contact.agency.name,
                 "role": i.reason,
-                "status": STATUS_WORDS[i.status],
+                "status": status_words(i.status),
                 "decline_reason": i.decline_reason,
                 "delegated_to": i.delegated_to.name if i.delegated_to else None,
             }
@@ -68,7 +66,7 @@ def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
             **discussion_context(core, discussion),
             reason=invitation.reason,
             status=invitation.status,
-            status_words=STATUS_WORDS[invitation.status],
+            status_words=status_words(invitation.status),
             checklist=f"checklists/{checklist_for(kind_of(invitation))}.txt.j2",
         ),
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
-from bot.errors import InputError, NotAllowed
+from bot.errors import not_allowed, refusal, wording
 from bot.messages import Delivery, Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, schedule, schedule_sync, when
@@ -57,21 +57,13 @@ class CheckedConvene:
 
 
 def example(core: Core) -> str:
-    case = core.directory.partnership.case_reference_example
-    return (
-        f"/strategy convene {case} children=C1:2019-04-02,C2:unborn:2027-03-01 "
-        'category=standard meeting="tomorrow 2pm" tags=domestic_abuse known=<directory id>'
-    )
+    return wording("convene.example", case=core.directory.partnership.case_reference_example)
 
 
 def require_convenor(actor: Contact) -> None:
     """Only children's social care convenes: a social worker or a team manager."""
     if not actor.is_convenor:
-        raise NotAllowed(
-            f"Only a social worker or team manager in children's social care can convene; "
-            f"you are listed as {actor.role.label}.",
-            "ask the duty social worker to convene the discussion",
-        )
+        raise not_allowed("convene.not_convenor", role=actor.role.label)
 
 
 def parse_children(text: str) -> list[ChildSpec]:
@@ -93,11 +85,7 @@ def parse_children(text: str) -> list[ChildSpec]:
             else:
                 raise ValueError(item)
         except ValueError:
-            raise InputError(
-                f"Could not read the child '{item}'. Give a pseudonym, then the date of birth "
-                "(YYYY-MM-DD) or 'unborn:' and the expected date.",
-                "children=C1:2019-04-02,C2:unborn:2027-03-01",
-            ) from None
+            raise refusal("convene.child_unreadable", item=item) from None
     return children
 
 
@@ -107,19 +95,14 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     partnership = core.directory.partnership
     reference = request.case_reference.strip().upper()
     if not partnership.is_case_reference(reference):
-        raise InputError(
-            f"'{request.case_reference}' is not a case reference of this partnership. "
-            "Use the pseudonymous case reference, never a name.",
-            example(core),
-        )
+        raise refusal("convene.not_a_case", case=request.case_reference, example=example(core))
     children = _check_children(core, request.children)
     try:
         category = ConcernCategory(request.category.strip().lower())
     except ValueError:
         known = ", ".join(c.value for c in ConcernCategory)
-        raise InputError(
-            f"'{request.category}' is not a concern category. Choose one of: {known}.",
-            example(core),
+        raise refusal(
+            "convene.not_a_category", category=request.category, known=known, example=example(core)
         ) from None
     tags = _check_tags(core, request.tags)
     known_contacts = tuple(_find_contact(core, name) for name in request.known)
@@ -133,27 +116,25 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
             else parse_identified(request.identified, now, core.calendar)
         )
     except TimeTextError as problem:
-        raise InputError(f"When the concern was identified: {problem}") from None
+        raise refusal("convene.identified", problem=problem) from None
     try:
         meeting = parse_meeting_time(request.meeting, now, core.calendar)
     except TimeTextError as problem:
-        raise InputError(f"Meeting time: {problem}") from None
+        raise refusal("convene.meeting", problem=problem) from None
 
     deadline = statutory_deadline(identified_at, category, core.calendar, partnership.timescales)
     late_reason = (request.late_reason or "").strip() or None
     if meeting.at > deadline.deadline and late_reason is None:
-        raise InputError(
-            f"The meeting ({meeting.echo}) would be after the statutory deadline "
-            f"({when(core, deadline.deadline)}; {deadline.rule}). Choose an earlier time, "
-            "or give the reason it cannot be held in time.",
-            f'{example(core)} late_reason="police unavailable until Monday"',
+        raise refusal(
+            "convene.after_deadline",
+            meeting=meeting.echo,
+            deadline=when(core, deadline.deadline),
+            rule=deadline.rule,
+            example=example(core),
         )
     chair = chair_for(core.directory, actor)
     if chair is None:
-        raise InputError(
-            "Nobody in your agency can chair: the directory lists no team manager for you.",
-            "add a team_manager to your agency in the partner directory",
-        )
+        raise refusal("convene.no_chair")
     return CheckedConvene(
         case_reference=reference,
         children=children,
@@ -172,30 +153,24 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
 
 def _check_children(core: Core, children: Sequence[ChildSpec]) -> tuple[ChildSpec, ...]:
     if not children:
-        raise InputError("Name at least one child, by pseudonym (C1, C2, ...).", example(core))
+        raise refusal("convene.no_children", example=example(core))
     today = core.calendar.local_date(core.clock.now())
     seen: set[str] = set()
     for child in children:
         if not CHILD_PSEUDONYM.fullmatch(child.pseudonym):
-            raise InputError(
-                f"'{child.pseudonym}' is not a child pseudonym. Children are named C1, C2, ... "
-                "in chat; their names stay in the case record.",
-                example(core),
+            raise refusal(
+                "convene.not_a_pseudonym", pseudonym=child.pseudonym, example=example(core)
             )
         if child.pseudonym in seen:
-            raise InputError(f"Child {child.pseudonym} is listed twice.", example(core))
+            raise refusal("convene.child_twice", pseudonym=child.pseudonym, example=example(core))
         seen.add(child.pseudonym)
         if child.date_of_birth is not None and child.date_of_birth > today:
-            raise InputError(
-                f"{child.pseudonym}'s date of birth {child.date_of_birth} is in the future; "
-                "for an unborn baby give the expected date.",
-                "children=C1:unborn:2027-03-01",
+            raise refusal(
+                "convene.born_in_future", pseudonym=child.pseudonym, born=child.date_of_birth
             )
         if child.expected_date is not None and child.expected_date < today - timedelta(days=7):
-            raise InputError(
-                f"{child.pseudonym}'s expected date {child.expected_date} has passed; "
-                "give the date of birth instead.",
-                "children=C1:2026-11-02",
+            raise refusal(
+                "convene.expected_passed", pseudonym=child.pseudonym, expected=child.expected_date
             )
     return tuple(children)
 
@@ -207,8 +182,8 @@ def _check_tags(core: Core, tags: Sequence[str]) -> tuple[HarmTag, ...]:
             checked.append(HarmTag(tag.strip().lower()))
         except ValueError:
             known = ", ".join(t.value for t in HarmTag)
-            raise InputError(
-                f"'{tag}' is not a harm tag. Known tags: {known}.", example(core)
+            raise refusal(
+                "convene.not_a_tag", tag=tag, known=known, example=example(core)
             ) from None
     return tuple(dict.fromkeys(checked))
 
@@ -221,11 +196,8 @@ def _find_contact(core: Core, name: str) -> Contact:
         c.name for c in core.directory.contacts()
     ]
     close = difflib.get_close_matches(name, everyone, n=3)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise InputError(
-        f"'{name}' is not in the partner directory.{hint}",
-        "known=hv.example,gp.example (directory ids, or full names in quotes)",
-    )
+    hint = wording("convene.did_you_mean", names=", ".join(close)) if close else ""
+    raise refusal("convene.unknown_person", name=name, hint=hint)
 
 
 def convene(unit: Unit, actor: Contact, request: ConveneRequest) -> Outcome:
@@ -240,10 +212,10 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         (d for d in case.discussions if d.status == models.DiscussionStatus.SCHEDULED), None
     )
     if open_discussion is not None:
-        raise InputError(
-            f"Case {case.reference} already has a strategy discussion scheduled for "
-            f"{when(core, open_discussion.meeting_at)}.",
-            f"/strategy status {case.reference}",
+        raise refusal(
+            "convene.already_scheduled",
+            case=case.reference,
+            meeting=when(core, open_discussion.meeting_at),
         )
     children = _children(session, case, checked.children)
     discussion = models.Discussion(

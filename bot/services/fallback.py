@@ -15,6 +15,7 @@ from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
 from bot.unit import Unit
+from bot.wording import say
 
 ACTIVE = (models.InvitationStatus.INVITED, models.InvitationStatus.ACCEPTED)
 
@@ -63,7 +64,7 @@ def run_fallback(
     invitation = models.Invitation(
         discussion=discussion,
         contact=contact_row(session, contact.id),
-        reason=f"{rule.role.label}: {kind_words} fallback ({trigger})",
+        reason=say("invited_as.fallback", role=rule.role.label, agency=kind_words, trigger=trigger),
         status=models.InvitationStatus.INVITED,
         via_fallback=True,
         invited_at=core.clock.now(),

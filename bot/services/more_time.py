@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import not_allowed, refusal, wording
 from bot.messages import Button, Kind, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.reminders import schedule_nudge
@@ -15,21 +15,16 @@ def request(unit: Unit, actor: Contact, reference: str, due: str, reason: str) -
     """The owner asks for a later due date; the chair approves or refuses it."""
     core = unit.core
     reason = reason.strip()
-    example = f'/strategy more-time {reference} due="4/12" reason="GP records not back yet"'
+    example = wording("more_time.example", reference=reference)
     if len(reason) < 5:
-        raise InputError("Say why more time is needed: the chair decides on the reason.", example)
+        raise refusal("more_time.no_reason", example=example)
     new_due = due_from_text(core, due)
     session = unit.session
     action = open_action(session, actor, reference)
     if actor.id != action.owner.key:
-        raise NotAllowed(
-            "Only the action's owner can ask for more time.", f"ask {action.owner.name}"
-        )
+        raise not_allowed("more_time.asker", owner=action.owner.name)
     if new_due <= action.due_at:
-        raise InputError(
-            f"The new due date must be after the current one ({when(core, action.due_at)}).",
-            example,
-        )
+        raise refusal("more_time.not_later", due=when(core, action.due_at), example=example)
     action.requested_due_at = new_due
     action.request_reason = reason
     audit(
@@ -78,11 +73,12 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
     action = open_action(session, actor, reference)
     discussion = action.discussion
     if actor.id != discussion.chair.key:
-        raise NotAllowed("Only the chair decides on more time.", f"ask {discussion.chair.name}")
+        raise not_allowed("more_time.decider", chair=discussion.chair.name)
     if action.requested_due_at is None:
-        raise InputError(
-            f"{action_reference(action)} has no request for more time.",
-            f"/strategy status {discussion.case.reference}",
+        raise refusal(
+            "more_time.no_request",
+            reference=action_reference(action),
+            case=discussion.case.reference,
         )
     requested, asked_reason = action.requested_due_at, action.request_reason
     if approve:

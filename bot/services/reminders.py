@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import InputError, not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import action_reference
 from bot.services.common import action_outgoing
@@ -131,43 +131,25 @@ def snooze(unit: Unit, actor: Contact, reference: str, until: str | None = None)
     session = unit.session
     action = open_action(session, actor, reference)
     if actor.id != action.owner.key:
-        raise NotAllowed(
-            "Only the action's owner can snooze its reminders.", f"ask {action.owner.name}"
-        )
+        raise not_allowed("reminders.snoozer", owner=action.owner.name)
     policy = core.directory.partnership.reminders
     latest = latest_snooze(now, action.due_at, core.calendar, policy)
-    example = f'/strategy snooze {action_reference(action)} until="tomorrow 9am"'
+    example = wording("reminders.snooze_example", reference=action_reference(action))
     if latest <= now:
-        raise InputError(
-            f"{action_reference(action)} is due or overdue: it can no longer be "
-            "snoozed. Close it, or ask the chair for more time.",
-            f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
-        )
+        raise refusal("reminders.too_late_to_snooze", reference=action_reference(action))
     in_hours = action.urgent or core.calendar.is_within_working_hours(latest)
     target = latest if in_hours else latest_working_nudge(now, latest, core.calendar, policy)
     if until:
         try:
             target = parse_moment(until, now, core.calendar)
         except TimeTextError as problem:
-            raise InputError(str(problem), example) from None
+            raise InputError(str(problem), example) from None  # the time, worded by timetext
         if target > latest:
-            raise InputError(
-                f"You can snooze until {when(core, latest)} at the latest "
-                "(one working day, and never past the due date).",
-                example,
-            )
+            raise refusal("reminders.snooze_limit", latest=when(core, latest), example=example)
         if not action.urgent and not core.calendar.is_within_working_hours(target):
-            raise InputError(
-                f"{when(core, target)} is outside working hours, when no reminders go out: "
-                "choose a time on a working day within working hours.",
-                example,
-            )
+            raise refusal("reminders.outside_hours", target=when(core, target), example=example)
     if target is None:
-        raise InputError(
-            "There is no working time left before the due date to snooze to. Close the "
-            "action, or ask the chair for more time.",
-            f'/strategy more-time {action_reference(action)} due="friday" reason="..."',
-        )
+        raise refusal("reminders.no_time_left", reference=action_reference(action))
     schedule(
         session,
         models.WorkKind.ACTION_NUDGE,

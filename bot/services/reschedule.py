@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import not_allowed, refusal, wording
 from bot.messages import Delivery, Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, visible_discussion, when
@@ -47,28 +47,29 @@ def reschedule(
     """Move the upcoming discussion of a case to the time `meeting` (as typed)."""
     core = unit.core
     case = case_reference.strip().upper()
-    example = f'/strategy reschedule {case} meeting="tomorrow 10am" reason="officer in court"'
+    example = wording("reschedule.example", case=case)
     reason = _reason(reason, example)
     now = core.clock.now()
     try:
         new_time = parse_meeting_time(meeting, now, core.calendar)
     except TimeTextError as problem:
-        raise InputError(f"Meeting time: {problem}", example) from None
+        raise refusal("reschedule.meeting", problem=problem, example=example) from None
     late_reason = (late_reason or "").strip() or None
     session = unit.session
     discussion = _own_discussion(session, actor, case, "reschedule")
     old_time = discussion.meeting_at
     if new_time.at == old_time:
-        raise InputError(
-            f"The discussion for case {case} is already at {when(core, old_time)}.", example
+        raise refusal(
+            "reschedule.same_time", case=case, meeting=when(core, old_time), example=example
         )
     late = new_time.at > discussion.deadline_at
     if late and late_reason is None:
-        raise InputError(
-            f"The meeting ({new_time.echo}) would be after the statutory deadline "
-            f"({when(core, discussion.deadline_at)}; {discussion.deadline_rule}). Choose an "
-            "earlier time, or give the reason it cannot be held in time.",
-            f'{example} late_reason="the paediatrician cannot attend until then"',
+        raise refusal(
+            "reschedule.after_deadline",
+            meeting=new_time.echo,
+            deadline=when(core, discussion.deadline_at),
+            rule=discussion.deadline_rule,
+            example=example,
         )
     discussion.meeting_at = new_time.at
     discussion.late_reason = late_reason if late else None
@@ -122,7 +123,7 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
     """Cancel the upcoming discussion of a case."""
     core = unit.core
     case = case_reference.strip().upper()
-    example = f'/strategy cancel {case} reason="concern resolved: the injury was accidental"'
+    example = wording("reschedule.cancel_example", case=case)
     reason = _reason(reason, example)
     session = unit.session
     discussion = _own_discussion(session, actor, case, "cancel")
@@ -174,7 +175,7 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
 def _reason(reason: str, example: str) -> str:
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InputError("Say why: everyone invited is told, and it goes in the record.", example)
+        raise refusal("reschedule.no_reason", example=example)
     return reason
 
 
@@ -182,10 +183,12 @@ def _own_discussion(session: Session, actor: Contact, case: str, verb: str) -> m
     """The case's upcoming discussion, if the actor chairs or convened it."""
     discussion = visible_discussion(session, case, actor, scheduled_only=True)
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
-        raise NotAllowed(
-            f"Only the chair ({discussion.chair.name}) or the convenor "
-            f"({discussion.convenor.name}) can {verb} the discussion for case {case}.",
-            f"ask {discussion.chair.name} to {verb} it",
+        raise not_allowed(
+            "reschedule.organiser",
+            chair=discussion.chair.name,
+            convenor=discussion.convenor.name,
+            verb=verb,
+            case=case,
         )
     return discussion
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.services.fallback import agency_still_possible, run_fallback
@@ -21,6 +21,7 @@ from bot.shared import (
 )
 from bot.storage import models
 from bot.unit import Unit
+from bot.wording import say
 
 MIN_REASON_LENGTH = 5
 
@@ -46,17 +47,11 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
     core = unit.core
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InputError(
-            "Say why you cannot attend: the chair needs the reason to find someone else.",
-            f'/strategy decline {case_reference} reason="on leave; duty HV covering"',
-        )
+        raise refusal("respond.no_reason", case=case_reference)
     session = unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
     if discussion.chair.key == actor.id:
-        raise NotAllowed(
-            "The chair cannot decline; hand the chair to another team manager instead.",
-            f"/strategy delegate {discussion.case.reference} to=<team manager>",
-        )
+        raise not_allowed("respond.chair_cannot_decline", case=discussion.case.reference)
     invitation.status = models.InvitationStatus.DECLINED
     invitation.decline_reason = reason
     invitation.responded_at = core.clock.now()
@@ -80,8 +75,7 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
             unit,
             discussion,
             kind,
-            f"{actor.name} declined and nobody else from "
-            f"{kind.value.replace('_', ' ')} was invited",
+            say("fallback_trigger.declined", name=actor.name, agency=kind.value.replace("_", " ")),
         )
     outgoing += after_response(unit, discussion)
     return Outcome(
@@ -94,27 +88,22 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
     colleague = core.directory.find(to)
     if colleague is None or colleague.agency_id != actor.agency_id or colleague.id == actor.id:
         colleagues = core.directory.colleagues(actor)
-        raise InputError(
-            f"'{to}' is not a colleague in your agency; you can delegate to someone in "
-            f"{core.directory.agency_of(actor).name} "
-            f"({', '.join(c.id for c in colleagues[:6])}).",
-            f"/strategy delegate {case_reference} to={colleagues[0].id}" if colleagues else None,
+        raise refusal(
+            "respond.not_a_colleague",
+            to=to,
+            agency=core.directory.agency_of(actor).name,
+            colleagues=", ".join(c.id for c in colleagues[:6]),
+            case=case_reference,
+            first=colleagues[0].id if colleagues else "",
         )
     session = unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
     case = discussion.case.reference
     if invitation_of(discussion, colleague.id) is not None:
-        raise InputError(
-            f"{colleague.name} is already invited to this discussion.",
-            f"/strategy status {case}",
-        )
+        raise refusal("respond.already_invited", name=colleague.name, case=case)
     is_chair = discussion.chair.key == actor.id
     if is_chair and not colleague.can_chair:
-        raise InputError(
-            f"You chair this discussion; {colleague.name} is not a team manager and "
-            "cannot take the chair.",
-            f"/strategy delegate {case} to=<another team manager>",
-        )
+        raise refusal("respond.chair_to_non_manager", name=colleague.name, case=case)
     now = core.clock.now()
     invitation.status = models.InvitationStatus.DELEGATED
     invitation.delegated_to = contact_row(session, colleague.id)
@@ -122,7 +111,7 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
     new = models.Invitation(
         discussion=discussion,
         contact=contact_row(session, colleague.id),
-        reason=f"delegated by {actor.name}" + (" (chair)" if is_chair else ""),
+        reason=say("invited_as.delegated", name=actor.name, chair=is_chair),
         status=models.InvitationStatus.ACCEPTED if is_chair else models.InvitationStatus.INVITED,
         responded_at=now if is_chair else None,
         invited_at=now,
@@ -164,11 +153,12 @@ def _own_invitation(
     invitation = invitation_of(discussion, actor.id)
     assert invitation is not None  # visible_discussion only finds discussions they are invited to
     if invitation.status == models.InvitationStatus.DELEGATED:
-        delegate = invitation.delegated_to.name if invitation.delegated_to else "a colleague"
-        raise InputError(
-            f"You delegated this discussion to {delegate}; they reply now.",
-            f"/strategy status {discussion.case.reference}",
+        delegate = (
+            invitation.delegated_to.name
+            if invitation.delegated_to
+            else wording("respond.a_colleague")
         )
+        raise refusal("respond.delegated_away", delegate=delegate, case=discussion.case.reference)
     return discussion, invitation
 
 

@@ -27,7 +27,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.app import Bot
 from bot.directory import Contact
-from bot.errors import InputError
+from bot.errors import InputError, refusal
 from bot.forms import Form
 from bot.messages import Button, Message, Outcome, refused
 from handlers.slack import render
@@ -186,10 +186,7 @@ class SlackListeners:
     def _actor(self, user_id: str) -> Contact:
         contact = self.users.contact_for(user_id)
         if contact is None:
-            raise InputError(
-                "You are not in the partner directory, so strategy-bot cannot act for you.",
-                "ask your partnership's administrator to add your Slack account",
-            )
+            raise refusal("people.not_in_directory_slack")
         return contact
 
     def _item(self, name: str, value: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.errors import InputError
+from bot.errors import refusal
 from handlers.slack.app import SLACK_EVENTS
 
 
@@ -32,10 +32,7 @@ def manifest(url: str | None = None, socket_mode: bool = False) -> dict[str, Any
         return data
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc:
-        raise InputError(
-            f"'{url}' is not an https address: Slack only sends requests over https.",
-            "strategy-bot slack manifest --url https://strategy-bot.northvale.gov.example",
-        )
+        raise refusal("setup.slack_url", url=url)
     endpoint = f"https://{parts.netloc}{parts.path.rstrip('/')}{SLACK_EVENTS}"
     events["request_url"] = interactivity["request_url"] = command["url"] = endpoint
     return data

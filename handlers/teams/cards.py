@@ -47,7 +47,7 @@ def message_card(
     return _card(
         CARDS.get(message.kind, GENERIC),
         text=message.text,
-        context=message.context,
+        said=message.parts,
         buttons=message.buttons,
         thread=thread,
         forms=dict(forms or {}),

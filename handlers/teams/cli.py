@@ -9,7 +9,7 @@ import typer
 
 from bot.app import load_partner_directory
 from bot.directory import DirectoryError
-from bot.errors import InputError
+from bot.errors import InputError, refusal
 from bot.settings import Settings
 from handlers.teams.package import AppDetails, app_version, build_package
 from handlers.teams.settings import TeamsSettings
@@ -45,11 +45,7 @@ def package_command(
         settings = settings.model_copy(update={"strategy_directory": directory})
     try:
         if website is None:
-            raise InputError(
-                "Give the publisher's website: Teams shows it, with the privacy notice "
-                "and the terms of use, on the app's page.",
-                "strategy-bot teams package --website https://www.northvale-scp.org.uk/",
-            )
+            raise refusal("setup.teams_website")
         if publisher is None:
             publisher = load_partner_directory(settings).partnership.name
         details = AppDetails(

@@ -16,7 +16,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from bot.errors import InputError
+from bot.errors import refusal
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 ICONS = ("color.png", "outline.png")
@@ -78,20 +78,13 @@ def _shortened(text: str, limit: int) -> str:
 
 def _check(details: AppDetails) -> None:
     if not GUID.fullmatch(details.app_id):
-        raise InputError(
-            f"'{details.app_id}' is not an app id: give the bot's Microsoft app (client) id, "
-            "a GUID, from its Azure Bot registration.",
-            "strategy-bot teams package --app-id 7c3d2a8e-51f4-4b0a-9d6e-2f8b1c0e4a11",
-        )
+        raise refusal("setup.teams_app_id", app_id=details.app_id)
     for what, url in (
         ("website", details.website),
         ("privacy notice", details.privacy_url),
         ("terms of use", details.terms_url),
     ):
         if not re.fullmatch(r"https://[^\s/]+(/\S*)?", url):
-            raise InputError(
-                f"The {what} address '{url}' must be an https:// address.",
-                "--website https://www.northvale-scp.org.uk/",
-            )
+            raise refusal("setup.teams_https", what=what, url=url)
     if not details.publisher.strip():
-        raise InputError("Say who publishes the app.", '--publisher "Northvale SCP"')
+        raise refusal("setup.teams_publisher")
