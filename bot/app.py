@@ -137,8 +137,10 @@ class Bot:
         except InputError as problem:
             return self._finish(refused(problem), send)
         item_field = typed.intent.item_field
-        if can_ask and typed.bare and typed.intent.opens_form:
-            item = str(typed.fields.get(item_field.name, "")) if item_field else ""
+        item = str(typed.fields.get(item_field.name, "")) if item_field else ""
+        # A form is about its item: without one (and not asking for it), say what is missing.
+        has_item = item_field is None or bool(item) or item_field.on_form
+        if can_ask and typed.bare and typed.intent.opens_form and has_item:
             return self._ask(actor, typed.intent.name, item, send)
         return self.act(actor, typed.intent.name, typed.fields, send=send)
 
@@ -266,11 +268,11 @@ class Bot:
         """The form to fill in (nothing done yet), or why the person may not."""
         try:
             form = self.form(actor, intent, item)
-            problem = unfillable(form)
-            if problem is not None:
-                raise problem
-        except InputError as refusal:
-            return self._finish(refused(refusal), send)
+            cannot = unfillable(form)
+            if cannot is not None:
+                raise cannot
+        except InputError as problem:
+            return self._finish(refused(problem), send)
         return Outcome(Message(Kind.REPLY, form.heading), form=form)
 
     def _finish(self, outcome: Outcome, send: bool) -> Outcome:

@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.record.content",
         ),
     ),
-    ("context", ("bot.core", "bot.unit", "bot.shared")),
+    ("shared", ("bot.core", "bot.unit", "bot.shared")),
     ("services", ("bot.services", "bot.calendar", "bot.record")),
     ("entry points", ("bot.app", "bot.intents", "bot.jobs", "bot.importer")),
     ("adapters", ("handlers.console", "handlers.slack", "handlers.teams", "handlers.simulated")),

@@ -15,6 +15,7 @@ from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Delivery, Kind, Outcome, Outgoing, message
+from bot.references import case_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, schedule, schedule_sync, when
 from bot.storage import models
@@ -93,7 +94,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     """Every check on a convene request, before anything is written."""
     require_convenor(actor)
     partnership = core.directory.partnership
-    reference = request.case_reference.strip().upper()
+    reference = case_reference(request.case_reference)
     if not partnership.is_case_reference(reference):
         raise refusal("convene.not_a_case", case=request.case_reference, example=example(core))
     children = _check_children(core, request.children)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import references
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
@@ -46,7 +47,7 @@ def reschedule(
 ) -> Outcome:
     """Move the upcoming discussion of a case to the time `meeting` (as typed)."""
     core = unit.core
-    case = case_reference.strip().upper()
+    case = references.case_reference(case_reference)
     example = wording("reschedule.example", case=case)
     reason = _reason(reason, example)
     now = core.clock.now()
@@ -122,7 +123,7 @@ def reschedule(
 def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outcome:
     """Cancel the upcoming discussion of a case."""
     core = unit.core
-    case = case_reference.strip().upper()
+    case = references.case_reference(case_reference)
     example = wording("reschedule.cancel_example", case=case)
     reason = _reason(reason, example)
     session = unit.session

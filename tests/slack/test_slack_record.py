@@ -162,3 +162,10 @@ def test_only_the_chair_or_convenor_of_a_discussion_they_were_invited_to(
     # The convenor may write the record but not finalise it: no checkbox for him.
     _, view = open_form(held, "ben.okafor")
     assert "finalise" not in inputs(view)
+
+
+def test_record_without_a_case_says_so_instead_of_opening_a_form(held: SlackTest) -> None:
+    sent = held.command(CHAIR, "record")
+    assert held.fake.opened_by_trigger.get(sent.trigger) is None
+    (reply,) = held.reply_texts(sent)
+    assert "Add the case reference." in reply
