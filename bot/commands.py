@@ -7,6 +7,7 @@ the platform adapters call the same services directly.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,11 +16,21 @@ from datetime import date
 from bot.core import Core
 from bot.directory import Contact
 from bot.domain import ChildSpec
-from bot.errors import InputError
+from bot.errors import InputError, LateMeeting
 from bot.messages import Outcome, message
 from bot.record import chat as record_chat
 from bot.services import actions, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene
+from bot.text_input import (
+    COMMAND_CHARACTERS,
+    IDENTIFIER_CHARACTERS,
+    check_length,
+    clean_identifier,
+    clean_option,
+    clean_text,
+    require_text,
+    shown,
+)
 
 USAGE: Mapping[str, str] = {
     "convene": "/strategy convene NV-40213 children=C1:2019-04-02 category=standard "
@@ -52,44 +63,74 @@ class Parsed:
     name: str
     positional: list[str]
     options: dict[str, str]
+    text: str = ""  # the command as typed (cleaned), for examples built from it
+
+
+# `reason ="..."`, `reason= "..."`: outside quotes, spaces around '=' after an option name
+# are dropped (but `reason= text="..."` leaves reason= empty, not swallowing text=).
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'")
+_SPACED_EQUALS = re.compile(r"(?<!\S)([A-Za-z_][\w.]*)\s*=(?:\s+(?![A-Za-z_][\w.]*\s*=))?")
+COMMAND_WORDS = ("/strategy", "strategy")
+
+
+def _close_spaced_options(text: str) -> str:
+    parts, last = [], 0
+    for quoted in _QUOTED.finditer(text):
+        parts += [_SPACED_EQUALS.sub(r"\1=", text[last : quoted.start()]), quoted.group()]
+        last = quoted.end()
+    parts.append(_SPACED_EQUALS.sub(r"\1=", text[last:]))
+    return "".join(parts)
+
+
+def _usage_of(text: str) -> str:
+    """The usage of the command `text` names, before it could be read (or /strategy help)."""
+    words = text.split()
+    if words and words[0].lower() in COMMAND_WORDS:
+        words = words[1:]
+    return USAGE.get(clean_identifier(words[0]).lower() if words else "help", USAGE["help"])
 
 
 def parse(text: str) -> Parsed:
+    text = clean_text(require_text(text))
+    check_length(text, COMMAND_CHARACTERS, "The command", _usage_of(text))
     try:
-        words = shlex.split(text)
+        words = shlex.split(_close_spaced_options(text))
     except ValueError as problem:
         raise InputError(
-            f"Could not read the command: {problem} (check the quotes).", USAGE["convene"]
+            f"Could not read the command: {problem} (check the quotes).", _usage_of(text)
         ) from None
-    if words and words[0] == "/strategy":
+    if words and words[0].lower() in COMMAND_WORDS:
         words = words[1:]
     if not words:
-        return Parsed("help", [], {})
-    name, rest = words[0].lower(), words[1:]
+        return Parsed("help", [], {}, text)
+    name, rest = clean_identifier(words[0]).lower(), words[1:]
     if name not in USAGE:
-        raise InputError(f"'{name}' is not a /strategy command.", "/strategy help")
-    positional = [w for w in rest if "=" not in w]
+        raise InputError(f"'{shown(name)}' is not a /strategy command.", "/strategy help")
+    positional = [p for p in (clean_identifier(w) for w in rest if "=" not in w) if p]
+    for word in positional:
+        check_length(word, IDENTIFIER_CHARACTERS, f"'{shown(word, 20)}'", USAGE[name])
     options: dict[str, str] = {}
     for word in rest:
         if "=" in word:
             key, _, value = word.partition("=")
-            key = key.strip().lower()
+            key = clean_identifier(key).lower()
+            check_length(key, IDENTIFIER_CHARACTERS, "An option name", USAGE[name])
             if key in options:
                 raise InputError(f"'{key}=' is given twice; give it once.", USAGE[name])
-            options[key] = value
-    return Parsed(name, positional, options)
+            options[key] = clean_option(key, value, USAGE[name])
+    return Parsed(name, positional, options, text)
 
 
 def _allowed(parsed: Parsed, keys: set[str], positional: int) -> None:
     unknown = sorted(set(parsed.options) - keys)
     if unknown:
         raise InputError(
-            f"Unknown option {', '.join(unknown)} for '{parsed.name}'.", USAGE[parsed.name]
+            f"Unknown option {shown(', '.join(unknown))} for '{parsed.name}'.", USAGE[parsed.name]
         )
     if len(parsed.positional) > positional:
         extra = " ".join(parsed.positional[positional:])
         raise InputError(
-            f"Did not understand '{extra}' (put quotes around text with spaces).",
+            f"Did not understand '{shown(extra)}' (put quotes around text with spaces).",
             USAGE[parsed.name],
         )
 
@@ -168,7 +209,10 @@ def _convene(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
         referrer=parsed.options.get("referrer"),
         late_reason=parsed.options.get("late_reason"),
     )
-    return convene(core, actor, request)
+    try:
+        return convene(core, actor, request)
+    except LateMeeting as problem:
+        raise _with_late_reason(problem, parsed) from None
 
 
 def _accept(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
@@ -244,7 +288,7 @@ def _refuse(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
         actor,
         _action_reference(parsed),
         approve=False,
-        reason=parsed.options.get("reason", ""),
+        reason=_required(parsed, "reason", "the reason, which the owner is told"),
     )
 
 
@@ -287,14 +331,29 @@ def _report(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
 def _reschedule(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
     case = _case(parsed)
     _allowed(parsed, {"meeting", "reason", "late_reason"}, 0)
-    return reschedule.reschedule(
-        core,
-        actor,
-        case,
-        meeting=_required(parsed, "meeting", "the new meeting time"),
-        reason=_required(parsed, "reason", "the reason, which everyone invited is told"),
-        late_reason=parsed.options.get("late_reason"),
-    )
+    try:
+        return reschedule.reschedule(
+            core,
+            actor,
+            case,
+            meeting=_required(parsed, "meeting", "the new meeting time"),
+            reason=_required(parsed, "reason", "the reason, which everyone invited is told"),
+            late_reason=parsed.options.get("late_reason"),
+        )
+    except LateMeeting as problem:
+        raise _with_late_reason(problem, parsed) from None
+
+
+# A typed command this long is not repeated back as the example.
+OWN_EXAMPLE_CHARACTERS = 400
+
+
+def _with_late_reason(problem: LateMeeting, parsed: Parsed) -> InputError:
+    """A meeting after the deadline: the example is the user's own command, plus the reason."""
+    own = parsed.text.strip()
+    if len(own) > OWN_EXAMPLE_CHARACTERS:
+        return problem
+    return InputError(problem.problem, f'{own} late_reason="..."')
 
 
 def _cancel(core: Core, actor: Contact, parsed: Parsed) -> Outcome:
@@ -333,10 +392,12 @@ COMMANDS: Mapping[str, Callable[[Core, Contact, Parsed], Outcome]] = {
 
 def handle(core: Core, actor: Contact, text: str) -> Outcome:
     """Run one `/strategy ...` command. Bad input comes back as the reply; nothing is written."""
+    usage = _usage_of(text)
     try:
         parsed = parse(text)
+        usage = USAGE[parsed.name]
         return COMMANDS[parsed.name](core, actor, parsed)
     except InputError as problem:
-        return Outcome(
-            message("messages/error.txt.j2", problem=problem.problem, example=problem.example)
-        )
+        # Every refusal carries an example: the command's usage when the service gave none.
+        example = problem.example or usage
+        return Outcome(message("messages/error.txt.j2", problem=problem.problem, example=example))

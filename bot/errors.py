@@ -19,3 +19,7 @@ class InputError(Exception):
 
 class NotAllowed(InputError):
     """The person may not do this (not a convenor, not invited, not the owner...)."""
+
+
+class LateMeeting(InputError):
+    """A meeting time after the statutory deadline, with no reason given (late_reason=)."""

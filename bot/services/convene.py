@@ -14,7 +14,7 @@ from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
-from bot.errors import InputError, NotAllowed
+from bot.errors import InputError, LateMeeting, NotAllowed
 from bot.messages import Delivery, Outcome, Outgoing, message
 from bot.services.common import (
     audit,
@@ -117,7 +117,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     deadline = statutory_deadline(identified_at, category, core.calendar, partnership.timescales)
     late_reason = (request.late_reason or "").strip() or None
     if meeting.at > deadline.deadline and late_reason is None:
-        raise InputError(
+        raise LateMeeting(
             f"The meeting ({meeting.echo}) would be after the statutory deadline "
             f"({when(core, deadline.deadline)}; {deadline.rule}). Choose an earlier time, "
             "or give the reason it cannot be held in time.",

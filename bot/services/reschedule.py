@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.calendar.sync import schedule_sync
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import InputError, NotAllowed
+from bot.errors import InputError, LateMeeting, NotAllowed
 from bot.messages import Delivery, Outcome, Outgoing, message
 from bot.services.common import (
     audit,
@@ -69,7 +69,7 @@ def reschedule(
             )
         late = new_time.at > discussion.deadline_at
         if late and late_reason is None:
-            raise InputError(
+            raise LateMeeting(
                 f"The meeting ({new_time.echo}) would be after the statutory deadline "
                 f"({when(core, discussion.deadline_at)}; {discussion.deadline_rule}). Choose an "
                 "earlier time, or give the reason it cannot be held in time.",
