@@ -8,6 +8,7 @@ import typer
 import yaml
 
 from bot.app import SchemaOutOfDate
+from bot.cli_input import database_errors
 from bot.directory import DirectoryError
 from bot.errors import InputError
 from bot.settings import Settings
@@ -42,10 +43,11 @@ def manifest_command(
 def connect(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     """Run in Slack: over Socket Mode with SLACK_APP_TOKEN, otherwise serving HTTP."""
     try:
-        if settings.slack_app_token:
-            run_socket_mode(settings)
-        else:
-            serve(settings, host, port)
+        with database_errors(settings.database_url):
+            if settings.slack_app_token:
+                run_socket_mode(settings)
+            else:
+                serve(settings, host, port)
     except (DirectoryError, SchemaOutOfDate) as problem:
         typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None

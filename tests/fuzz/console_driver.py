@@ -11,6 +11,7 @@ line that wrote something is caught.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import sqlite3
@@ -121,10 +122,8 @@ class ConsoleProcess:
         self.process.wait(10)
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     stream.close()
-                except BrokenPipeError:
-                    pass
         self._stderr.close()
         self._db.close()
 

@@ -62,7 +62,7 @@ HOSTILE_TEXT = [
     "ansi \x1b[31mred\x1b[0m \x1b]0;title\x07",
     "nul \x00 bell \x07 backspace \x08 c1 \x85\x9b",
     "emoji 👩‍👩‍👧‍👦 🏳️‍🌈 combining e\u0301\u0301\u0301",
-    "𝕯𝖔𝖚𝖇𝖑𝖊-𝖘𝖙𝖗𝖚𝖈𝖐 ＦＵＬＬＷＩＤＴＨ",
+    "\U0001d56f\U0001d594\U0001d59a\U0001d587 \uff26\uff35\uff2c\uff2c",  # fraktur, fullwidth
     "مرحبا שלום こんにちは",
 ]
 INVISIBLES = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202d", "\u2066"]
@@ -238,7 +238,7 @@ class Generator:
             return text + f' due="{time}"'
         if mutation == 4:  # huge text
             size = rng.choice([300, 2500, 20_000, 120_000])
-            blob = (rng.choice(HOSTILE_TEXT + ["lorem ipsum "]) * (size // 10 + 1))[:size]
+            blob = (rng.choice([*HOSTILE_TEXT, "lorem ipsum "]) * (size // 10 + 1))[:size]
             key = rng.choice(["reason", "text", "outcome", "risk", "late_reason", "case"])
             return text + f' {key}="{blob}"'
         if mutation == 5:  # hostile text in a value
@@ -261,7 +261,7 @@ class Generator:
                 words.insert(at, words[at])
             return " ".join(words)
         if mutation == 10:  # hostile text as the case reference or an id
-            hostile = rng.choice(HOSTILE_TEXT + ["NV-" + "9" * 300, "../../etc/passwd", "*"])
+            hostile = rng.choice([*HOSTILE_TEXT, "NV-" + "9" * 300, "../../etc/passwd", "*"])
             if len(words) > 2:
                 words[2] = hostile if " " not in hostile else f'"{hostile}"'
             return " ".join(words)
@@ -291,6 +291,8 @@ class Generator:
                 b"/strategy decline NV-40213 reason=\"caf\xe9 \xff\xfe\"",
                 b"as ben.ok\xc3\x28afor",
                 b"\xed\xa0\x80 lone surrogate in UTF-8 form",
-                bytes(rng.randrange(1, 256) for _ in range(rng.randint(1, 80))).replace(b"\n", b" "),
+                bytes(rng.randrange(1, 256) for _ in range(rng.randint(1, 80))).replace(
+                    b"\n", b" "
+                ),
             ]
         )
