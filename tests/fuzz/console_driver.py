@@ -25,6 +25,7 @@ from pathlib import Path
 REFUSED = "── refused"
 EXAMPLE = "For example:"
 START = "2026-11-23T09:30:00+00:00"
+STARTUP_SECONDS = 120
 
 
 @dataclass
@@ -76,6 +77,8 @@ class ConsoleProcess:
         self._db = sqlite3.connect(self.database)
         self._buffer = b""
         self._marks = 0
+        # Wait for the console to be up, so that its start-up is not timed as a command.
+        self.run(b"", STARTUP_SECONDS)
 
     def data_version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
