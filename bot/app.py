@@ -50,7 +50,11 @@ def build_core(settings: Settings, clock: Clock) -> Core:
     url = normalise_url(settings.database_url)
     if url.startswith("sqlite"):
         migrate(url)
-    engine = make_engine(url)
+    engine = make_engine(
+        url,
+        statement_timeout=settings.database_statement_timeout_seconds,
+        idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
+    )
     _require_current_schema(engine, url)
     directory = load_partner_directory(settings)
     core = Core(

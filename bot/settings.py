@@ -83,4 +83,15 @@ class Settings(BaseSettings):
     # With neither Graph nor SMTP, invitations are written here as .eml/.ics files.
     outbox_dir: Path = Path("outbox")
 
+    # --- Timeouts: a frozen process or a hung network call never holds work for long ---
+    # Every outgoing HTTP call (Slack, the Bot Connector, Graph, login, signing keys).
+    http_timeout_seconds: float = 20.0
+    # Every SMTP connection and command.
+    smtp_timeout_seconds: float = 30.0
+    # PostgreSQL ends a statement running longer than this, and a session idle in an
+    # open transaction longer than this (its locks released, its work back in the
+    # queue for the other bot processes within the next sweep).
+    database_statement_timeout_seconds: float = 60.0
+    database_idle_in_transaction_timeout_seconds: float = 90.0
+
     # --- Records and reports ---

@@ -38,12 +38,16 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
-def create_web_client(token: str, api_url: str = SLACK_API_URL) -> WebClient:
-    """The real slack_sdk client; `api_url` points it at Slack, or at a local server in tests."""
+def create_web_client(
+    token: str, api_url: str = SLACK_API_URL, timeout_seconds: float = 20.0
+) -> WebClient:
+    """The real slack_sdk client; `api_url` points it at Slack, or at a local server in tests.
+    Each call gives up after `timeout_seconds` (then the retry handlers may try again)."""
     return WebClient(
         token=token,
         base_url=api_url if api_url.endswith("/") else api_url + "/",
         retry_handlers=retry_handlers(),
+        timeout=max(1, round(timeout_seconds)),
     )
 
 
