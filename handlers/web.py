@@ -7,11 +7,15 @@ platforms mount their own endpoints on the same app.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from slack_bolt import App
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 
+from bot import metrics
 from bot.app import build_core
 from bot.errors import InputError
 from bot.settings import Settings
@@ -23,12 +27,34 @@ from scheduling.scheduler import start_sweeper
 SLACK_EVENTS = "/slack/events"
 
 
+# Which chat platform an HTTP request comes from, by its path (for the metrics).
+PLATFORMS = {SLACK_EVENTS: "slack", "/api/messages": "teams"}
+
+
 def create_web_app(*, slack: App | None = None) -> FastAPI:
     web = FastAPI(title="strategy-bot", docs_url=None, redoc_url=None, openapi_url=None)
 
     @web.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @web.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
+    @web.middleware("http")
+    async def timed(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        platform = PLATFORMS.get(request.url.path)
+        if platform is None:
+            return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        metrics.REQUESTS.labels(platform, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+        return response
 
     if slack is not None:
         handler = SlackRequestHandler(slack)
@@ -67,11 +93,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
             "SLACK_SIGNING_SECRET=<Basic Information > Signing Secret> strategy-bot serve",
         )
     core = build_core(settings, SystemClock())
+    metrics.watch(core)
     slack = slack_for(core, settings)
     web = create_web_app(slack=slack.app)
     sweeper = start_sweeper(slack.due_work)
     try:
-        uvicorn.run(web, host=host, port=port, log_level="info")
+        # log_config=None: uvicorn's lines go through the JSON logging too.
+        uvicorn.run(web, host=host, port=port, log_level="info", log_config=None)
     finally:
         sweeper.shutdown(wait=False)
         slack.close()

@@ -30,18 +30,20 @@ def wait_until(check: Callable[[], object], timeout: float = 60) -> None:
 
 
 @contextmanager
-def serving(folder: Path, env: dict[str, str]) -> Iterator[int]:
+def serving(folder: Path, env: dict[str, str], stderr: Path | None = None) -> Iterator[int]:
     """Start `strategy-bot serve` on a free port, wait until it answers, yield the port.
 
+    Standard error goes to the file `stderr` when given (else with standard output).
     On the way out it is stopped with Ctrl-C, and must have exited cleanly.
     """
     port = free_port()
+    errors = open(stderr, "w", encoding="utf-8") if stderr else None  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=errors or subprocess.STDOUT,
         text=True,
     )
 
@@ -58,4 +60,6 @@ def serving(folder: Path, env: dict[str, str]) -> Iterator[int]:
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
+        if errors is not None:
+            errors.close()
+    assert process.returncode == 0, output + (stderr.read_text() if stderr else "")

@@ -102,13 +102,21 @@ def create_slack_app(
     due_work = DueWork(core, chat)
     executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
     app = App(
-        client=client,
+        # As Bolt expects: it makes its client from the token (so it never finds the
+        # token twice, given and in SLACK_BOT_TOKEN), and that client is then given
+        # our client's address, retries and timeout. The token is checked on the
+        # first request instead of here, when the client could not yet reach Slack.
+        token=client.token,
+        token_verification_enabled=False,
         # Empty in Socket Mode, where Slack's requests come over the app's own
         # connection; an HTTP request then never verifies.
         signing_secret=signing_secret or "",
         process_before_response=True,
         listener_executor=executor,
     )
+    app.client.base_url = client.base_url
+    app.client.timeout = client.timeout
+    app.client.retry_handlers = client.retry_handlers
     listeners = SlackListeners(core, client, chat, users, due_work, executor)
     app.command("/strategy")(listeners.acknowledging(listeners.strategy))
     app.action(re.compile(f"^({'|'.join(BUTTONS)})$"))(listeners.acknowledging(listeners.button))

@@ -11,6 +11,7 @@ from bot.app import SchemaOutOfDate
 from bot.cli_input import database_errors
 from bot.directory import DirectoryError
 from bot.errors import InputError
+from bot.logs import configure_logging
 from bot.settings import Settings
 from handlers.slack.manifest import manifest
 from handlers.slack.runtime import run_socket_mode
@@ -41,7 +42,9 @@ def manifest_command(
 
 
 def connect(settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-    """Run in Slack: over Socket Mode with SLACK_APP_TOKEN, otherwise serving HTTP."""
+    """Run in Slack: over Socket Mode with SLACK_APP_TOKEN, otherwise serving HTTP
+    (or Teams). Logs go to standard error as JSON lines from here on."""
+    configure_logging()
     try:
         with database_errors(settings.database_url):
             if settings.slack_app_token:
