@@ -179,3 +179,9 @@ def test_with_the_wrong_secret_nothing_reaches_teams_and_reminders_wait(
         assert teams.teams.posted == []
         failed = [w for w in pending_work(teams.core) if w.attempts]
         assert failed and all("invalid_client" in (w.last_error or "") for w in failed)
+
+
+def test_calls_to_the_bot_connector_give_up_after_the_timeout(teams: TeamsHarness) -> None:
+    timeout = teams.settings.http_timeout_seconds
+    assert teams.bot.app.http_client.http.timeout.read == timeout
+    assert teams.bot.app.api.http.http.timeout.read == timeout  # the client that sends
