@@ -116,3 +116,16 @@ def test_every_refusal_carries_an_example(convened: Bot) -> None:
         '/strategy action NV-40213 owner=megan.price due="whenever" text="Visit the family"',
     )
     assert f"For example: {USAGE['action']}" in reply.text
+
+
+def test_card_and_form_values_are_bounded_and_cleaned_too() -> None:
+    import pytest
+
+    from bot.errors import InputError
+    from handlers.slack.listeners import _text
+    from handlers.teams.actions import field
+
+    for read in (field, _text):
+        assert read({"reason": "in\x00 court\x1b[0m"}, "reason") == "in court"
+        with pytest.raises(InputError, match="the limit is 2,000"):
+            read({"reason": "x" * 2001}, "reason")

@@ -32,6 +32,7 @@ from bot.errors import InputError
 from bot.messages import Message, Outcome, latest_per_thread, message
 from bot.record import service as record_service
 from bot.services import actions, convene, respond, status
+from bot.text_input import clean_option, require_text
 from handlers.slack import record_form, render
 from handlers.slack.chat import SlackChat
 from handlers.slack.retries import first_time
@@ -91,8 +92,11 @@ def form_values(view: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _text(values: Mapping[str, Any], key: str) -> str:
+    """A form's text, cleaned and within its limit as typed text is (bot/text_input.py)."""
     value = values.get(key)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return clean_option(key, require_text(value), f"{key}=...").strip()
 
 
 def _choices(values: Mapping[str, Any], key: str) -> list[str]:

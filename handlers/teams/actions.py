@@ -14,14 +14,18 @@ from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Outcome
 from bot.services import actions, convene, respond
+from bot.text_input import clean_option, require_text
 
 Data = Mapping[str, Any]
 CardAction = Callable[[Core, Contact, str, Data], Outcome]
 
 
 def field(data: Data, name: str) -> str:
+    """A card's value, cleaned and within its limit as typed text is (bot/text_input.py)."""
     value = data.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return clean_option(name, require_text(value), f"{name}=...").strip()
 
 
 def choices(data: Data, name: str) -> list[str]:
