@@ -37,7 +37,7 @@ def working_days() -> list[date]:
 
 
 def shares(profile: BusyProfile, people: int = 20) -> list[float]:
-    found = []
+    found: list[float] = []
     for n in range(people):
         busy = busy_days("sim-1", f"person-{n}", FIRST, LAST, CALENDAR, profile)
         found.extend(booked_share(busy, day, CALENDAR) for day in working_days())

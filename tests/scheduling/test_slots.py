@@ -176,7 +176,7 @@ def test_a_chair_busy_until_the_deadline_leaves_no_slot() -> None:
 
 
 def test_slots_where_the_essential_people_are_free_come_first() -> None:
-    essential = {
+    essential: dict[str, Availability] = {
         # the police officer is in court on Tuesday until 15:00 and on Wednesday all day
         "megan.price": busy(
             ("2026-11-24 09:00", "2026-11-24 15:00"), ("2026-11-25 09:00", "2026-11-25 17:00")
