@@ -1,0 +1,97 @@
+"""The answer pages as the tests drive them: the real web app under uvicorn, over HTTP.
+
+`answer` is the convened discussion for NV-40213 (tests/conftest.py), on SQLite
+and PostgreSQL, with the pages mounted on `handlers.web.create_web_app()` and
+served on 127.0.0.1. `link(who)` issues a new link for someone's invitation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.app import Bot
+from bot.links.tokens import issue_invitation_link
+from bot.settings import Settings
+from bot.storage import models
+from bot.storage.db import transaction
+from handlers.web import create_web_app
+from handlers.web_page import AnswerPages, mount_answer_pages
+from handlers.web_page.ratelimit import Limits
+from tests.serving import WebServer
+
+SECRET = "test-link-secret-0123456789abcdefghijklmnop"
+
+
+def invitation_link(bot: Bot, who: str, case: str = "NV-40213") -> str:
+    """A new token for `who`'s invitation to the newest discussion of `case`."""
+    with transaction(bot.core.sessions) as session:
+        invitation = session.scalars(
+            select(models.Invitation)
+            .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
+            .join(models.Discussion, models.Invitation.discussion_id == models.Discussion.id)
+            .join(models.Case)
+            .where(models.Contact.key == who, models.Case.reference == case)
+            .order_by(models.Invitation.id.desc())
+        ).first()
+        assert invitation is not None, who
+        return issue_invitation_link(
+            session, invitation, now=bot.core.clock.now(), calendar=bot.core.calendar
+        )
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
+
+
+@dataclass
+class Answer:
+    bot: Bot
+    pages: AnswerPages
+    server: WebServer
+    http: httpx.Client
+    shared: set[str] = field(default_factory=set)
+
+    def link(self, who: str) -> str:
+        return f"{self.server.url}/answer/{invitation_link(self.bot, who)}"
+
+    def post(self, link: str, **form: str) -> httpx.Response:
+        """Send a form as the page would: with the CSRF token the page carries."""
+        csrf = csrf_of(self.http.get(link).text)
+        return self.http.post(link, data={"csrf": csrf, **form})
+
+
+def serve_pages(
+    bot: Bot, *, limits: Limits | None = None, shared: set[str] | None = None, **uvicorn: str
+) -> tuple[AnswerPages, WebServer]:
+    """The web app with the answer pages for `bot`, started under uvicorn.
+
+    `shared`: the directory ids to treat as shared mailboxes."""
+    marked = shared if shared is not None else set()
+    web = create_web_app()
+    pages = mount_answer_pages(
+        web,
+        bot,
+        Settings(link_secret=SECRET),
+        is_shared_mailbox=lambda contact: contact.id in marked,
+        limits=limits,
+    )
+    return pages, WebServer(web, **uvicorn).start()
+
+
+@pytest.fixture
+def answer(convened: Bot) -> Iterator[Answer]:
+    shared: set[str] = set()
+    pages, server = serve_pages(convened, shared=shared)
+    try:
+        with httpx.Client(follow_redirects=False, timeout=30) as http:
+            yield Answer(convened, pages, server, http, shared)
+    finally:
+        server.stop()
