@@ -172,7 +172,15 @@ def _redacted(value: Any) -> Any:
 
 
 _REDACTOR = RedactLinks()
-LOGGERS_TO_REDACT = ("uvicorn.access", "uvicorn.error", "uvicorn", "handlers.web_page", "")
+LOGGERS_TO_REDACT = (
+    "uvicorn.access",
+    "uvicorn.error",
+    "uvicorn",
+    "handlers.web_page.routes",
+    "handlers.web_page.acting",
+    "handlers.web_page.security",
+    "",
+)
 
 
 def install_log_redaction() -> None:

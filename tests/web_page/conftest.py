@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -69,7 +70,7 @@ class Answer:
 
 
 def serve_pages(
-    bot: Bot, *, limits: Limits | None = None, shared: set[str] | None = None, **uvicorn: str
+    bot: Bot, *, limits: Limits | None = None, shared: set[str] | None = None, **uvicorn: Any
 ) -> tuple[AnswerPages, WebServer]:
     """The web app with the answer pages for `bot`, started under uvicorn.
 
