@@ -17,13 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Bot
-from bot.links.tokens import issue_invitation_link
+from bot.links.tokens import hash_token, issue_invitation_link
 from bot.settings import Settings
 from bot.storage import models
 from bot.storage.db import transaction
 from handlers.web import create_web_app
 from handlers.web_page import AnswerPages, mount_answer_pages
 from handlers.web_page.ratelimit import Limits
+from handlers.web_page.security import csrf_token
 from tests.serving import WebServer
 
 SECRET = "test-link-secret-0123456789abcdefghijklmnop"
@@ -52,6 +53,11 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def csrf_for(link: str) -> str:
+    """The CSRF token the pages expect for `link` (as a stale form would carry it)."""
+    return csrf_token(SECRET.encode(), hash_token(link.split("?")[0].rsplit("/", 1)[-1]))
+
+
 @dataclass
 class Answer:
     bot: Bot
@@ -64,9 +70,8 @@ class Answer:
         return f"{self.server.url}/answer/{invitation_link(self.bot, who)}"
 
     def post(self, link: str, **form: str) -> httpx.Response:
-        """Send a form as the page would: with the CSRF token the page carries."""
-        csrf = csrf_of(self.http.get(link).text)
-        return self.http.post(link, data={"csrf": csrf, **form})
+        """Send a form as the page would: with the link's CSRF token."""
+        return self.http.post(link, data={"csrf": csrf_for(link), **form})
 
 
 def serve_pages(
