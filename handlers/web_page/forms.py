@@ -67,7 +67,8 @@ class Form:
 
 def filled(form: Form, submitted: Mapping[str, str]) -> Form:
     """The form with the submitted values, and an error on each required field left
-    empty and each choice that is not one of the choices."""
+    empty and each choice that is not one of the choices. (The example is shown
+    beside the field, under its label, so the error does not repeat it.)"""
     fields = []
     for item in form.fields:
         value = submitted.get(item.name, "").strip()
@@ -77,8 +78,6 @@ def filled(form: Form, submitted: Mapping[str, str]) -> Form:
             error = f"{'Choose' if is_choice else 'Enter'} {_lower(item.label)}."
         elif value and is_choice and value not in {c.value for c in item.choices}:
             error = f"Choose {_lower(item.label)} from the list."
-        if error and item.example:
-            error += f" For example: {item.example}"
         fields.append(replace(item, value=value, error=error))
     return replace(form, fields=tuple(fields))
 

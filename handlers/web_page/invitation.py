@@ -28,7 +28,7 @@ DECLINE_REASON = FormField(
     "Why you cannot attend",
     FieldKind.TEXTAREA,
     required=True,
-    example="on leave; the duty health visitor can attend",
+    example="on leave this week; a colleague can attend",
     hint="The chair needs the reason to find someone else from your agency.",
 )
 

@@ -7,24 +7,32 @@ served on 127.0.0.1. `link(who)` issues a new link for someone's invitation.
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from rich.console import Console
 from sqlalchemy import select
 
-from bot.app import Bot
+from bot.app import Bot, build_core
 from bot.links.tokens import hash_token, issue_invitation_link
 from bot.settings import Settings
 from bot.storage import models
 from bot.storage.db import transaction
+from handlers.console import ConsoleChat
 from handlers.web import create_web_app
 from handlers.web_page import AnswerPages, mount_answer_pages
 from handlers.web_page.ratelimit import Limits
 from handlers.web_page.security import csrf_token
+from scheduling.clock import SimulatedClock
+from tests.helpers import CONVENE, say, take_sent
 from tests.serving import WebServer
 
 SECRET = "test-link-secret-0123456789abcdefghijklmnop"
@@ -92,12 +100,35 @@ def serve_pages(
     return pages, WebServer(web, **uvicorn).start()
 
 
-@pytest.fixture
-def answer(convened: Bot) -> Iterator[Answer]:
+@contextmanager
+def answering(bot: Bot) -> Iterator[Answer]:
     shared: set[str] = set()
-    pages, server = serve_pages(convened, shared=shared)
+    pages, server = serve_pages(bot, shared=shared)
     try:
         with httpx.Client(follow_redirects=False, timeout=30) as http:
-            yield Answer(convened, pages, server, http, shared)
+            yield Answer(bot, pages, server, http, shared)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def answer(convened: Bot) -> Iterator[Answer]:
+    """The pages for the convened discussion, on SQLite and PostgreSQL."""
+    with answering(convened) as served:
+        yield served
+
+
+@pytest.fixture
+def answer_sqlite(sqlite_template: Path, tmp_path: Path, clock: SimulatedClock) -> Iterator[Answer]:
+    """The same on SQLite only: for the browser tests, which check the page, not the database."""
+    shutil.copy(sqlite_template, tmp_path / "answer.db")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'answer.db'}")
+    core = build_core(settings, clock)
+    bot = Bot(core, ConsoleChat(core.directory, Console(file=io.StringIO(), width=200)))
+    say(bot, "ben.okafor", CONVENE)
+    take_sent(bot)
+    try:
+        with answering(bot) as served:
+            yield served
+    finally:
+        core.close()
