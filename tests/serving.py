@@ -34,10 +34,11 @@ def wait_until(check: Callable[[], object], timeout: float = 60) -> None:
 
 
 @contextmanager
-def serving(folder: Path, env: dict[str, str]) -> Iterator[int]:
+def serving(folder: Path, env: dict[str, str], output: list[str] | None = None) -> Iterator[int]:
     """Start `strategy-bot serve` on a free port, wait until it answers, yield the port.
 
-    On the way out it is stopped with Ctrl-C, and must have exited cleanly.
+    On the way out it is stopped with Ctrl-C, and must have exited cleanly; what it
+    printed (logs included) is appended to `output` when given.
     """
     port = free_port()
     process = subprocess.Popen(
@@ -61,8 +62,10 @@ def serving(folder: Path, env: dict[str, str]) -> Iterator[int]:
         yield port
     finally:
         process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
+        printed = process.communicate(timeout=30)[0]
+        if output is not None:
+            output.append(printed)
+    assert process.returncode == 0, printed
 
 
 class WebServer:

@@ -30,7 +30,7 @@ from handlers.console import ConsoleChat
 from handlers.web import create_web_app
 from handlers.web_page import AnswerPages, mount_answer_pages
 from handlers.web_page.ratelimit import Limits
-from handlers.web_page.security import csrf_token
+from handlers.web_page.security import SECURITY_HEADERS, csrf_token
 from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, say, take_sent
 from tests.serving import WebServer
@@ -64,6 +64,15 @@ def csrf_of(html: str) -> str:
 def csrf_for(link: str) -> str:
     """The CSRF token the pages expect for `link` (as a stale form would carry it)."""
     return csrf_token(SECRET.encode(), hash_token(link.split("?")[0].rsplit("/", 1)[-1]))
+
+
+def assert_secure(response: httpx.Response) -> None:
+    """The answer pages' headers, and a policy that allows no script and no framing."""
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "script-src" not in policy  # default-src 'none'
 
 
 @dataclass

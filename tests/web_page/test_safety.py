@@ -16,10 +16,16 @@ from bot.storage import models
 from bot.storage.db import transaction
 from bot.storage.link_models import LinkToken
 from handlers.web_page.ratelimit import Limits, RateLimiter
-from handlers.web_page.security import SECURITY_HEADERS, redact
+from handlers.web_page.security import redact
 from scheduling.clock import SimulatedClock
 from tests.helpers import audit_events, invitation_statuses, table_counts
-from tests.web_page.conftest import Answer, csrf_of, invitation_link, serve_pages
+from tests.web_page.conftest import (
+    Answer,
+    assert_secure,
+    csrf_of,
+    invitation_link,
+    serve_pages,
+)
 
 INVITEES = ("olivia.bennett", "bethany.cole", "megan.price", "asha.patel", "ben.okafor")
 
@@ -152,14 +158,6 @@ def test_oversized_and_unreadable_bodies_are_refused(answer: Answer) -> None:
     assert _state(answer) == before
 
 
-def _assert_secure(response: httpx.Response) -> None:
-    for name, value in SECURITY_HEADERS.items():
-        assert response.headers.get(name) == value, name
-    policy = response.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in policy
-    assert "unsafe-inline" not in policy and "script-src" not in policy  # default-src 'none'
-
-
 def test_every_response_carries_the_security_headers(answer: Answer) -> None:
     link = answer.link("olivia.bennett")
     csrf = csrf_of(answer.http.get(link).text)
@@ -176,7 +174,7 @@ def test_every_response_carries_the_security_headers(answer: Answer) -> None:
     ]
     assert [r.status_code for r in responses] == [200, 200, 404, 200, 404, 403, 415, 400, 303]
     for response in responses:
-        _assert_secure(response)
+        assert_secure(response)
     assert responses[3].headers["content-type"].startswith("text/css")
     assert responses[-1].headers["location"] == "?done=accept"
     # The app's other endpoints are not changed by the pages' middleware.
@@ -203,7 +201,7 @@ def test_too_many_requests_from_one_address_are_refused(convened: Bot) -> None:
         assert codes == [200] * 5
         assert limited.status_code == 429
         assert int(limited.headers["Retry-After"]) >= 1
-        _assert_secure(limited)
+        assert_secure(limited)
         assert "Too many requests" in limited.text
     finally:
         server.stop()
