@@ -141,10 +141,15 @@ class AnswerPages:
                 return self._problem(request, 403, "csrf")
             view = VIEWS[link.item](self.core, session, link, actor)
             answerer = filled(ANSWERER, submitted) if self.is_shared_mailbox(actor) else None
-            if answerer is not None and (intent == IDENTIFY or not is_valid(answerer)):
-                status = 200 if intent == IDENTIFY and is_valid(answerer) else 400
-                return self._page(request, link, actor, view, answerer=answerer, status=status)
             form = view.form(intent)
+            if answerer is not None and view.forms:
+                # A shared mailbox says who is answering first (a step that changes
+                # nothing), and every answer after it carries the two fields.
+                if intent == IDENTIFY:
+                    status = 200 if is_valid(answerer) else 400
+                    return self._page(request, link, actor, view, answerer=answerer, status=status)
+                if form is not None and not is_valid(answerer):
+                    return self._page(request, link, actor, view, answerer=answerer, status=400)
             if form is None:
                 return self._page(request, link, actor, view, notice="not_possible", status=409)
             form = filled(form, submitted)
@@ -153,7 +158,10 @@ class AnswerPages:
                 return self._page(request, link, actor, view, answerer=answerer, status=400)
             fields = {**form.values(), **view.item_fields}
             link_id, link_name = link.id, fingerprint(link.token_hash)
-        answered_by = answerer.values() if answerer is not None else None
+        answered_by = None
+        if answerer is not None:
+            given = answerer.values()
+            answered_by = {"name": given["answerer_name"], "role": given["answerer_role"]}
         try:
             act(self.bot, actor, intent, fields, answered_by=answered_by)
         except InputError as refusal:
@@ -229,7 +237,7 @@ class AnswerPages:
         status: int = 200,
     ) -> Response:
         identified = None
-        if self.is_shared_mailbox(actor):
+        if self.is_shared_mailbox(actor) and view.forms:  # asked only when it can answer
             if answerer is not None and is_valid(answerer):
                 identified = answerer.values()
             else:

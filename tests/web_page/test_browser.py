@@ -166,7 +166,4 @@ def test_the_refusal_and_the_shared_mailbox_pages(answer_sqlite: Answer, browser
     page.get_by_role("button", name="Accept the invitation").click()
     page.wait_for_url("**?done=accept")
     answered = [d for _, e, d in audit_events(answer_sqlite.bot) if e == "accepted"][-1]
-    assert answered["answered_by"] == {
-        "answerer_name": "Sam Green",
-        "answerer_role": "Duty officer, MASH police",
-    }
+    assert answered["answered_by"] == {"name": "Sam Green", "role": "Duty officer, MASH police"}

@@ -186,7 +186,9 @@ def test_a_shared_mailbox_says_who_is_answering(answer: Answer) -> None:
         link, intent="accept", answerer_name="Sam Green", answerer_role="Duty health visitor"
     )
     assert accepted.status_code == 303
-    answered_by = {"answerer_name": "Sam Green", "answerer_role": "Duty health visitor"}
+    done = answer.http.get(link + "?done=accept").text
+    assert "Thank you" in done and "Who is answering?" not in done  # nothing left to answer
+    answered_by = {"name": "Sam Green", "role": "Duty health visitor"}
     assert _last(answer, "accepted") == (
         "olivia.bennett",
         {"via": "web", "answered_by": answered_by},
