@@ -94,4 +94,14 @@ class Settings(BaseSettings):
     database_statement_timeout_seconds: float = 60.0
     database_idle_in_transaction_timeout_seconds: float = 90.0
 
+    # --- Answering by link (email pages) ---
+    # The bot's public base URL, e.g. https://strategy-bot.my-council.gov.uk: links
+    # in emails are built from it, never from a request's Host header.
+    public_url: str | None = None
+    # Signs the answer pages' CSRF tokens (at least 32 characters, e.g. from
+    # `python -c "import secrets; print(secrets.token_urlsafe(32))"`). Give every
+    # replica the same value. Unset: a random secret per process, so a form opened
+    # before a restart, or on another replica, must be reloaded before it is sent.
+    link_secret: str | None = None
+
     # --- Records and reports ---

@@ -2,7 +2,8 @@
 
 Slack sends its events, slash commands and interactions to `/slack/events`
 (slack_bolt's FastAPI adapter, which checks each request's signature). Other
-platforms mount their own endpoints on the same app.
+platforms mount their own endpoints on the same app, and so do the answer pages
+for people reached by email (/answer/..., handlers/web_page).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.errors import InputError
 from bot.settings import Settings
 from handlers.slack.runtime import slack_configured, slack_for
 from handlers.teams import teams_configured
+from handlers.web_page import mount_answer_pages
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
 
@@ -96,6 +98,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     metrics.watch(core)
     slack = slack_for(core, settings)
     web = create_web_app(slack=slack.app)
+    mount_answer_pages(web, slack.bot, settings)
     sweeper = start_sweeper(slack.due_work)
     try:
         # log_config=None: uvicorn's lines go through the JSON logging too.

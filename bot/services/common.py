@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +50,17 @@ def audit(
             details=details,
         )
     )
+
+
+def how_answered(via: str | None, answered_by: Mapping[str, str] | None) -> dict[str, Any]:
+    """Audit details saying how an answer came: `via` (e.g. "web") and, for a shared
+    mailbox, who answered (name and role). Empty for chat, as before."""
+    details: dict[str, Any] = {}
+    if via:
+        details["via"] = via
+    if answered_by:
+        details["answered_by"] = dict(answered_by)
+    return details
 
 
 def visible_discussion(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
 from bot.calendar.sync import schedule_sync
@@ -12,6 +14,7 @@ from bot.messages import Outcome, Outgoing, message
 from bot.services.common import (
     audit,
     contact_row,
+    how_answered,
     invitation_of,
     invitation_outgoing,
     kind_of,
@@ -27,7 +30,14 @@ from bot.storage.db import transaction
 MIN_REASON_LENGTH = 5
 
 
-def accept(core: Core, actor: Contact, case_reference: str) -> Outcome:
+def accept(
+    core: Core,
+    actor: Contact,
+    case_reference: str,
+    *,
+    via: str | None = None,
+    answered_by: Mapping[str, str] | None = None,
+) -> Outcome:
     with transaction(core.sessions) as session:
         discussion, invitation = _own_invitation(session, actor, case_reference)
         case = discussion.case.reference
@@ -36,13 +46,21 @@ def accept(core: Core, actor: Contact, case_reference: str) -> Outcome:
         invitation.status = models.InvitationStatus.ACCEPTED
         invitation.decline_reason = None
         invitation.responded_at = core.clock.now()
-        audit(session, core, actor.id, "accepted", discussion)
+        audit(session, core, actor.id, "accepted", discussion, **how_answered(via, answered_by))
         outgoing = [invitation_outgoing(core, invitation)]
         outgoing += after_response(core, session, discussion)
         return Outcome(message("messages/responded.txt.j2", case=case, status="accepted"), outgoing)
 
 
-def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Outcome:
+def decline(
+    core: Core,
+    actor: Contact,
+    case_reference: str,
+    reason: str,
+    *,
+    via: str | None = None,
+    answered_by: Mapping[str, str] | None = None,
+) -> Outcome:
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InputError(
@@ -59,7 +77,15 @@ def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Out
         invitation.status = models.InvitationStatus.DECLINED
         invitation.decline_reason = reason
         invitation.responded_at = core.clock.now()
-        audit(session, core, actor.id, "declined", discussion, reason=reason)
+        audit(
+            session,
+            core,
+            actor.id,
+            "declined",
+            discussion,
+            reason=reason,
+            **how_answered(via, answered_by),
+        )
         case = discussion.case.reference
         outgoing = [
             invitation_outgoing(core, invitation),
@@ -86,7 +112,15 @@ def decline(core: Core, actor: Contact, case_reference: str, reason: str) -> Out
         return Outcome(message("messages/responded.txt.j2", case=case, status="declined"), outgoing)
 
 
-def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcome:
+def delegate(
+    core: Core,
+    actor: Contact,
+    case_reference: str,
+    to: str,
+    *,
+    via: str | None = None,
+    answered_by: Mapping[str, str] | None = None,
+) -> Outcome:
     colleague = core.directory.find(to)
     if colleague is None or colleague.agency_id != actor.agency_id or colleague.id == actor.id:
         colleagues = core.directory.colleagues(actor)
@@ -129,7 +163,16 @@ def delegate(core: Core, actor: Contact, case_reference: str, to: str) -> Outcom
         if is_chair:
             discussion.chair = contact_row(session, colleague.id)
         session.flush()
-        audit(session, core, actor.id, "delegated", discussion, to=colleague.id, chair=is_chair)
+        audit(
+            session,
+            core,
+            actor.id,
+            "delegated",
+            discussion,
+            to=colleague.id,
+            chair=is_chair,
+            **how_answered(via, answered_by),
+        )
         schedule_sync(session, core, discussion)  # the colleague's calendar invitation
         session.refresh(discussion)
         outgoing = [invitation_outgoing(core, invitation), invitation_outgoing(core, new)]

@@ -10,6 +10,7 @@ from bot.app import build_core
 from bot.core import Core
 from bot.settings import Settings
 from handlers.teams.bot import TeamsBot
+from handlers.web_page import mount_answer_pages
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
 
@@ -19,6 +20,7 @@ def serve_teams(settings: Settings, web: FastAPI, host: str, port: int) -> None:
     core: Core = build_core(settings, SystemClock())
     metrics.watch(core)
     teams = TeamsBot(core, settings, web)
+    mount_answer_pages(web, teams.bot, settings)
     # The first sweep waits until the server is up (Teams sends through its event loop).
     sweeper = start_sweeper(teams.run_due_work)
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import socket
 import tempfile
 import threading
 import time
@@ -25,7 +24,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import Bot, build_core
@@ -36,6 +34,7 @@ from handlers.slack.app import SlackApp, create_slack_app, create_web_client
 from handlers.slack.render import text_of
 from handlers.web import SLACK_EVENTS, create_web_app
 from scheduling.clock import SimulatedClock
+from tests.serving import WebServer
 from tests.slack.fake_slack import TEAM, TOKEN, FakeSlack, Posted
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -65,34 +64,6 @@ class TrackedExecutor(ThreadPoolExecutor):
     def wait_idle(self, timeout: float = 20) -> None:
         with self._idle:
             assert self._idle.wait_for(lambda: self._pending == 0, timeout), "work still running"
-
-
-class WebServer:
-    """uvicorn serving an ASGI app on a free port of 127.0.0.1, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-
-    def start(self) -> WebServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 class ErrorLog(logging.Handler):
