@@ -20,7 +20,7 @@ from bot.intents import INTENTS, Intent, IntentTable
 from bot.intents.forms import button as dress_button
 from bot.intents.forms import changed, form_for, unfillable, with_problem
 from bot.intents.forms import dress as dress_message
-from bot.intents.text import read_command
+from bot.intents.text import Typed, read_command, with_own_command
 from bot.intents.values import check_values
 from bot.jobs import run_due_work
 from bot.messages import Button, Kind, Message, Outcome, Outgoing, refused
@@ -37,7 +37,7 @@ from bot.storage.db import (
     normalise_url,
     transaction,
 )
-from bot.unit import Unit, perform, unit_of_work
+from bot.unit import Answered, Unit, perform, unit_of_work
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
 
@@ -70,7 +70,11 @@ def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | No
     url = normalise_url(settings.database_url)
     if url.startswith("sqlite"):
         migrate(url)
-    engine = make_engine(url)
+    engine = make_engine(
+        url,
+        statement_timeout=settings.database_statement_timeout_seconds,
+        idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
+    )
     _require_current_schema(engine, url)
     directory = load_partner_directory(settings, platforms)
     core = Core(
@@ -142,7 +146,8 @@ class Bot:
         has_item = item_field is None or bool(item) or item_field.on_form
         if can_ask and typed.bare and typed.intent.opens_form and has_item:
             return self._ask(actor, typed.intent.name, item, send)
-        return self.act(actor, typed.intent.name, typed.fields, send=send)
+        outcome = self._perform(actor, typed.intent, typed.fields, typed=typed)
+        return self._finish(outcome, send)
 
     def act(
         self,
@@ -153,6 +158,8 @@ class Bot:
         can_ask: bool = False,
         submitted: bool = False,
         send: bool = True,
+        via: str | None = None,
+        answered_by: Mapping[str, str] | None = None,
     ) -> Outcome:
         """Run one intent with these fields in one unit of work, then send what it produced.
 
@@ -162,7 +169,9 @@ class Bot:
         from a form (`Form`), so fields still as the form showed them are left
         out, and a problem comes back with the form to show again. `send`
         False leaves the sending to the caller (`send()`), for an adapter
-        that must answer its platform first.
+        that must answer its platform first. `via` says how the answer came
+        when not by chat (an answer page: "web"), and `answered_by` who gave it
+        for a shared mailbox (name and role): the audit trail records both.
         """
         chosen = self.intents.get(intent)
         if chosen is None:
@@ -172,16 +181,8 @@ class Bot:
         only_item = all(name == (item_field.name if item_field else None) for name in fields)
         if can_ask and only_item and chosen.asks:
             return self._ask(actor, chosen.name, item, send)
-        dress = partial(dress_message, self.intents)
-        try:
-            outcome = perform(
-                self.core, lambda unit: self._run(unit, actor, chosen, fields, submitted), dress
-            )
-        except InputError as problem:
-            form = None
-            if submitted:
-                form = self._form_again(actor, chosen, item, fields, problem)
-            outcome = refused(problem, form)
+        answered = Answered(actor.id, via, answered_by) if via else None
+        outcome = self._perform(actor, chosen, fields, submitted=submitted, answered=answered)
         return self._finish(outcome, send)
 
     def form(self, actor: Contact, intent: str, item: str = "") -> Form:
@@ -225,6 +226,35 @@ class Bot:
         # two at once could both send the same reminder.
         with self._sweeping:
             return run_due_work(self.core, self.chat, intents=self.intents)
+
+    def _perform(
+        self,
+        actor: Contact,
+        intent: Intent,
+        fields: Mapping[str, object],
+        *,
+        submitted: bool = False,
+        answered: Answered | None = None,
+        typed: Typed | None = None,
+    ) -> Outcome:
+        """The intent run in one unit of work; a refusal as its outcome, nothing written."""
+        dress = partial(dress_message, self.intents)
+        try:
+            return perform(
+                self.core,
+                lambda unit: self._run(unit, actor, intent, fields, submitted),
+                dress,
+                answered,
+            )
+        except InputError as problem:
+            if typed is not None:
+                problem = with_own_command(problem, typed)
+            form = None
+            if submitted:
+                item_field = intent.item_field
+                item = str(fields.get(item_field.name, "")) if item_field else ""
+                form = self._form_again(actor, intent, item, fields, problem)
+            return refused(problem, form)
 
     def _run(
         self,

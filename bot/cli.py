@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import sys
 import tempfile
@@ -15,22 +16,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import Bot, SchemaOutOfDate, build_core
-from bot.calendar.routing import CalendarSettingsError
+from bot.app import Bot, SchemaOutOfDate
 from bot.cli_directory import check_command
+from bot.cli_input import calendar_of, database_errors, instant_option, open_core
 from bot.cli_record import record_app, report_command, simulate_command
 from bot.cli_timescales import deadline_command, when_command
 from bot.directory import DirectoryError
 from bot.errors import InputError
 from bot.jobs import pending_work
+from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession
-from handlers.platforms import PLATFORM_KEYS
 from handlers.slack.cli import slack_app
 from handlers.teams.cli import teams_app
 from handlers.web import DEFAULT_PORT, chat_configured, connect
-from scheduling.clock import SimulatedClock, SystemClock
+from scheduling.clock import Clock, SimulatedClock, SystemClock
 from scheduling.workdays import format_local
 
 app = typer.Typer(
@@ -77,7 +78,12 @@ def console(
 ) -> None:
     """Act as anyone in the directory, type /strategy commands, move the clock."""
     settings = _settings(database, directory)
-    clock = SimulatedClock(datetime.fromisoformat(start) if start else SystemClock().now())
+    started = instant_option(start, "--start", calendar_of(settings)) if start is not None else None
+    clock = SimulatedClock(started or SystemClock().now())
+    # Bytes that are not UTF-8 reach the console as lone surrogates, which it refuses
+    # with a message; nothing it prints can fail to encode.
+    _reconfigure(sys.stdin, errors="surrogateescape")
+    _reconfigure(sys.stdout, errors="backslashreplace")
     out = Console(highlight=False, soft_wrap=True)
     session = _session(settings, clock, out)
     interactive = sys.stdin.isatty()
@@ -130,8 +136,10 @@ def jobs(
 ) -> None:
     """List the scheduled work still to do (nudges, fallbacks, alerts); overdue marked."""
     settings = _settings(database, None)
-    clock = SimulatedClock(datetime.fromisoformat(now)) if now else SystemClock()
-    core = build_core(settings, clock, platforms=PLATFORM_KEYS)
+    clock: Clock = SystemClock()
+    if now is not None:
+        clock = SimulatedClock(instant_option(now, "--now", calendar_of(settings)))
+    core = open_core(settings, clock, reading=True)
     current = clock.now()
     table = Table("id", "kind", "case", "action", "due", "state", "attempts", "last error")
     pending = pending_work(core)
@@ -175,7 +183,8 @@ def migrate_command(
 ) -> None:
     """Bring the database schema up to date (run this before starting on PostgreSQL)."""
     url = database or Settings().database_url
-    migrate(url)
+    with database_errors(url):
+        migrate(url)
     typer.echo("The database schema is up to date.")
 
 
@@ -191,9 +200,12 @@ def _settings(database: str | None, directory: Path | None) -> Settings:
 def _connect(
     settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, socket_mode: bool = True
 ) -> None:
-    """Run in the configured chat platform; problems with the setup end it, said plainly."""
+    """Run in the configured chat platform; problems with the setup end it, said plainly.
+    Logs go to standard error as JSON lines from here on."""
+    configure_logging()
     try:
-        connect(settings, host, port, socket_mode)
+        with database_errors(settings.database_url):
+            connect(settings, host, port, socket_mode)
     except (DirectoryError, SchemaOutOfDate) as problem:
         typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
@@ -205,11 +217,7 @@ def _connect(
 def _session(settings: Settings, clock: SimulatedClock, out: Console) -> ConsoleSession:
     # The console shows problems (a failed delivery, say) as short lines among the messages.
     logging.basicConfig(level=logging.WARNING, format="  ! %(message)s", force=True)
-    try:
-        core = build_core(settings, clock, platforms=PLATFORM_KEYS)
-    except (DirectoryError, SchemaOutOfDate, CalendarSettingsError) as problem:
-        typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
+    core = open_core(settings, clock)
     chat = ConsoleChat(core.directory, out)
     return ConsoleSession(Bot(core, chat), clock, out)
 
@@ -225,6 +233,11 @@ def _interactive(session: ConsoleSession) -> None:
             return
         if not session.run_line(line.strip()):
             return
+
+
+def _reconfigure(stream: object, errors: str) -> None:
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors=errors)
 
 
 def main() -> None:

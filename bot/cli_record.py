@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -16,9 +16,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from bot.app import SchemaOutOfDate, build_core
+from bot.cli_input import calendar_of, instant_option, open_core
 from bot.core import Core
-from bot.directory import DirectoryError
 from bot.errors import InputError
 from bot.importer import import_record, read_record_file
 from bot.record import report_output
@@ -28,8 +27,7 @@ from bot.settings import Settings
 from bot.shared import visible_discussion
 from bot.unit import unit_of_work
 from handlers.console import ConsoleChat, show
-from handlers.platforms import PLATFORM_KEYS
-from scheduling.clock import Clock, SimulatedClock, SystemClock, as_utc
+from scheduling.clock import Clock, SimulatedClock, SystemClock
 
 BAD_INPUT = 2
 
@@ -41,7 +39,9 @@ DatabaseOption = Annotated[
 DirectoryOption = Annotated[Path | None, typer.Option("--directory", help="Partner directory YAML")]
 NowOption = Annotated[
     str | None,
-    typer.Option("--now", help="Take this as the current time (ISO 8601, with its offset)."),
+    typer.Option(
+        "--now", help="Take this as the current time (ISO 8601; without an offset, local time)."
+    ),
 ]
 
 
@@ -66,7 +66,8 @@ def report_command(
         _fail(f"--format takes {', '.join(report_output.FORMATS)}, not '{format}'.")
     if format == "png" and output is None:
         _fail("A chart needs a file: add --output report.png")
-    core = _core(database, directory, _clock(now))
+    _writable(output, "--output")
+    core = _core(database, directory, now, reading=True)
     try:
         with unit_of_work(core) as unit:
             report = compliance_report(unit, first, last)
@@ -105,6 +106,8 @@ def simulate_command(
 ) -> None:
     """Run synthetic referrals through the real bot on a simulated clock; report the figures."""
     from handlers.simulated import simulate  # the simulation loads only when asked for
+
+    _writable(chart, "--chart")
 
     result = simulate(referrals, seed, days=days, fallback=not no_fallback)
     if chart is not None:
@@ -151,7 +154,7 @@ def import_command(
         record = read_record_file(file)
     except InputError as problem:
         _fail(str(problem))
-    core = _core(database, directory, _clock(now))
+    core = _core(database, directory, now, reading=False)
     try:
         person = core.directory.find(actor)
         if person is None:
@@ -183,7 +186,8 @@ def export_command(
     """Write the latest final record of a case as PDF or Markdown, as it was circulated."""
     if output.suffix not in (".pdf", ".md"):
         _fail("--output must end in .pdf or .md")
-    core = _core(database, directory, SystemClock())
+    _writable(output, "--output")
+    core = _core(database, directory, None, reading=True)
     try:
         person = core.directory.find(actor)
         if person is None:
@@ -205,26 +209,22 @@ def export_command(
         core.close()
 
 
-def _core(database: str | None, directory: Path | None, clock: Clock) -> Core:
+def _core(database: str | None, directory: Path | None, now: str | None, *, reading: bool) -> Core:
     settings = Settings()
     if database:
         settings = settings.model_copy(update={"database_url": database})
     if directory:
         settings = settings.model_copy(update={"strategy_directory": directory})
-    try:
-        return build_core(settings, clock, platforms=PLATFORM_KEYS)
-    except (DirectoryError, SchemaOutOfDate) as problem:
-        typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
+    clock: Clock = SystemClock()
+    if now is not None:
+        clock = SimulatedClock(instant_option(now, "--now", calendar_of(settings)))
+    return open_core(settings, clock, reading=reading)
 
 
-def _clock(now: str | None) -> Clock:
-    if now is None:
-        return SystemClock()
-    try:
-        return SimulatedClock(as_utc(datetime.fromisoformat(now)))
-    except ValueError:
-        _fail(f"--now takes an ISO 8601 time with its offset, not '{now}'.")
+def _writable(path: Path | None, option: str) -> None:
+    """Refuse a file in a folder that does not exist before doing the work."""
+    if path is not None and not path.resolve().parent.is_dir():
+        _fail(f"{option}: the folder {path.resolve().parent} does not exist.")
 
 
 def _date(text: str, option: str) -> date:

@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.app import load_partner_directory
+from bot.cli_input import instant_option
 from bot.directory import DirectoryError
 from bot.settings import Settings
-from scheduling.clock import SystemClock, as_utc
+from scheduling.clock import SystemClock
 from scheduling.deadlines import statutory_deadline
 from scheduling.rules import ConcernCategory, Region, TimescaleRules
 from scheduling.timetext import TimeTextError, parse_due, parse_identified, parse_meeting_time
@@ -170,13 +171,7 @@ def _now(text: str | None, calendar: WorkingCalendar) -> datetime:
     """--now as a UTC instant (a time without an offset is local), or the real clock."""
     if text is None:
         return SystemClock().now()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        _fail(f"--now must be an ISO 8601 time such as '2026-11-20T10:00:00+00:00', not '{text}'.")
-    if parsed.tzinfo is None:
-        return calendar.at_local(parsed.date(), parsed.time())
-    return as_utc(parsed)
+    return instant_option(text, "--now", calendar)
 
 
 def _local_iso(instant: datetime, calendar: WorkingCalendar) -> str:

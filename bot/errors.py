@@ -35,16 +35,27 @@ class NotAllowed(InputError):
     """The person may not do this (not a convenor, not invited, not the owner...)."""
 
 
+class LateMeeting(InputError):
+    """A meeting time after the statutory deadline, with no reason given (late_reason=)."""
+
+
 def refusal(
-    key: str, /, *, example: str | None = None, field: str | None = None, **context: Any
+    key: str,
+    /,
+    *,
+    example: str | None = None,
+    field: str | None = None,
+    raising: type[InputError] = InputError,
+    **context: Any,
 ) -> InputError:
     """The InputError worded in templates/refusals.yaml at `key` (e.g. "convene.no_chair").
 
     An entry has a `problem` and usually an `example`; `example` here is one worked
     out in code: it stands in for the entry's, or the entry's example builds on it.
+    `raising`: a more particular kind of InputError (e.g. LateMeeting).
     """
     problem, worded = _worded(key, {**context, "example": example})
-    return InputError(problem, worded or example, field=field)
+    return raising(problem, worded or example, field=field)
 
 
 def not_allowed(

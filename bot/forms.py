@@ -55,12 +55,19 @@ class Field:
     example: str = ""  # a value that works: a form's placeholder
     help: str = ""  # a sentence shown with the field on a form
     max_length: int = 500
-    multiline: bool = False
+    multiline: bool = False  # free text over several lines (its newlines and tabs kept)
+    # Read as identifiers (invisible characters removed, one line): references, choices,
+    # flags and words always are; a text field when set (children=C1:2019-04-02).
+    identifier: bool = False
     choices: ChoiceList | None = None  # for CHOICE, CHOICES and FLAG (the box's caption)
     missing: str = ""  # what to say when it is required and not given
     empty: str = ""  # what to say when a required choice has nothing to choose from
     typed: str = '"..."'  # how the value is shown in a typed command's hint
     on_form: bool = True  # asked on a form (False: typed only, like snooze's until=)
+
+    @property
+    def is_identifier(self) -> bool:
+        return self.identifier or self.kind is not FieldKind.TEXT
 
     @property
     def many(self) -> bool:

@@ -21,6 +21,7 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.calendar.responses import read_replies
 from bot.calendar.sync import sync_calendar
 from bot.core import Core
@@ -69,6 +70,7 @@ def run_due_work(
                 work.status = models.WorkStatus.DONE
                 work.done_at = core.clock.now()
                 work.attempts += 1
+                attempts = work.attempts
                 unit.session.flush()
                 # Delivered before the commit: the item is done only once its
                 # messages were handed to the chat platform.
@@ -78,9 +80,15 @@ def run_due_work(
                 raise
             _record_failure(core, work_id, error)
         else:
+            metrics.WORK_DONE.labels(kind).inc()
             log.info(
                 "scheduled work done",
-                extra={"event": "work_done", "work_id": work_id, "kind": kind},
+                extra={
+                    "event": "work_done",
+                    "work_id": work_id,
+                    "kind": kind,
+                    "attempts": attempts,
+                },
             )
         attempted += 1
     return attempted
@@ -156,6 +164,7 @@ def _record_failure(core: Core, work_id: int, error: Exception) -> None:
         else:
             delay = min(timedelta(minutes=2 ** min(work.attempts, 10)), MAX_BACKOFF)
         work.due_at = core.clock.now() + delay
+        metrics.WORK_FAILED.labels(work.kind).inc()
         log.warning(
             f"scheduled work {work_id} ({work.kind}) failed, retrying at "
             f"{work.due_at:%Y-%m-%d %H:%M} UTC: {work.last_error}",

@@ -216,5 +216,6 @@ def mailer_from_settings(settings: Settings, clock: Clock | None = None) -> Mail
             username=settings.smtp_username,
             password=settings.smtp_password,
             clock=clock,
+            timeout=settings.smtp_timeout_seconds,
         )
     return OutboxMailer(folder=settings.outbox_dir, sender=settings.smtp_sender, clock=clock)

@@ -12,7 +12,17 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class HttpTimeout(BaseSettings):
+    """HTTP_TIMEOUT_SECONDS: read by the core's settings and by each adapter's."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Every outgoing HTTP call (Slack, the Bot Connector, Graph, login, signing keys)
+    # gives up after this long: a hung network call never holds work for long.
+    http_timeout_seconds: float = 20.0
+
+
+class Settings(HttpTimeout):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     # Where the bot keeps its data. The default is a SQLite file in the working
@@ -53,5 +63,24 @@ class Settings(BaseSettings):
     smtp_sender: str = "strategy-bot@localhost"
     # With neither Graph nor SMTP, invitations are written here as .eml/.ics files.
     outbox_dir: Path = Path("outbox")
+
+    # --- Timeouts: a frozen process or a hung network call never holds work for long ---
+    # (and http_timeout_seconds, from HttpTimeout). Every SMTP connection and command.
+    smtp_timeout_seconds: float = 30.0
+    # PostgreSQL ends a statement running longer than this, and a session idle in an
+    # open transaction longer than this (its locks released, its work back in the
+    # queue for the other bot processes within the next sweep).
+    database_statement_timeout_seconds: float = 60.0
+    database_idle_in_transaction_timeout_seconds: float = 90.0
+
+    # --- Answering by link (email pages) ---
+    # The bot's public base URL, e.g. https://strategy-bot.my-council.gov.uk: links
+    # in emails are built from it, never from a request's Host header.
+    public_url: str | None = None
+    # Signs the answer pages' CSRF tokens (at least 32 characters, e.g. from
+    # `python -c "import secrets; print(secrets.token_urlsafe(32))"`). Give every
+    # replica the same value. Unset: a random secret per process, so a form opened
+    # before a restart, or on another replica, must be reloaded before it is sent.
+    link_secret: str | None = None
 
     # --- Records and reports ---

@@ -20,6 +20,7 @@ from bot.errors import InputError, not_allowed, refusal
 from bot.messages import Kind, Outgoing, message
 from bot.references import action_reference, read_action_reference
 from bot.storage import models
+from bot.unit import ANSWERED, Answered
 from bot.wording import say
 from scheduling.timetext import TimeTextError, parse_due
 from scheduling.workdays import format_day, format_local
@@ -40,6 +41,11 @@ def audit(
     discussion: models.Discussion | None = None,
     **details: Any,
 ) -> None:
+    """One event of the append-only audit trail. When the unit of work came from an
+    answer page, the answering person's events also say so (via, answered_by)."""
+    answered = session.info.get(ANSWERED)
+    if isinstance(answered, Answered) and answered.actor == actor:
+        details = {**answered.details(), **details}
     session.add(
         models.AuditEvent(
             occurred_at=core.clock.now(),

@@ -10,9 +10,10 @@ its rows, in the same transaction as the change that caused them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,27 @@ def as_it_is(message: Message) -> Message:
     return message
 
 
+@dataclass(frozen=True)
+class Answered:
+    """How a person's answer came in, when not by chat (an answer page: via "web"), and
+    for a shared mailbox who answered (name and role). The entry point that opened the
+    unit of work knows it; the audit trail records it on that person's events."""
+
+    actor: str  # the contact key of the person who answered
+    via: str
+    by: Mapping[str, str] | None = None
+
+    def details(self) -> dict[str, Any]:
+        details: dict[str, Any] = {"via": self.via}
+        if self.by:
+            details["answered_by"] = dict(self.by)
+        return details
+
+
+# Where a unit of work keeps its Answered on its session, for the audit trail to read.
+ANSWERED = "strategy_bot_answered"
+
+
 @dataclass
 class Unit:
     """What a service is handed: the core and the open session of this unit of work."""
@@ -39,6 +61,8 @@ class Unit:
     # Everything emitted so far, in order: sent once the unit has committed (or, for
     # scheduled work, just before: see bot/jobs.py).
     outgoing: list[Outgoing] = field(default_factory=list)
+    # How the person acting answered, when not by chat (kept on the session too).
+    answered: Answered | None = None
 
     def emit(self, outgoing: Sequence[Outgoing]) -> list[Outgoing]:
         """Make these messages part of this unit of work; returns what will be sent.
@@ -52,19 +76,28 @@ class Unit:
 
 
 @contextmanager
-def unit_of_work(core: Core, dress: Dress = as_it_is) -> Iterator[Unit]:
+def unit_of_work(
+    core: Core, dress: Dress = as_it_is, answered: Answered | None = None
+) -> Iterator[Unit]:
     """A unit of work: committed when the block ends, rolled back if it raises."""
     with transaction(core.sessions) as session:
-        yield Unit(core, session, dress)
+        if answered is not None:
+            session.info[ANSWERED] = answered
+        yield Unit(core, session, dress, answered=answered)
 
 
-def perform(core: Core, work: Callable[[Unit], Outcome], dress: Dress = as_it_is) -> Outcome:
+def perform(
+    core: Core,
+    work: Callable[[Unit], Outcome],
+    dress: Dress = as_it_is,
+    answered: Answered | None = None,
+) -> Outcome:
     """Run `work` in one unit of work and return its outcome, with what it will send.
 
     Its messages are emitted before the commit. An InputError rolls everything
     back and is raised again: nothing is written on bad input.
     """
-    with unit_of_work(core, dress) as unit:
+    with unit_of_work(core, dress, answered) as unit:
         outcome = work(unit)
         sending = unit.emit(outcome.outgoing)
     return replace(outcome, reply=dress(outcome.reply), outgoing=sending)

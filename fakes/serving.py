@@ -40,10 +40,11 @@ class TrackedExecutor(ThreadPoolExecutor):
 class WebServer:
     """uvicorn serving an ASGI app on a free port of 127.0.0.1, in a thread."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **config: Any) -> None:
+        """`config`: more uvicorn.Config options (e.g. log_level="info" for the access log)."""
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn.Config(app, **({"log_level": "warning"} | config)))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
         )

@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.text import Text
 
 from bot.app import Bot
 from bot.directory import Contact, Directory
+from bot.errors import InputError
 from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
+from bot.text_input import (
+    IDENTIFIER_CHARACTERS,
+    TIME_CHARACTERS,
+    check_length,
+    clean_identifier,
+    clean_text,
+    require_text,
+    shown,
+)
 from scheduling.clock import SimulatedClock
 from scheduling.timetext import TimeTextError, parse_moment
 from scheduling.workdays import format_local
@@ -23,6 +34,12 @@ from templates import render
 
 # The platform's key in the partner directory: `chat: {console: asha.patel}`.
 PLATFORM = "console"
+# A clock jump longer than this is not stepped through moment by moment: like a bot
+# restarted after downtime, it runs what fell due once, at the new time (one reminder
+# per action, not one per day missed), so that `clock +365d` takes seconds.
+STEPPED_JUMP = timedelta(days=7)
+# Sweeps after a collapsed jump, at most (each does up to 500 items).
+MAX_SWEEPS = 100
 
 
 @dataclass
@@ -94,17 +111,22 @@ class ConsoleSession:
 
     def run_line(self, line: str) -> bool:
         """Run one line; False means the user asked to stop."""
+        try:
+            line = clean_text(require_text(line), lines=False).strip()
+        except InputError as problem:
+            self._refuse(problem.problem, "as ben.okafor")
+            return True
         if not line:
             return True
         if line.startswith("#"):
             self.console.print(Text(line.lstrip("# "), style="italic yellow"))
             return True
         word, _, rest = line.partition(" ")
-        word = word.lower()
+        word = clean_identifier(word).lower()
         if word in ("quit", "exit"):
             return False
         if word == "as":
-            self._act_as(rest.strip())
+            self._act_as(clean_identifier(rest))
         elif word == "clock":
             self._clock(rest.strip())
         elif word == "who":
@@ -114,19 +136,27 @@ class ConsoleSession:
         elif word in ("/strategy", "strategy"):
             self._strategy(line)
         else:
-            self.console.print(Text(f"Unknown console command '{word}'. Type 'help'.", style="red"))
+            self._refuse(
+                f"Unknown console command '{shown(word)}'. Type 'help' for the list.",
+                "as ben.okafor, /strategy help, clock +1h",
+            )
         return True
+
+    def _refuse(self, problem: str, example: str) -> None:
+        """The console's own refusals look like the bot's: the problem and an example."""
+        self.console.print(Text("  ── refused (nothing was changed)", style="bold red"))
+        self.console.print(Text(f"  │ {problem}", style="red"))
+        self.console.print(Text(f"  │ For example: {example}", style="red"))
 
     def _act_as(self, who: str) -> None:
         directory = self.bot.core.directory
-        contact = directory.find(who) or directory.by_chat_id(PLATFORM, who)
+        contact = None
+        if len(who) <= IDENTIFIER_CHARACTERS:
+            contact = directory.find(who) or directory.by_chat_id(PLATFORM, who)
         if contact is None:
-            self.console.print(
-                Text(
-                    f"'{who}' is not in the directory. Type 'who' to list "
-                    "everyone, e.g. 'as asha.patel'.",
-                    style="red",
-                )
+            self._refuse(
+                f"'{shown(who)}' is not in the directory. Type 'who' to list everyone.",
+                "as asha.patel",
             )
             return
         self.actor = contact
@@ -137,29 +167,34 @@ class ConsoleSession:
 
     def _strategy(self, line: str) -> None:
         if self.actor is None:
-            self.console.print(
-                Text(
-                    "First choose who you are, e.g. 'as asha.patel' "
-                    "(type 'who' for the directory).",
-                    style="red",
-                )
+            self._refuse(
+                "First choose who you are (type 'who' for the directory).", "as asha.patel"
             )
             return
         text = line if line.startswith("/") else "/" + line
-        reply = self.bot.command(self.actor, text).reply
-        self.console.print(
-            Text(f"  ── reply to {self.actor.name} (only they see it)", style="bold green")
-        )
-        show(self.console, reply, indent="  │ ")
+        outcome = self.bot.command(self.actor, text)
+        if outcome.ok:
+            heading = f"  ── reply to {self.actor.name} (only they see it)"
+            self.console.print(Text(heading, style="bold green"))
+        else:
+            heading = (
+                f"  ── refused, reply to {self.actor.name} (only they see it; nothing changed)"
+            )
+            self.console.print(Text(heading, style="bold red"))
+        show(self.console, outcome.reply, indent="  │ ")
 
     def _clock(self, text: str) -> None:
         target = self.clock.now()
         if text:
             try:
+                check_length(text, TIME_CHARACTERS, "The time", "clock +2h")
                 target = parse_moment(text, self.clock.now(), self.bot.core.calendar)
-            except TimeTextError as problem:
-                self.console.print(Text(str(problem), style="red"))
+            except (TimeTextError, InputError) as problem:
+                self._refuse(str(getattr(problem, "problem", problem)), "clock +2h, clock +1d")
                 return
+        if target - self.clock.now() > STEPPED_JUMP:
+            self._jump(target)
+            return
         # Step through each moment something falls due, so that a jump of a week
         # shows every day's work, as it would have happened in real time.
         chat = self.bot.chat
@@ -172,6 +207,23 @@ class ConsoleSession:
             chat.heading = None
         self.clock.set(target)
         now = format_local(self.clock.now(), self.bot.core.calendar)
+        self.console.print(Text(f"The time is now {now}.", style="green"))
+
+    def _jump(self, target: datetime) -> None:
+        """A long jump: straight to `target`, then what fell due runs once, collapsed."""
+        calendar = self.bot.core.calendar
+        self.console.print(
+            Text(
+                f"Jumping to {format_local(target, calendar)}: like a bot back after "
+                "downtime, what fell due in between runs once, now (one reminder per action).",
+                style="dim",
+            )
+        )
+        self.clock.set(target)
+        for _ in range(MAX_SWEEPS):
+            if not self.bot.run_due_work():
+                break
+        now = format_local(target, calendar)
         self.console.print(Text(f"The time is now {now}.", style="green"))
 
     def _who(self) -> None:

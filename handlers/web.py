@@ -1,26 +1,33 @@
 """The web app `strategy-bot serve` runs, assembled from what each adapter mounts on it.
 
 Slack mounts `/slack/events` (handlers/slack/app.py), Teams `/api/messages`
-(handlers/teams/bot.py); the web app itself only answers `/healthz`. This is
+(handlers/teams/bot.py), the answer pages for people reached by email
+`/answer/...` (handlers/web_page); the web app itself only answers `/healthz`,
+and `/metrics` for Prometheus is one more mount (`mount_metrics`). This is
 also where `strategy-bot` decides how to run: in Slack (Socket Mode or HTTP),
 in Teams, or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
-from bot.app import build_core
+from bot import metrics
+from bot.app import Bot, build_core
 from bot.errors import refusal
 from bot.settings import Settings
 from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
+from handlers.slack.app import SLACK_EVENTS
 from handlers.slack.settings import SlackSettings
 from handlers.teams import teams_configured
 from handlers.teams.settings import TeamsSettings
+from handlers.web_page import mount_answer_pages
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
 
@@ -28,6 +35,10 @@ DEFAULT_PORT = 3000
 
 # What an adapter adds to the web app: its routes.
 Mount = Callable[[FastAPI], None]
+
+# Which chat platform an HTTP request comes from, by its path (for the metrics). Teams'
+# path is written out: its module imports the Teams SDK, which takes seconds.
+PLATFORM_PATHS = {SLACK_EVENTS: "slack", "/api/messages": "teams"}
 
 
 def create_web_app(mounts: Sequence[Mount] = ()) -> FastAPI:
@@ -40,6 +51,39 @@ def create_web_app(mounts: Sequence[Mount] = ()) -> FastAPI:
     for mount in mounts:
         mount(web)
     return web
+
+
+def mount_metrics(web: FastAPI) -> None:
+    """`GET /metrics` for Prometheus (bot/metrics.py), and how long each chat platform's
+    requests take to answer."""
+
+    @web.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
+    @web.middleware("http")
+    async def timed(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        platform = PLATFORM_PATHS.get(request.url.path)
+        if platform is None:
+            return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        metrics.REQUESTS.labels(platform, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+
+def answer_pages(bot: Bot, settings: Settings) -> Mount:
+    """The answer pages (handlers/web_page), acting through `bot`: the platform's Bot, so
+    that what an answer causes is sent where chat sends it."""
+
+    def mount(web: FastAPI) -> None:
+        mount_answer_pages(web, bot, settings)
+
+    return mount
 
 
 def chat_configured() -> bool:
@@ -75,8 +119,10 @@ def serve(settings: Settings, host: str, port: int) -> None:
         from handlers.teams.serve import serve_teams
 
         core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
+        metrics.watch(core)
         try:
-            serve_teams(core, teams, create_web_app(), host, port)
+            pages = partial(answer_pages, settings=settings)
+            serve_teams(core, teams, create_web_app([mount_metrics]), host, port, pages)
         finally:
             core.close()
         return
@@ -87,11 +133,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
     from handlers.slack.runtime import slack_for
 
     core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
+    metrics.watch(core)
     app = slack_for(core, slack)
-    web = create_web_app([app.mount])
+    web = create_web_app([mount_metrics, app.mount, answer_pages(app.bot, settings)])
     sweeper = start_sweeper(app.due_work)
     try:
-        uvicorn.run(web, host=host, port=port, log_level="info")
+        # log_config=None: uvicorn's lines go through the JSON logging too.
+        uvicorn.run(web, host=host, port=port, log_level="info", log_config=None)
     finally:
         sweeper.shutdown(wait=False)
         app.close()

@@ -36,6 +36,16 @@ from typing import Any, Literal
 from dateparser.date import DateDataParser
 
 from scheduling.clock import as_utc
+from scheduling.time_limits import (
+    CLOCK_MOVE_WITHIN,
+    DUE_WITHIN,
+    IDENTIFIED_WITHIN,
+    MEETING_WITHIN,
+    check_exists,
+    check_offset,
+    check_within,
+)
+from scheduling.time_limits import TimeTextError as TimeTextError
 from scheduling.workdays import WorkingCalendar, format_day, format_local
 
 Preference = Literal["future", "past"]
@@ -72,10 +82,6 @@ _END_OF_DAY = re.compile(r"(?:the\s+)?end\s+of\s+(?:the\s+)?day|eod")
 # "end of Friday", "EOD 3/12", "Friday EOD": the day, whatever time it names
 _END_OF_A_DAY = re.compile(r"(?:(?:the\s+)?end\s+of|eod)\s+(?P<day>.+)")
 _A_DAY_END = re.compile(r"(?P<day>.+?)\s+(?:eod|end\s+of\s+(?:the\s+)?day)")
-
-
-class TimeTextError(ValueError):
-    """Text that cannot be taken as the time asked for. `str()` is for the user."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ def parse_meeting_time(text: str, now: datetime, calendar: WorkingCalendar) -> M
         )
     if reading.at <= now:
         raise _past_error(text, reading.at, now, calendar, "meeting time", MEETING_EXAMPLES)
+    check_within(text, reading.at, now, MEETING_WITHIN, "a meeting", MEETING_EXAMPLES)
     return MeetingTime(
         at=reading.at,
         echo=format_local(reading.at, calendar),
@@ -146,6 +153,7 @@ def parse_due(text: str, now: datetime, calendar: WorkingCalendar) -> DueTime:
         echo = format_local(at, calendar)
     if at <= now:
         raise _past_error(text, at, now, calendar, "due date", DUE_EXAMPLES)
+    check_within(text, at, now, DUE_WITHIN, "a due date", DUE_EXAMPLES)
     return DueTime(at=at, due_date=calendar.local_date(at), echo=echo)
 
 
@@ -164,14 +172,20 @@ def parse_identified(text: str, now: datetime, calendar: WorkingCalendar) -> dat
         if reading.day > calendar.local_date(now):
             raise _future_error(text, format_day(reading.day))
         start = calendar.at_local(reading.day, calendar.settings.working_hours.start)
-        return min(start, now)
-    if reading.at > now + timedelta(minutes=1):
+        at = min(start, now)
+    elif reading.at > now + timedelta(minutes=1):
         raise _future_error(text, format_local(reading.at, calendar))
-    return reading.at
+    else:
+        at = reading.at
+    check_within(text, at, now, IDENTIFIED_WITHIN, "the concern", IDENTIFIED_EXAMPLES)
+    return at
 
 
-def parse_moment(text: str, now: datetime, calendar: WorkingCalendar) -> datetime:
-    """A moment not in the past (UTC), e.g. to move a simulated clock to.
+def parse_moment(
+    text: str, now: datetime, calendar: WorkingCalendar, within: timedelta = CLOCK_MOVE_WITHIN
+) -> datetime:
+    """A moment not in the past and at most `within` away (UTC), e.g. to move a simulated
+    clock to.
 
     A date alone means the start of working hours (09:00 local by default).
     Also reads offsets: "+90m", "+2h" (elapsed time), "+1d", "+3 working days"
@@ -184,6 +198,7 @@ def parse_moment(text: str, now: datetime, calendar: WorkingCalendar) -> datetim
         at = calendar.at_local(reading.day, calendar.settings.working_hours.start)
     if at < now:
         raise _past_error(text, at, now, calendar, "time", MOMENT_EXAMPLES)
+    check_within(text, at, now, within, "the time", MOMENT_EXAMPLES)
     return at
 
 
@@ -231,14 +246,13 @@ def _read_phrase(text: str, now: datetime, calendar: WorkingCalendar) -> _Readin
     if phrase == "now":
         return _Reading(day=today, at=now)
     if match := _OFFSET.fullmatch(phrase):
-        return _offset(match["n"], match["unit"], now, calendar)
-    if match := _IN.fullmatch(phrase):
-        at = now + _elapsed(match["n"], match["unit"])
-        return _Reading(day=calendar.local_date(at), at=at)
-    if match := _AGO.fullmatch(phrase):
-        at = now - _elapsed(match["n"], match["unit"])
+        return _offset(phrase, match["n"], match["unit"], now, calendar)
+    if match := _IN.fullmatch(phrase) or _AGO.fullmatch(phrase):
+        elapsed = _elapsed(phrase, match["n"], match["unit"])
+        at = now - elapsed if phrase.endswith("ago") else now + elapsed
         return _Reading(day=calendar.local_date(at), at=at)
     if match := _IN_WORKING_DAYS.fullmatch(phrase):
+        check_offset(phrase, int(match["n"]), "working days", DUE_EXAMPLES)
         return _Reading(day=calendar.add_working_days(today, int(match["n"])))
     if _NEXT_WORKING_DAY.fullmatch(phrase):
         return _Reading(day=calendar.next_working_day(today))
@@ -252,24 +266,31 @@ def _read_phrase(text: str, now: datetime, calendar: WorkingCalendar) -> _Readin
     return None
 
 
-def _elapsed(number: str, unit: str) -> timedelta:
+def _elapsed(text: str, number: str, unit: str) -> timedelta:
     """'90', 'm' -> 90 minutes; 'an', 'hour' -> 1 hour."""
     n = 1 if number in ("a", "an") else int(number)
     if re.fullmatch(_MINUTES, unit):
+        check_offset(text, n, "minutes", MOMENT_EXAMPLES)
         return timedelta(minutes=n)
+    check_offset(text, n, "hours", MOMENT_EXAMPLES)
     return timedelta(hours=n)
 
 
-def _offset(number: str, unit: str, now: datetime, calendar: WorkingCalendar) -> _Reading:
+def _offset(
+    text: str, number: str, unit: str, now: datetime, calendar: WorkingCalendar
+) -> _Reading:
     """'+90m', '+2h': elapsed time; '+1d', '+3 working days': the same local time."""
     if re.fullmatch(_MINUTES, unit) or re.fullmatch(_HOURS, unit):
-        at = now + _elapsed(number, unit)
+        at = now + _elapsed(text, number, unit)
         return _Reading(day=calendar.local_date(at), at=at)
     local = calendar.local(now)
     if re.fullmatch(_DAYS, unit):
+        check_offset(text, int(number), "days", MOMENT_EXAMPLES)
         day = local.date() + timedelta(days=int(number))
     else:
+        check_offset(text, int(number), "working days", MOMENT_EXAMPLES)
         day = calendar.add_working_days(local.date(), int(number))
+    check_exists(text, day, local.time(), calendar)
     return _Reading(day=day, at=calendar.at_local(day, local.time()))
 
 
@@ -323,17 +344,20 @@ def _read_with_dateparser(
             f"('3/12', '3 Dec') or a day name ('Monday'), and {TIME_FORMATS}; "
             f"e.g. {examples}."
         )
-    if parsed.tzinfo is not None:  # the text named its own zone, e.g. "14:00 BST"
-        at: datetime | None = as_utc(parsed)
-        day = calendar.local_date(parsed)
-    else:
-        day = parsed.date()
-        at = calendar.at_local(day, parsed.time()) if "time" in parts else None
+    day = parsed.date()
     if abs(day.year - calendar.local_date(now).year) > MAX_YEARS_AWAY:
         raise TimeTextError(
             f"'{text.strip()}' reads as {format_day(day)}, which cannot be right: "
             f"write dates day first with the month, e.g. '3/12', '3 Dec 2026' or '2026-12-03'."
         )
+    if parsed.tzinfo is not None:  # the text named its own zone, e.g. "14:00 BST"
+        at: datetime | None = as_utc(parsed)
+        day = calendar.local_date(parsed)
+    else:
+        at = None
+        if "time" in parts:
+            check_exists(text, day, parsed.time(), calendar)
+            at = calendar.at_local(day, parsed.time())
     return _Reading(day=day, at=at, vague=data.period == "part_of_day")
 
 

@@ -1,4 +1,7 @@
-"""Run `strategy-bot serve` as a real process for the end-to-end tests of each platform."""
+"""Run `strategy-bot serve` as a real process for the end-to-end tests of each platform.
+
+(An ASGI app under uvicorn in a thread of the test process: `fakes.serving.WebServer`.)
+"""
 
 from __future__ import annotations
 
@@ -30,18 +33,26 @@ def wait_until(check: Callable[[], object], timeout: float = 60) -> None:
 
 
 @contextmanager
-def serving(folder: Path, env: dict[str, str]) -> Iterator[int]:
+def serving(
+    folder: Path,
+    env: dict[str, str],
+    stderr: Path | None = None,
+    output: list[str] | None = None,
+) -> Iterator[int]:
     """Start `strategy-bot serve` on a free port, wait until it answers, yield the port.
 
-    On the way out it is stopped with Ctrl-C, and must have exited cleanly.
+    Standard error goes to the file `stderr` when given (else with standard output).
+    On the way out it is stopped with Ctrl-C, and must have exited cleanly; what it
+    printed is appended to `output` when given.
     """
     port = free_port()
+    errors = open(stderr, "w", encoding="utf-8") if stderr else None  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=errors or subprocess.STDOUT,
         text=True,
     )
 
@@ -57,5 +68,9 @@ def serving(folder: Path, env: dict[str, str]) -> Iterator[int]:
         yield port
     finally:
         process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
+        printed = process.communicate(timeout=30)[0]
+        if errors is not None:
+            errors.close()
+        if output is not None:
+            output.append(printed)
+    assert process.returncode == 0, printed + (stderr.read_text() if stderr else "")

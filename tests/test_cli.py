@@ -168,10 +168,22 @@ def test_a_wheel_installed_in_a_fresh_virtual_environment_runs_the_demo(tmp_path
         timeout=300,
     )
     wheel = next((tmp_path / "dist").glob("strategy_bot-*.whl"))
-    # Dependencies come from this machine's site-packages; strategy-bot itself
-    # comes only from the wheel, so a file left out of the wheel fails here.
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(tmp_path / "venv")
+    # Dependencies come from the site-packages of the interpreter running the tests
+    # (a virtual environment's, or the system's), without their .pth files, so that an
+    # editable strategy-bot there is not seen; strategy-bot itself comes only from the
+    # wheel, so a file left out of the wheel fails here.
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = [path for path in sys.path if Path(path).name in ("site-packages", "dist-packages")]
+    (Path(purelib) / "dependencies-of-the-test-run.pth").write_text(
+        "\n".join(ours) + "\n", encoding="utf-8"
+    )
     subprocess.run(
         [
             sys.executable,

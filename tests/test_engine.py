@@ -23,7 +23,7 @@ from rich.console import Console
 from sqlalchemy import create_engine, text
 
 from bot.app import Bot, build_core
-from bot.jobs import run_due_work
+from bot.jobs import pending_work, run_due_work
 from bot.messages import Outgoing
 from bot.ports import DeliveryFailed
 from bot.settings import Settings
@@ -176,3 +176,51 @@ def bot_on(url: str, request: pytest.FixtureRequest) -> Bot:
     )
     request.addfinalizer(core.close)
     return Bot(core, ConsoleChat(core.directory, Console(file=io.StringIO(), width=200)))
+
+
+def test_a_frozen_bot_process_cannot_hold_its_claim(
+    pg_url: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process stopped (SIGSTOP) in the middle of a delivery keeps its transaction open;
+    PostgreSQL ends it after the idle-in-transaction timeout, and the work is back."""
+    bot = bot_on(pg_url, request)
+    with_actions(bot, count=10)
+    idle_timeout = float(os.environ.get("TEST_IDLE_TIMEOUT", "2"))  # small for the test
+    monkeypatch.setenv("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", str(idle_timeout))
+    # Each delivery takes 30 s: the victim is frozen holding its first claim.
+    (victim,) = start_sweepers(pg_url, tmp_path, count=1, delay=30)
+    try:
+        deadline = time.monotonic() + 30
+        while not holding_a_claim(pg_url):
+            assert time.monotonic() < deadline, "the victim never claimed anything"
+            time.sleep(0.05)
+        victim.process.send_signal(signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        time.sleep(idle_timeout + 1)
+        (rescuer,) = start_sweepers(pg_url, tmp_path, count=1, delay=0)
+        assert rescuer.process.wait(timeout=120) == 0
+        assert time.monotonic() - stopped_at < 120, "back in the queue within 2 minutes"
+        assert victim.nudged() == []
+        assert sorted(rescuer.nudged()) == list(range(1, 11))
+        left = [w for w in pending_work(bot.core) if w.due_at <= SWEEP_AT]
+        assert left == [], "the frozen process's claim was taken over"
+    finally:
+        victim.process.send_signal(signal.SIGKILL)
+        victim.process.wait(timeout=30)
+
+
+def holding_a_claim(url: str) -> bool:
+    """Whether some session sits in an open transaction (a claim being delivered)."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+            return bool(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE state = 'idle in transaction' AND datname = current_database()"
+                    )
+                ).scalar()
+            )
+    finally:
+        engine.dispose()

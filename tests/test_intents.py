@@ -10,7 +10,7 @@ from bot.intents import INTENTS, LEGACY_NAMES
 from bot.intents.forms import typed
 from bot.intents.text import read_command
 from bot.messages import Kind
-from tests.helpers import say, take_sent, to
+from tests.helpers import say, table_counts, take_sent, to
 
 ADD = (
     '/strategy action NV-40213 owner=megan.price due="in 2 working days" '
@@ -115,9 +115,11 @@ CONVENE_OPTIONS = (
 def test_a_value_longer_than_its_field_allows_is_refused_and_writes_nothing(
     convened: Bot,
 ) -> None:
-    reply = say(convened, "olivia.bennett", f'/strategy decline NV-40213 reason="{"x" * 1001}"')
-    assert "'reason=' is too long: keep it to 1000 characters." in reply.text
+    before = table_counts(convened)
+    reply = say(convened, "olivia.bennett", f'/strategy decline NV-40213 reason="{"x" * 2001}"')
+    assert "reason= is 2,001 characters long; the limit is 2,000." in reply.text
     assert reply.kind is Kind.ERROR
+    assert table_counts(convened) == before
 
 
 def test_a_flag_takes_yes_or_no(convened: Bot) -> None:

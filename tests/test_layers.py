@@ -34,21 +34,38 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.mail",
             "bot.settings",
             "bot.logs",
+            "bot.text_input",
             "bot.calendar.port",
             "bot.record.content",
+            "bot.find_time",
         ),
     ),
-    ("shared", ("bot.core", "bot.unit", "bot.shared")),
+    ("shared", ("bot.core", "bot.unit", "bot.shared", "bot.links", "bot.metrics")),
     ("services", ("bot.services", "bot.calendar", "bot.record")),
     ("entry points", ("bot.app", "bot.intents", "bot.jobs", "bot.importer")),
-    ("adapters", ("handlers.console", "handlers.slack", "handlers.teams", "handlers.simulated")),
+    (
+        "adapters",
+        (
+            "handlers.console",
+            "handlers.slack",
+            "handlers.teams",
+            "handlers.simulated",
+            "handlers.web_page",
+        ),
+    ),
     ("assembly", ("handlers",)),
     ("shell", ("bot",)),  # the command line: bot.cli, bot.cli_*, bot.__main__
 )
 # Siblings in a layer that must not import each other.
 INDEPENDENT = (
     ("bot.services", "bot.calendar", "bot.record"),
-    ("handlers.console", "handlers.slack", "handlers.teams", "handlers.simulated"),
+    (
+        "handlers.console",
+        "handlers.slack",
+        "handlers.teams",
+        "handlers.simulated",
+        "handlers.web_page",
+    ),
 )
 NOT_PRODUCT = ("bot.migrations",)
 

@@ -14,7 +14,7 @@ had in fact succeeded returns the first event rather than a second.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -275,6 +275,25 @@ class GraphCalendar:
             return found
 
         return self._call("read the replies", replies)
+
+    def get_schedule(
+        self, emails: Sequence[str], start: datetime, end: datetime, interval_minutes: int
+    ) -> list[dict[str, Any]]:
+        """Free/busy of up to 20 mailboxes over at most 62 days (Graph getSchedule).
+
+        Asked from the organiser mailbox, with the same token and retries as
+        the calendar calls. O365 parses each scheduleItem's start and end into
+        aware datetimes and the availabilityView into words ("free", "busy").
+        Used by bot/find_time/graph_schedule.py, which batches and reads the answers.
+        """
+
+        def read() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = self._schedule.get_availability(
+                list(emails), start, end, interval_minutes
+            )
+            return found
+
+        return self._call("read free/busy", read)
 
     # -- helpers -----------------------------------------------------------
 

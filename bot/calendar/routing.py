@@ -127,5 +127,6 @@ def _graph(
         login_url=settings.graph_login_base_url,
         timezone=timezone,
         verify=verify,
+        timeout=settings.http_timeout_seconds,
     )
     return graph, tokens

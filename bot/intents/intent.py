@@ -40,6 +40,9 @@ class Values:
 Run = Callable[[Unit, Contact, Values], Outcome]
 # Raises NotAllowed, saying why, when the person may not do this at all.
 Who = Callable[[Contact], None]
+# For an intent that takes any other name=value (the record's sections): the field
+# such a value is checked as.
+OpenField = Callable[[str], Field]
 # A form whose fields and values depend on the item (the record's draft).
 FormHook = Callable[[Unit, Contact, str], FormContent]
 
@@ -61,7 +64,7 @@ class Intent:
     who: Who | None = None  # who may do it at all (the services still check the item)
     opens_form: bool = False  # typed with nothing but its item, it opens its form
     ends_item: bool = False  # once done, the message it was pressed on has nothing left to do
-    open: Field | None = None  # takes any other option too, checked as this field
+    open: OpenField | None = None  # takes any other option too, checked as the field it gives
     form: FormHook | None = None  # a form worked out from the item (default: its fields)
 
     @property

@@ -18,14 +18,26 @@ from bot.record import chat as record_chat
 from bot.record import draft as record_draft
 from bot.services import actions, more_time, reminders, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene, parse_children, require_convenor
+from bot.text_input import (
+    ACTION_TEXT_CHARACTERS,
+    IDENTIFIER_CHARACTERS,
+    IDENTIFIER_LIST_CHARACTERS,
+    REASON_CHARACTERS,
+    RECORD_SECTION_CHARACTERS,
+    TIME_CHARACTERS,
+)
 from bot.unit import Unit
 
 REFERENCE = FieldKind.REFERENCE
+# The length limits (bot/text_input.py): one place for every way in.
+ID = IDENTIFIER_CHARACTERS  # a reference, a directory id, a choice
+IDS = IDENTIFIER_LIST_CHARACTERS  # several of them
+TIME = TIME_CHARACTERS  # a time or date as typed
+REASON = REASON_CHARACTERS
+ACTION_TEXT = ACTION_TEXT_CHARACTERS  # what is to be done, how it was done
 # What an intent is about. A form is about it, and does not ask for it (but convene's does).
-CASE = Field("case", kind=REFERENCE, required=True, max_length=40, on_form=False)
-ACTION = Field("action", kind=REFERENCE, required=True, max_length=50, on_form=False)
-SHORT = 200  # times, dates, directory ids
-LONG = 1000  # reasons, outcomes, what is to be done
+CASE = Field("case", kind=REFERENCE, required=True, max_length=ID, on_form=False)
+ACTION = Field("action", kind=REFERENCE, required=True, max_length=ID, on_form=False)
 
 
 def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
@@ -111,8 +123,16 @@ def _record(unit: Unit, actor: Contact, v: Values) -> Outcome:
     )
 
 
-RECORD_REASON = Field("reason", multiline=True, max_length=LONG, on_form=False)
-RECORD_FINALISE = Field("finalise", kind=FieldKind.FLAG)
+RECORD_REASON = Field("reason", multiline=True, max_length=REASON, on_form=False)
+RECORD_FINALISE = Field("finalise", kind=FieldKind.FLAG, max_length=ID)
+# The record's own fields, typed as name=...: who attended and the children are
+# directory ids and pseudonyms; everything else is a section of text.
+RECORD_SECTION = Field("section", multiline=True, max_length=RECORD_SECTION_CHARACTERS)
+RECORD_IDS = Field("ids", identifier=True, max_length=IDS)
+
+
+def _record_option(name: str) -> Field:
+    return RECORD_IDS if name in record_draft.ID_LISTS else RECORD_SECTION
 
 
 def _record_form(unit: Unit, actor: Contact, case: str) -> FormContent:
@@ -154,11 +174,11 @@ RECORD = worded(
     _record,
     [
         CASE,
-        Field("verb", kind=FieldKind.WORDS, on_form=False),
+        Field("verb", kind=FieldKind.WORDS, max_length=ID, on_form=False),
         RECORD_REASON,
         RECORD_FINALISE,
     ],
-    open=Field("field", multiline=True, max_length=record_draft.TEXT_LIMIT),
+    open=_record_option,
     opens_form=True,
     form=_record_form,
 )
@@ -170,14 +190,20 @@ INTENTS = IntentTable(
             _convene,
             [
                 replace(CASE, on_form=True),
-                Field("children", required=True, max_length=300),
-                Field("category", kind=FieldKind.CHOICE, required=True, choices=choices.categories),
-                Field("meeting", required=True, max_length=SHORT),
-                Field("identified", max_length=SHORT),
-                Field("tags", kind=FieldKind.CHOICES, choices=choices.harm_tags),
-                Field("known", kind=FieldKind.CHOICES, choices=choices.everyone),
-                Field("referrer", kind=FieldKind.CHOICE, choices=choices.everyone),
-                Field("late_reason", multiline=True, max_length=LONG),
+                Field("children", required=True, identifier=True, max_length=IDS),
+                Field(
+                    "category",
+                    kind=FieldKind.CHOICE,
+                    required=True,
+                    choices=choices.categories,
+                    max_length=ID,
+                ),
+                Field("meeting", required=True, max_length=TIME),
+                Field("identified", max_length=TIME),
+                Field("tags", kind=FieldKind.CHOICES, choices=choices.harm_tags, max_length=IDS),
+                Field("known", kind=FieldKind.CHOICES, choices=choices.everyone, max_length=IDS),
+                Field("referrer", kind=FieldKind.CHOICE, choices=choices.everyone, max_length=ID),
+                Field("late_reason", multiline=True, max_length=REASON),
             ],
             who=require_convenor,
             opens_form=True,
@@ -187,7 +213,7 @@ INTENTS = IntentTable(
         worded(
             "decline",
             _decline,
-            [CASE, Field("reason", required=True, multiline=True, max_length=LONG)],
+            [CASE, Field("reason", required=True, multiline=True, max_length=REASON)],
         ),
         worded(
             "delegate",
@@ -199,7 +225,7 @@ INTENTS = IntentTable(
                     kind=FieldKind.CHOICE,
                     required=True,
                     choices=choices.colleagues,
-                    max_length=SHORT,
+                    max_length=ID,
                 ),
             ],
         ),
@@ -214,17 +240,17 @@ INTENTS = IntentTable(
                     kind=FieldKind.CHOICE,
                     required=True,
                     choices=choices.everyone,
-                    max_length=SHORT,
+                    max_length=ID,
                 ),
-                Field("due", required=True, max_length=SHORT),
-                Field("text", required=True, multiline=True, max_length=LONG),
-                Field("urgent", kind=FieldKind.FLAG),
+                Field("due", required=True, max_length=TIME),
+                Field("text", required=True, multiline=True, max_length=ACTION_TEXT),
+                Field("urgent", kind=FieldKind.FLAG, max_length=ID),
             ],
         ),
         worded(
             "close",
             _close,
-            [ACTION, Field("outcome", required=True, multiline=True, max_length=LONG)],
+            [ACTION, Field("outcome", required=True, multiline=True, max_length=ACTION_TEXT)],
             ends_item=True,
         ),
         worded(
@@ -232,13 +258,17 @@ INTENTS = IntentTable(
             _more_time,
             [
                 ACTION,
-                Field("due", required=True, max_length=SHORT),
-                Field("reason", required=True, multiline=True, max_length=LONG),
+                Field("due", required=True, max_length=TIME),
+                Field("reason", required=True, multiline=True, max_length=REASON),
             ],
         ),
         worded("approve", _approve, [ACTION], positive=True),
-        worded("refuse", _refuse, [ACTION, Field("reason", multiline=True, max_length=LONG)]),
-        worded("snooze", _snooze, [ACTION, Field("until", max_length=SHORT, on_form=False)]),
+        worded(
+            "refuse",
+            _refuse,
+            [ACTION, Field("reason", required=True, multiline=True, max_length=REASON)],
+        ),
+        worded("snooze", _snooze, [ACTION, Field("until", max_length=TIME, on_form=False)]),
         worded(
             "reassign",
             _reassign,
@@ -249,7 +279,7 @@ INTENTS = IntentTable(
                     kind=FieldKind.CHOICE,
                     required=True,
                     choices=choices.everyone,
-                    max_length=SHORT,
+                    max_length=ID,
                 ),
             ],
         ),
@@ -259,9 +289,9 @@ INTENTS = IntentTable(
             "report",
             _report,
             [
-                Field("from", max_length=SHORT),
-                Field("to", max_length=SHORT),
-                Field("by", kind=FieldKind.CHOICE, choices=choices.report_groups),
+                Field("from", max_length=TIME),
+                Field("to", max_length=TIME),
+                Field("by", kind=FieldKind.CHOICE, choices=choices.report_groups, max_length=ID),
             ],
             who=record_chat.require_team_manager,
         ),
@@ -270,16 +300,16 @@ INTENTS = IntentTable(
             _reschedule,
             [
                 CASE,
-                Field("meeting", required=True, max_length=SHORT),
-                Field("reason", required=True, multiline=True, max_length=LONG),
-                Field("late_reason", multiline=True, max_length=LONG),
+                Field("meeting", required=True, max_length=TIME),
+                Field("reason", required=True, multiline=True, max_length=REASON),
+                Field("late_reason", multiline=True, max_length=REASON),
             ],
         ),
         worded(
             "cancel",
             _cancel,
-            [CASE, Field("reason", required=True, multiline=True, max_length=LONG)],
+            [CASE, Field("reason", required=True, multiline=True, max_length=REASON)],
         ),
-        worded("help", _help, [Field("topic", kind=FieldKind.WORDS, on_form=False)]),
+        worded("help", _help, [Field("topic", kind=FieldKind.WORDS, max_length=ID, on_form=False)]),
     ]
 )

@@ -27,10 +27,13 @@ from bot.record.content import (
 )
 from bot.record.fields import EXAMPLES
 from bot.shared import visible_discussion
+from bot.text_input import IDENTIFIER_LIST_CHARACTERS, RECORD_SECTION_CHARACTERS
 from bot.unit import Unit
 from templates import phrase, words
 
-TEXT_LIMIT = 3000  # what one box of the record holds
+TEXT_LIMIT = RECORD_SECTION_CHARACTERS  # what one box of the record holds
+# The record's fields that hold directory ids or pseudonyms, not text.
+ID_LISTS = ("attended", "children")
 
 
 def form_content(
@@ -78,14 +81,16 @@ def record_fields(
 
 def _field(key: str, name: str | None = None, **context: str) -> Field:
     example = _example(key)
+    ids = key in ID_LISTS
     return Field(
         name or key,
         label=_label(key, **context),
         kind=FieldKind.TEXT,
         example=example,
         help=phrase(_words()["field_help"], example=example),
-        max_length=TEXT_LIMIT,
+        max_length=IDENTIFIER_LIST_CHARACTERS if ids else TEXT_LIMIT,
         multiline=True,
+        identifier=ids,
     )
 
 

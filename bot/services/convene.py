@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
-from bot.errors import not_allowed, refusal, wording
+from bot.errors import LateMeeting, not_allowed, refusal, wording
 from bot.messages import Delivery, Kind, Outcome, Outgoing, message
 from bot.references import case_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
@@ -128,6 +128,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     if meeting.at > deadline.deadline and late_reason is None:
         raise refusal(
             "convene.after_deadline",
+            raising=LateMeeting,
             meeting=meeting.echo,
             deadline=when(core, deadline.deadline),
             rule=deadline.rule,

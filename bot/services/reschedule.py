@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import references
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import not_allowed, refusal, wording
+from bot.errors import LateMeeting, not_allowed, refusal, wording
 from bot.messages import Delivery, Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, visible_discussion, when
@@ -67,6 +67,7 @@ def reschedule(
     if late and late_reason is None:
         raise refusal(
             "reschedule.after_deadline",
+            raising=LateMeeting,
             meeting=new_time.echo,
             deadline=when(core, discussion.deadline_at),
             rule=discussion.deadline_rule,

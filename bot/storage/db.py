@@ -21,13 +21,28 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str,
+    statement_timeout: float | None = None,
+    idle_in_transaction_timeout: float | None = None,
+) -> Engine:
+    """An engine; on PostgreSQL every session gets the given timeouts (seconds), so that
+    a process that stops responding mid-transaction cannot keep rows locked for ever."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    options = [
+        f"-c {name}={round(seconds * 1000)}"
+        for name, seconds in (
+            ("statement_timeout", statement_timeout),
+            ("idle_in_transaction_session_timeout", idle_in_transaction_timeout),
+        )
+        if seconds
+    ]
+    connect_args = {"options": " ".join(options)} if options else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

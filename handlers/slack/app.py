@@ -42,12 +42,16 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
-def create_web_client(token: str, api_url: str = SLACK_API_URL) -> WebClient:
-    """The real slack_sdk client; `api_url` points it at Slack, or at a local server in tests."""
+def create_web_client(
+    token: str, api_url: str = SLACK_API_URL, timeout_seconds: float = 20.0
+) -> WebClient:
+    """The real slack_sdk client; `api_url` points it at Slack, or at a local server in tests.
+    Each call gives up after `timeout_seconds` (then the retry handlers may try again)."""
     return WebClient(
         token=token,
         base_url=api_url if api_url.endswith("/") else api_url + "/",
         retry_handlers=retry_handlers(),
+        timeout=max(1, round(timeout_seconds)),
     )
 
 
@@ -103,13 +107,21 @@ def create_slack_app(
     bot = Bot(core, chat, intents)
     executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
     app = App(
-        client=client,
+        # As Bolt expects: it makes its client from the token (so it never finds the
+        # token twice, given and in SLACK_BOT_TOKEN), and that client is then given
+        # our client's address, retries and timeout. The token is checked on the
+        # first request instead of here, when the client could not yet reach Slack.
+        token=client.token,
+        token_verification_enabled=False,
         # Empty in Socket Mode, where Slack's requests come over the app's own
         # connection; an HTTP request then never verifies.
         signing_secret=signing_secret or "",
         process_before_response=True,
         listener_executor=executor,
     )
+    app.client.base_url = client.base_url
+    app.client.timeout = client.timeout
+    app.client.retry_handlers = client.retry_handlers
     listeners = SlackListeners(bot, client, chat, users, executor)
     app.command("/strategy")(listeners.acknowledging(listeners.strategy))
     # Every button and every modal is an intent by its name (the core knows which).

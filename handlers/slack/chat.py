@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.core import Core
 from bot.messages import Delivery, Outgoing
 from bot.ports import DeliveryFailed
@@ -48,10 +49,12 @@ class SlackChat:
             try:
                 self._send(item)
             except SlackApiError as error:
+                metrics.delivered("slack", sent=0, failed=1)
                 raise DeliveryFailed(
                     f"Slack refused a message for {item.to}: {error.response.get('error')}",
                     retry_after=_retry_after(error),
                 ) from error
+            metrics.delivered("slack", sent=1)
 
     def _send(self, item: Outgoing) -> None:
         rendered = slack_message(item.message)

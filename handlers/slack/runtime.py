@@ -18,7 +18,9 @@ def slack_for(core: Core, settings: SlackSettings) -> SlackApp:
     """The Bolt app and the Slack ChatPort for this core, from the settings."""
     if not settings.slack_bot_token:
         raise ValueError("Slack needs SLACK_BOT_TOKEN")
-    client = create_web_client(settings.slack_bot_token, settings.slack_api_url)
+    client = create_web_client(
+        settings.slack_bot_token, settings.slack_api_url, settings.http_timeout_seconds
+    )
     return create_slack_app(
         core,
         client,

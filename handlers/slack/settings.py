@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from bot.settings import HttpTimeout
 
 
-class SlackSettings(BaseSettings):
+class SlackSettings(HttpTimeout):
     """Set SLACK_BOT_TOKEN to connect to Slack."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")

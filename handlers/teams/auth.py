@@ -47,6 +47,7 @@ class EntraTokenProvider:
         self._secret = settings.teams_app_password
         self._login_url = settings.teams_login_url.rstrip("/")
         self._default_tenant = settings.teams_tenant_id or BOT_FRAMEWORK_TENANT
+        self._timeout = settings.http_timeout_seconds
         self._clients: dict[str, ConfidentialClientApplication] = {}
         self._lock = threading.Lock()
 
@@ -75,6 +76,7 @@ class EntraTokenProvider:
                     # The authority is given in full (it may be a national cloud or
                     # a local test server): no need to ask Microsoft to vouch for it.
                     instance_discovery=False,
+                    timeout=self._timeout,
                 )
                 self._clients[tenant] = client
             return client

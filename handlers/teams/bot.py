@@ -39,13 +39,13 @@ from microsoft_teams.api.models.adaptive_card.adaptive_card_action_response impo
 )
 from microsoft_teams.api.models.invoke_response import AdaptiveCardInvokeResponse
 from microsoft_teams.apps import ActivityContext, App
-from microsoft_teams.apps.http import FastAPIAdapter
 from microsoft_teams.cards.core import AdaptiveCard
+from microsoft_teams.common.http import ClientOptions
 
 from bot.app import Bot
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import InputError
+from bot.errors import InputError, refusal
 from bot.intents import INTENTS, IntentTable
 from bot.messages import Kind, message, refused
 from bot.ports import ChatPort
@@ -53,8 +53,10 @@ from handlers.teams import PLATFORM, teams_configured
 from handlers.teams.auth import EntraTokenProvider, cloud_for
 from handlers.teams.cards import Card, form_card, message_card
 from handlers.teams.chat import TeamsChat, card_activity, channel_key
+from handlers.teams.endpoint import CheckedFastAPIAdapter
 from handlers.teams.settings import TeamsSettings
 from handlers.teams.store import ConversationRef, TeamsStore
+from handlers.teams.tokens import TeamsRequestChecker
 
 MESSAGING_ENDPOINT = "/api/messages"
 Data = Mapping[str, Any]
@@ -88,11 +90,19 @@ class TeamsBot:
         intents: IntentTable = INTENTS,
     ) -> None:
         """Mount Teams on `web`. `chat` delivers what the core sends (default: Teams)."""
-        if not teams_configured(settings):
+        if not (teams_configured(settings) and settings.teams_app_id):
             raise ValueError("Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD")
+        if not settings.teams_tenant_id:
+            raise refusal("setup.teams_tenant")
         self.core = core
         self.settings = settings
-        adapter = FastAPIAdapter(app=web)
+        self.checker = TeamsRequestChecker(
+            settings.teams_app_id,
+            settings.teams_tenant_id,
+            settings.teams_openid_metadata_url,
+            settings.http_timeout_seconds,
+        )
+        adapter = CheckedFastAPIAdapter(web, self.checker, MESSAGING_ENDPOINT)
         self.app = App(
             client_id=settings.teams_app_id,
             tenant_id=settings.teams_tenant_id,
@@ -101,7 +111,12 @@ class TeamsBot:
             cloud=cloud_for(settings),
             http_server_adapter=adapter,
             messaging_endpoint=MESSAGING_ENDPOINT,
+            # The adapter authenticates every request before the SDK sees it
+            # (handlers/teams/tokens.py), more strictly than the SDK would.
+            dangerously_allow_unauthenticated_requests=True,
+            client=ClientOptions(timeout=settings.http_timeout_seconds),
         )
+        self._adapter = adapter
         self.store = TeamsStore(core)
         self.chat = TeamsChat(core, self.app, self.store, settings, intents)
         self.bot = Bot(core, chat or self.chat, intents)
@@ -112,8 +127,11 @@ class TeamsBot:
 
     @asynccontextmanager
     async def _lifespan(self, _web: object) -> AsyncIterator[None]:
-        # Registers /api/messages with token verification, and readies app.send.
+        # Registers /api/messages (behind the checker), and readies app.send.
         await self.app.initialize()
+        if MESSAGING_ENDPOINT not in self._adapter.checked_routes:
+            raise RuntimeError("the Teams messaging endpoint is not behind the token checks")
+        await self.checker.prefetch()
         self.chat.attach(asyncio.get_running_loop())
         try:
             yield
@@ -227,7 +245,8 @@ class TeamsBot:
 
     def _ref(self, activity: ActivityBase) -> ConversationRef:
         conversation = activity.conversation
-        tenant = conversation.tenant_id or self.settings.teams_tenant_id
+        # The checker refused any other tenant: only ever store this bot's own.
+        tenant = self.settings.teams_tenant_id
         # A channel post's conversation id names the thread it was in: keep the channel.
         conversation_id = conversation.id.split(";messageid=")[0]
         service_url = (activity.service_url or self.settings.teams_service_url).rstrip("/")

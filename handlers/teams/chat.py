@@ -24,6 +24,7 @@ from microsoft_teams.api.clients.conversation.params import CreateConversationPa
 from microsoft_teams.apps import App
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from bot import metrics
 from bot.core import Core
 from bot.intents import INTENTS, IntentTable
 from bot.messages import Delivery, Outgoing
@@ -105,11 +106,14 @@ class TeamsChat:
         for item in outgoing:
             try:
                 self._deliver(item)
+                metrics.delivered(PLATFORM, sent=1)
             except Unreachable as reason:
                 # Permanent (the app is not installed for them, say): waiting will not
                 # help, and failing would hold back everyone else's messages.
                 log.error("not delivered in Teams to %s: %s", item.to, reason)
+                metrics.delivered(PLATFORM, sent=0, failed=1)
             except httpx.HTTPStatusError as error:
+                metrics.delivered(PLATFORM, sent=0, failed=1)
                 response = error.response
                 raise DeliveryFailed(
                     f"Teams refused a message for {item.to}: {response.status_code} "
@@ -117,6 +121,7 @@ class TeamsChat:
                     retry_after=_retry_after(response),
                 ) from error
             except (httpx.TransportError, TokenUnavailable) as error:
+                metrics.delivered(PLATFORM, sent=0, failed=1)
                 raise DeliveryFailed(f"Teams was not reached for {item.to}: {error}") from error
 
     def _deliver(self, item: Outgoing) -> None:

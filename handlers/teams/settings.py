@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from bot.settings import HttpTimeout
 
 
-class TeamsSettings(BaseSettings):
+class TeamsSettings(HttpTimeout):
     """Set the app's credentials (TEAMS_APP_ID, TEAMS_APP_PASSWORD) to serve Teams."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")

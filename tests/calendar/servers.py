@@ -3,7 +3,8 @@
 They speak real HTTP over TLS (a certificate made here with `cryptography`)
 and real SMTP (aiosmtpd), so that the product's own O365, msal and smtplib
 code runs unchanged against them. Each can be told to fail: throttling with
-Retry-After, server errors, refused recipients.
+Retry-After, server errors, refused recipients. Graph's getSchedule answers
+free/busy from calendars the test fills in, with people it cannot resolve on cue.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+from zoneinfo import ZoneInfo
 
 import jwt
 from aiosmtpd.controller import Controller
@@ -137,6 +139,10 @@ class FakeMicrosoft:
     seen: list[Seen] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     tokens_issued: list[str] = field(default_factory=list)
+    # Free/busy for getSchedule: address -> its calendar items, and who cannot be resolved.
+    busy_items: dict[str, list[BusyItem]] = field(default_factory=dict)
+    unresolvable: set[str] = field(default_factory=set)
+    view_only: set[str] = field(default_factory=set)  # answered with availabilityView only
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -193,6 +199,12 @@ class FakeMicrosoft:
         after_handling: bool = False,
     ) -> None:
         self.faults.append(Fault(method, path_part, status, times, retry_after, after_handling))
+
+    def busy(
+        self, address: str, start: dt.datetime, end: dt.datetime, status: str = "busy"
+    ) -> None:
+        """Put an item in someone's calendar, as getSchedule will report it."""
+        self.busy_items.setdefault(address.lower(), []).append(BusyItem(status, start, end))
 
     def calls(self, method: str, path_part: str = "") -> list[Seen]:
         return [s for s in self.seen if s.method == method and path_part in s.path]
@@ -306,6 +318,8 @@ class FakeMicrosoft:
         if isinstance(body, dict) and not isinstance(body.get("isOnlineMeeting", False), bool):
             # Graph's schema: Edm.Boolean
             return 400, {"error": {"code": "BadRequest", "message": "isOnlineMeeting: boolean"}}
+        if method == "POST" and rest == "calendar/getSchedule":
+            return self._get_schedule(body)
         if method == "POST" and rest == "calendar/events":
             existing = next(
                 (
@@ -354,6 +368,96 @@ class FakeMicrosoft:
             event["cancelComment"] = (body or {}).get("comment")
             return 202, None
         return 405, {"error": {"code": "NotAllowed", "message": f"{method} {rest}"}}
+
+    def _get_schedule(self, body: Any) -> tuple[int, Any]:
+        """POST /users/{mailbox}/calendar/getSchedule, with Graph's limits and answers.
+
+        At most 20 schedules and 62 days a call (Graph refuses more with 400);
+        times come back in UTC (no Prefer: outlook.timezone header is sent).
+        """
+        try:
+            schedules = [str(a) for a in body["schedules"]]
+            start = _graph_time(body["startTime"])
+            end = _graph_time(body["endTime"])
+            interval = int(body.get("availabilityViewInterval", 30))
+        except (KeyError, TypeError, ValueError) as error:
+            return 400, {"error": {"code": "ErrorInvalidRequest", "message": repr(error)}}
+        if not schedules or len(schedules) > 20:
+            return 400, {"error": {"code": "ErrorInvalidRequest", "message": "1-20 schedules"}}
+        if end <= start or end - start > dt.timedelta(days=62):
+            return 400, {
+                "error": {"code": "ErrorInvalidRequest", "message": "the window is over 62 days"}
+            }
+        if not 5 <= interval <= 1440:
+            return 400, {"error": {"code": "ErrorInvalidRequest", "message": "interval 5-1440"}}
+        value = []
+        for address in schedules:
+            if address.lower() in self.unresolvable:
+                value.append(
+                    {
+                        "scheduleId": address,
+                        "availabilityView": "",
+                        "error": {
+                            "message": "The specified emailaddress is not found",
+                            "responseCode": "ErrorMailRecipientNotFound",
+                        },
+                    }
+                )
+                continue
+            items = [
+                i
+                for i in self.busy_items.get(address.lower(), [])
+                if i.start < end and start < i.end
+            ]
+            answer: dict[str, Any] = {
+                "scheduleId": address,
+                "availabilityView": _view(items, start, end, interval),
+            }
+            if address.lower() not in self.view_only:
+                answer["scheduleItems"] = [i.as_graph() for i in items]
+            value.append(answer)
+        return 200, {"value": value}
+
+
+@dataclass(frozen=True)
+class BusyItem:
+    status: str  # free, tentative, busy, oof, workingElsewhere
+    start: dt.datetime
+    end: dt.datetime
+
+    def as_graph(self) -> dict[str, Any]:
+        return {
+            "isPrivate": False,
+            "status": self.status,
+            "start": {"dateTime": _graph_stamp(self.start), "timeZone": "UTC"},
+            "end": {"dateTime": _graph_stamp(self.end), "timeZone": "UTC"},
+        }
+
+
+_VIEW_CODES = {"free": "0", "tentative": "1", "busy": "2", "oof": "3", "workingElsewhere": "4"}
+_VIEW_STRENGTH = ["0", "4", "1", "2", "3"]  # which code shows when items overlap
+_WINDOWS_ZONES = {"UTC": dt.UTC, "GMT Standard Time": ZoneInfo("Europe/London")}
+
+
+def _graph_stamp(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
+
+
+def _graph_time(value: dict[str, str]) -> dt.datetime:
+    """A dateTimeTimeZone as O365 sends it (Windows zone names)."""
+    zone = _WINDOWS_ZONES[value["timeZone"]]
+    return dt.datetime.fromisoformat(value["dateTime"]).replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def _view(items: list[BusyItem], start: dt.datetime, end: dt.datetime, interval: int) -> str:
+    step = dt.timedelta(minutes=interval)
+    codes = []
+    at = start
+    while at < end:
+        here = [_VIEW_CODES.get(i.status, "2") for i in items if i.start < at + step and at < i.end]
+        codes.append(max(here, key=_VIEW_STRENGTH.index) if here else "0")
+        at += step
+    return "".join(codes)
 
 
 def _with_status(attendee: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:

@@ -230,8 +230,8 @@ def test_without_now_the_real_clock_is_used() -> None:
         ),
         (
             ["--category", "standard", "--now", "next tuesday"],
-            "--now must be an ISO 8601 time such as '2026-11-20T10:00:00+00:00', "
-            "not 'next tuesday'.\n",
+            "--now takes an ISO 8601 time such as '2026-11-23T09:30' (local time) or "
+            "'2026-11-23T09:30+00:00', not 'next tuesday'.\n",
         ),
     ],
 )

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import ipaddress
 import itertools
 import json
@@ -51,6 +54,18 @@ TENANT_ID = "00000000-0000-4000-8000-0000000000aa"
 def signing_key(name: str) -> rsa.RSAPrivateKey:
     """An RSA key per name, made once per test run (they are slow to make)."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _hs256(payload: dict[str, Any], secret: bytes, kid: str) -> str:
+    """An HS256 JWT made by hand (PyJWT rightly refuses to sign with a public key)."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
+    body = part(json.dumps(payload).encode())
+    signature = hmac.new(secret, f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{part(signature)}"
 
 
 def card_validator() -> jsonschema.Draft6Validator:
@@ -195,12 +210,15 @@ class FakeEntra(_Server):
         self._key = signing_key("entra")
         self.issued: set[str] = set()
         self.requests: list[dict[str, list[str]]] = []
+        self.gets: list[str] = []  # every GET, e.g. for signing keys
         super().__init__(context)
         self.url = f"https://127.0.0.1:{self.port}"
 
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
+        if method == "GET":
+            self.gets.append(path)
         configuration = re.fullmatch(r"/([^/]+)/v2\.0/\.well-known/openid-configuration", path)
         if method == "GET" and configuration:
             tenant = configuration[1]
@@ -264,6 +282,8 @@ class FakeBotFramework(_Server):
         self.app_id = app_id
         self._key = signing_key("bot framework")
         self.kid = "strategy-bot-test-key"
+        self.kid_not_for_teams = "webchat-only-key"
+        self.key_fetches = 0
         self.conversations: dict[str, Conversation] = {}
         self.posted: list[Posted] = []
         self.calls: list[tuple[str, str]] = []
@@ -288,24 +308,48 @@ class FakeBotFramework(_Server):
         service_url: str | None = None,
         *,
         audience: str | None = None,
-        expires_in: int = 3600,
+        expires_in: int | None = 3600,
+        not_before_in: int | None = -10,
+        issuer: str = BOT_FRAMEWORK_ISSUER,
         key: rsa.RSAPrivateKey | None = None,
+        kid: str | None = None,
+        algorithm: str = "RS256",
+        **claims: Any,
     ) -> str:
+        """A token as the Bot Framework signs them; each argument can make it wrong.
+        `expires_in` / `not_before_in` None leave `exp` / `nbf` out."""
         now = int(time.time())
-        claims = {
-            "iss": BOT_FRAMEWORK_ISSUER,
+        payload: dict[str, Any] = {
+            "iss": issuer,
             "aud": audience or self.app_id,
             "serviceurl": service_url or self.service_url,
-            "nbf": now - 10,
             "iat": now - 10,
-            "exp": now + expires_in,
         }
-        return jwt.encode(claims, key or self._key, "RS256", headers={"kid": self.kid})
+        if expires_in is not None:
+            payload["exp"] = now + expires_in
+        if not_before_in is not None:
+            payload["nbf"] = now + not_before_in
+        payload.update(claims)
+        signing = key or self._key
+        if algorithm == "HS256":  # the classic confusion: the public key as an HMAC secret
+            secret = self._key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            return _hs256(payload, secret, kid or self.kid)
+        return jwt.encode(payload, signing, algorithm, headers={"kid": kid or self.kid})
 
     def jwks(self) -> dict[str, Any]:
-        public: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))
-        public.update(kid=self.kid, use="sig", alg="RS256")
-        return {"keys": [public]}
+        keys = []
+        for kid, key, endorsements in [
+            (self.kid, self._key, ["msteams", "webchat"]),
+            # A real Bot Framework key, but not endorsed for Teams.
+            (self.kid_not_for_teams, signing_key("webchat only"), ["webchat"]),
+        ]:
+            public: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+            public.update(kid=kid, use="sig", alg="RS256", endorsements=endorsements)
+            keys.append(public)
+        self.key_fetches += 1
+        return {"keys": keys}
 
     # Conversations the tests start as people talking to the bot.
 
@@ -337,12 +381,14 @@ class FakeBotFramework(_Server):
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
-        if method == "GET" and path == "/v1/.well-known/keys":
+        # The keys are where the metadata says (as in national clouds: not derived
+        # from the metadata's own address).
+        if method == "GET" and path == "/signing/keys.json":
             return 200, self.jwks()
         if method == "GET" and path == "/v1/.well-known/openidconfiguration":
             return 200, {
                 "issuer": BOT_FRAMEWORK_ISSUER,
-                "jwks_uri": f"{self.url}/v1/.well-known/keys",
+                "jwks_uri": f"{self.url}/signing/keys.json",
             }
         if not path.startswith("/teams/"):
             return 404, {"error": {"code": "NotFound"}}
