@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.app import Bot
 from bot.storage import models
 from scheduling.clock import SimulatedClock
-from tests.helpers import CONVENE, say
+from tests.helpers import CONVENE, audit_events, say
 
 
 def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedClock) -> None:
@@ -64,3 +64,24 @@ def test_the_whole_life_cycle_is_in_the_audit_trail(bot: Bot, clock: SimulatedCl
     assert {discussion for _, _, discussion in trail} == {1}
     assert times[0] == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # the injected clock's time
     assert times == sorted(times)
+
+
+def test_how_an_answer_came_is_recorded_by_the_entry_point_not_the_services(
+    convened: Bot,
+) -> None:
+    """Bot.act(via=, answered_by=) keeps them on the unit of work; the audit trail writes
+    them on the answering person's events only, and on nothing a chat answer writes."""
+    olivia = convened.core.directory.contact("olivia.bennett")
+    megan = convened.core.directory.contact("megan.price")
+    assert olivia is not None and megan is not None
+    by = {"name": "Sam Green", "role": "Duty officer"}
+    answer = {"case": "NV-40213", "reason": "in court all day"}
+    assert convened.act(olivia, "decline", answer, via="web", answered_by=by).ok
+    assert convened.act(megan, "accept", {"case": "NV-40213"}).ok
+    events = audit_events(convened)
+    declined = [d for actor, event, d in events if event == "declined"]
+    assert declined == [{"reason": "in court all day", "via": "web", "answered_by": by}]
+    assert [d for actor, event, d in events if event == "accepted" and actor == "megan.price"] == [
+        {}
+    ]
+    assert all("via" not in d for actor, _, d in events if actor != "olivia.bennett")
