@@ -24,3 +24,26 @@ class DeliveryFailed(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """Permanent: this channel can never reach this recipient (no id on the platform, user
+    not found, app not installed, address refused). The outbox moves the message on to the
+    recipient's next channel instead of trying again here."""
+
+
+class Channel(Protocol):
+    """One way out of the bot (Slack, Teams, email, the console), sending one message at a
+    time for the durable outbox. Adapters implement it; the core never imports them."""
+
+    name: str  # "slack", "teams", "email" or "console": the names routing uses
+
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        """Send one message and return a reference to where it went on this channel.
+
+        `earlier` is the reference returned for the previous message of the same thread
+        to the same recipient on this channel, if any: update it in place where the
+        platform can. Raises DeliveryFailed (try again later, after `retry_after` when
+        given) or Unreachable (never on this channel).
+        """
+        ...
