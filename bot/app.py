@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,9 @@ from bot.intents.text import Typed, read_command, with_own_command
 from bot.intents.values import check_values
 from bot.jobs import run_due_work
 from bot.messages import Button, Kind, Message, Outcome, Outgoing, refused
-from bot.ports import ChatPort
+from bot.outbox.deliver import Deliverer, Route
+from bot.outbox.ports import as_channel
+from bot.ports import Channel, ChatPort
 from bot.services.actions import ActionRow, open_actions
 from bot.services.status import DiscussionRow, upcoming_discussions
 from bot.services.sync import sync_directory
@@ -40,6 +43,8 @@ from bot.storage.db import (
 from bot.unit import Answered, Unit, perform, unit_of_work
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
+
+log = logging.getLogger(__name__)
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -110,17 +115,30 @@ class Lists:
 
 @dataclass
 class Bot:
-    """The core plus a chat platform: what every adapter drives.
+    """The core plus its ways out: what every adapter drives.
 
     `command` (typed text) and `act` (an intent and its fields, from a button,
     a form or a web page) are the only ways in: each runs one intent in one
-    unit of work, then sends what it produced. `form` and `lists` only read.
+    unit of work (its messages written to the outbox), then delivers the
+    outbox. `form` and `lists` only read.
+
+    `chat` is this process's way out (a Channel, or a ChatPort such as a test
+    double); `channels`, when given, are all of them in their default order
+    (the first is `chat` unless it is listed). `route` gives a recipient's
+    channel names in order (bot/routing.py); by default every channel, in order.
     """
 
     core: Core
-    chat: ChatPort
+    chat: ChatPort | Channel
     intents: IntentTable = INTENTS
+    channels: Sequence[ChatPort | Channel] = ()
+    route: Route | None = None
+    deliverer: Deliverer = field(init=False, repr=False)
     _sweeping: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        ways = list(self.channels) or [self.chat]
+        self.deliverer = Deliverer(self.core, [as_channel(c) for c in ways], self.route)
 
     def identify(self, platform: str, chat_id: str) -> Contact:
         contact = self.core.directory.by_chat_id(platform, chat_id)
@@ -216,16 +234,27 @@ class Bot:
         with unit_of_work(self.core) as unit:
             return Lists(upcoming_discussions(unit, actor), open_actions(unit, actor))
 
-    def send(self, outgoing: Sequence[Outgoing]) -> None:
-        """Send what an intent produced, then run whatever scheduled work has fallen due."""
-        self.chat.deliver(outgoing)
+    def send(self, outgoing: Sequence[Outgoing] = ()) -> None:
+        """Deliver the outbox (what an intent produced is in it already: `outgoing` only
+        says there is something), then run whatever scheduled work has fallen due."""
+        self.deliverer.deliver_due()
         self.run_due_work()
+
+    def kick(self) -> None:
+        """`send`, in the background: for an adapter that must answer its platform first."""
+        threading.Thread(target=self._send_quietly, name="kick", daemon=True).start()
 
     def run_due_work(self) -> int:
         # One sweep at a time in this process: on SQLite, which has no row locks,
         # two at once could both send the same reminder.
         with self._sweeping:
-            return run_due_work(self.core, self.chat, intents=self.intents)
+            return run_due_work(self.core, self.deliverer, intents=self.intents)
+
+    def _send_quietly(self) -> None:
+        try:
+            self.send()
+        except Exception:
+            log.exception("delivering after a request failed; the next sweep tries again")
 
     def _perform(
         self,

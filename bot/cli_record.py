@@ -20,6 +20,7 @@ from bot.cli_input import calendar_of, instant_option, open_core
 from bot.core import Core
 from bot.errors import InputError
 from bot.importer import import_record, read_record_file
+from bot.outbox.deliver import Deliverer
 from bot.record import report_output
 from bot.record.report import compliance_report
 from bot.record.service import latest_final
@@ -167,10 +168,10 @@ def import_command(
         except InputError as problem:
             _fail(str(problem))
         out = Console(highlight=False, soft_wrap=True)
-        chat = ConsoleChat(core.directory, out)
+        deliverer = Deliverer(core, [ConsoleChat(core.directory, out)])
         for outcome in outcomes:
             show(out, outcome.reply)
-            chat.deliver(outcome.outgoing)
+        deliverer.deliver_due()
     finally:
         core.close()
 

@@ -3,11 +3,13 @@
 `JOBS` says what each kind of scheduled work does; this dispatcher sits above
 the services, the calendar and the record, which it calls.
 
-Each item is claimed, performed, delivered and marked done in one transaction,
-so an item is done only once its messages were handed to the chat platform.
-If delivery fails the transaction rolls back, the item stays pending and is
-retried later with a growing delay. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
-lets several bot processes sweep at once without taking the same item.
+Each item is claimed, performed and marked done in one transaction, with its
+messages written to the outbox in that same transaction; the outbox is then
+delivered (bot/outbox/deliver.py), so a message is never lost when a platform
+is down, and the work is not done twice. If the work itself fails the
+transaction rolls back, the item stays pending and is retried later with a
+growing delay. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several bot
+processes sweep at once without taking the same item.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from bot.directory import AgencyKind
 from bot.intents import INTENTS, IntentTable
 from bot.intents.forms import dress as dress_message
 from bot.messages import Outgoing
-from bot.ports import ChatPort, DeliveryFailed
+from bot.outbox.deliver import Deliverer
+from bot.outbox.ports import as_channel
+from bot.ports import Channel, ChatPort, DeliveryFailed
 from bot.record import deadline as record_deadline
 from bot.record.circulation import deliver as deliver_record
 from bot.services import meeting
@@ -47,12 +51,19 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 def run_due_work(
-    core: Core, chat: ChatPort, limit: int = 500, intents: IntentTable = INTENTS
+    core: Core,
+    chat: Deliverer | ChatPort | Channel,
+    limit: int = 500,
+    intents: IntentTable = INTENTS,
 ) -> int:
-    """Perform up to `limit` due items; returns how many were attempted.
+    """Perform up to `limit` due items, delivering the outbox after each (and first,
+    for messages due to be tried again); returns how many items were attempted.
 
-    `intents` give the buttons on what the jobs send their labels and typed forms.
+    `chat`: the deliverer, or one way out to deliver through. `intents` give the
+    buttons on what the jobs send their labels and typed forms.
     """
+    deliverer = chat if isinstance(chat, Deliverer) else Deliverer(core, [as_channel(chat)])
+    deliverer.deliver_due()
     dress = partial(dress_message, intents)
     attempted = 0
     while attempted < limit:
@@ -63,8 +74,8 @@ def run_due_work(
                 if work is None:
                     return attempted
                 work_id, kind = work.id, work.kind
-                # Marked done first, in the same unit of work as the job and the
-                # delivery: a job that schedules the next item with the same
+                # Marked done first, in the same unit of work as the job and its
+                # messages: a job that schedules the next item with the same
                 # key then adds a new one instead of moving this one. A failure
                 # rolls all of it back, so the item is still pending.
                 work.status = models.WorkStatus.DONE
@@ -72,14 +83,13 @@ def run_due_work(
                 work.attempts += 1
                 attempts = work.attempts
                 unit.session.flush()
-                # Delivered before the commit: the item is done only once its
-                # messages were handed to the chat platform.
-                chat.deliver(unit.emit(_perform(unit, work)))
+                unit.emit(_perform(unit, work))  # outbox rows, committed with the work
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
             _record_failure(core, work_id, error)
         else:
+            deliverer.deliver_due()
             metrics.WORK_DONE.labels(kind).inc()
             log.info(
                 "scheduled work done",

@@ -4,8 +4,9 @@
 open one unit of work and hand it to a service; services never open
 transactions of their own. Everything the work means to say passes through
 `Unit.emit` before the transaction commits: that is the one place where a
-message becomes part of the unit of work (and where a durable outbox writes
-its rows, in the same transaction as the change that caused them).
+message becomes part of the unit of work: it is written as an outbox row
+(bot/outbox/), in the same transaction as the change that caused it, and the
+deliverer sends it once the transaction has committed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.messages import Message, Outcome, Outgoing, latest_per_thread
+from bot.outbox.rows import write
 from bot.storage.db import transaction
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
 Dress = Callable[[Message], Message]
 
@@ -58,20 +61,27 @@ class Unit:
     # Completes each message before it leaves the core (the entry points give every
     # button its label and typed form from the intent table).
     dress: Dress = as_it_is
-    # Everything emitted so far, in order: sent once the unit has committed (or, for
-    # scheduled work, just before: see bot/jobs.py).
+    # Everything emitted so far, in order: sent once the unit has committed.
     outgoing: list[Outgoing] = field(default_factory=list)
     # How the person acting answered, when not by chat (kept on the session too).
     answered: Answered | None = None
+    # The outbox row written for each message emitted so far.
+    _rows: dict[int, OutboxRow] = field(default_factory=dict, repr=False)
 
     def emit(self, outgoing: Sequence[Outgoing]) -> list[Outgoing]:
         """Make these messages part of this unit of work; returns what will be sent.
 
-        A threaded message that a later one in the same unit replaces anyway is
-        dropped (the chair's quorum view is sent once, as it ends up).
+        Each is written as an outbox row in this transaction. A threaded message
+        that a later one in the same unit replaces anyway is dropped (the chair's
+        quorum view is sent once, as it ends up).
         """
         dressed = [replace(o, message=self.dress(o.message)) for o in outgoing]
-        self.outgoing = latest_per_thread([*self.outgoing, *dressed])
+        rows = write(self.session, self.core.clock.now(), dressed)
+        self._rows.update((id(o), row) for o, row in zip(dressed, rows, strict=True))
+        kept = latest_per_thread([*self.outgoing, *dressed])
+        for dropped in {id(o) for o in self.outgoing + dressed} - {id(o) for o in kept}:
+            self._rows[dropped].status = OutboxStatus.SUPERSEDED
+        self.outgoing = kept
         return self.outgoing
 
 

@@ -6,7 +6,7 @@ drives a simulated clock, so that a day of scheduled work takes a keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,26 +44,26 @@ MAX_SWEEPS = 100
 
 @dataclass
 class ConsoleChat:
-    """A ChatPort that prints each message under the name of the person who gets it."""
+    """A Channel that prints each message under the name of the person who gets it.
+
+    Everyone in the directory is reachable here; a later version of a thread's
+    message says it updates the earlier one (the outbox remembers it was sent).
+    """
 
     directory: Directory
     console: Console
     sent: list[Outgoing] = field(default_factory=list)
     # Printed once before the next message, if any comes (e.g. the simulated time).
     heading: str | None = None
-    _threads: set[tuple[str, str]] = field(default_factory=set)
+    name: str = PLATFORM
 
-    def deliver(self, outgoing: Sequence[Outgoing]) -> None:
-        if outgoing and self.heading:
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        if self.heading:
             self.console.print(Text(self.heading, style="dim"))
             self.heading = None
-        for item in outgoing:
-            updated = False
-            if item.thread is not None:
-                updated = (item.to, item.thread) in self._threads
-                self._threads.add((item.to, item.thread))
-            self.sent.append(item)
-            self._print(item, updated)
+        self.sent.append(outgoing)
+        self._print(outgoing, updated=earlier is not None)
+        return f"{outgoing.to} {outgoing.thread or ''}".strip()
 
     def _print(self, item: Outgoing, updated: bool) -> None:
         if item.delivery is Delivery.CHANNEL:

@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.find_time",
         ),
     ),
-    ("shared", ("bot.core", "bot.unit", "bot.shared", "bot.links", "bot.metrics")),
+    ("shared", ("bot.core", "bot.unit", "bot.shared", "bot.links", "bot.metrics", "bot.outbox")),
     ("services", ("bot.services", "bot.calendar", "bot.record")),
     ("entry points", ("bot.app", "bot.intents", "bot.jobs", "bot.importer")),
     (

@@ -8,6 +8,7 @@ from bot.storage import (
     calendar_models,  # noqa: F401
     link_models,  # noqa: F401
     models,  # noqa: F401
+    outbox_models,  # noqa: F401
     record_models,  # noqa: F401
     slack_models,  # noqa: F401
     teams_models,  # noqa: F401

@@ -3,16 +3,15 @@
 Teams only lets a bot message someone in a conversation it knows, so the
 conversation found when a person first talks to the bot (or the one the bot
 started for them) is kept here: reminders still reach them after a restart.
-The activity id of every threaded message (an invitation, the chair's quorum
-card) is kept too, so that a later version replaces it instead of arriving as
-a new message.
+Where each threaded message went (an invitation, the chair's quorum card) is
+kept with every other channel's, in bot/storage/outbox_models.py ThreadBinding.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base
@@ -29,16 +28,4 @@ class TeamsConversation(Base):
     # The Bot Connector endpoint for this conversation (it depends on the region).
     service_url: Mapped[str] = mapped_column(String(400))
     tenant_id: Mapped[str | None] = mapped_column(String(100))
-    updated_at: Mapped[datetime]
-
-
-class TeamsMessage(Base):
-    __tablename__ = "teams_message"
-    __table_args__ = (UniqueConstraint("conversation_id", "thread"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(String(400))
-    # The core's Outgoing.thread, e.g. "invitation:12" or "quorum:3".
-    thread: Mapped[str] = mapped_column(String(120))
-    activity_id: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime]
