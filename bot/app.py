@@ -135,6 +135,8 @@ class Bot:
     route: Route | None = None
     deliverer: Deliverer = field(init=False, repr=False)
     _sweeping: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kick_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kicks: list[threading.Thread] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         ways = list(self.channels) or [self.chat]
@@ -242,7 +244,18 @@ class Bot:
 
     def kick(self) -> None:
         """`send`, in the background: for an adapter that must answer its platform first."""
-        threading.Thread(target=self._send_quietly, name="kick", daemon=True).start()
+        with self._kick_lock:
+            self._kicks = [k for k in self._kicks if k.is_alive()]
+            kick = threading.Thread(target=self._send_quietly, name="kick", daemon=True)
+            self._kicks.append(kick)
+        kick.start()
+
+    def settle(self, timeout: float = 60) -> None:
+        """Wait until what was kicked has been delivered (tests; shutting down)."""
+        with self._kick_lock:
+            kicks = list(self._kicks)
+        for kick in kicks:
+            kick.join(timeout)
 
     def run_due_work(self) -> int:
         # One sweep at a time in this process: on SQLite, which has no row locks,

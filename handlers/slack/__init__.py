@@ -3,8 +3,8 @@
 `app.py` (the Bolt app and what it mounts on the web app), `listeners.py`
 (commands, buttons, modals, the App Home: translated into `Bot.command` and
 `Bot.act`), `render.py` (Block Kit from templates/slack/), `chat.py` (the
-ChatPort), `users.py` and `store.py` (who is who, and where messages went),
-`settings.py`, `runtime.py` and `cli.py`.
+Channel the outbox sends through), `users.py` (who is who), `settings.py`,
+`runtime.py` and `cli.py`.
 """
 
 from __future__ import annotations

@@ -74,8 +74,8 @@ class SlackApp:
         mount_bolt(self.app, web)
 
     def close(self) -> None:
-        """Finish writing what was sent (the work in `executor` is its owner's to stop)."""
-        self.chat.store.close()
+        """Wait for a delivery in the background (the work in `executor` is its owner's)."""
+        self.bot.deliverer.wait()
 
 
 def mount_bolt(app: App, web: FastAPI) -> None:

@@ -1,75 +1,108 @@
-"""The Slack ChatPort: direct messages, channel notices, and updates in place."""
+"""The Slack Channel: direct messages, channel notices, and updates in place.
+
+A direct message is posted to the contact's Slack user (it lands in the app's
+Messages tab). The outbox gives back where the thread's first message went
+(`earlier`: "<conversation> <ts>"), so a later version updates it in place, even
+after a restart. Channel notices go to the notices channel.
+
+Rate limits and passing errors are retried a few times by the WebClient's retry
+handlers; after that Slack's refusal raises DeliveryFailed (with its Retry-After,
+when it gave one) and the outbox tries again later. Someone Slack cannot reach
+(no Slack account, found by neither id nor email) raises Unreachable, and the
+outbox moves on to their next channel.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
+import threading
+import time
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import metrics
 from bot.core import Core
 from bot.messages import Delivery, Outgoing
-from bot.ports import DeliveryFailed
+from bot.ports import DeliveryFailed, Unreachable
+from handlers.slack import PLATFORM
 from handlers.slack.render import SlackMessage as Rendered
 from handlers.slack.render import slack_message
-from handlers.slack.store import MessageStore, Where
 from handlers.slack.users import SlackUsers
-
-log = logging.getLogger(__name__)
 
 # chat.update errors after which the message is posted afresh instead.
 GONE = {"message_not_found", "cant_update_message", "channel_not_found", "edit_window_closed"}
+# Errors that say this person can never be reached in this workspace.
+NOBODY = {"user_not_found", "users_not_found", "user_disabled", "account_inactive", "cannot_dm_bot"}
+# Slack allows about one message a second in each conversation (each DM is one).
+PER_CONVERSATION_SECONDS = 1.0
 
 
 class SlackChat:
-    """Sends the core's messages to Slack.
+    """Sends the core's messages to Slack, one at a time, for the outbox."""
 
-    A direct message is posted to the contact's Slack user (it lands in the
-    app's Messages tab). Where a message with a `thread` went is remembered
-    (handlers/slack/store.py), so the next message for the same thread and
-    person updates it in place, even after a restart. Channel notices go to the notices channel.
-    Rate limits and transient errors are retried by the WebClient's retry
-    handlers; a refusal from Slack raises DeliveryFailed, as the ChatPort
-    promises (with Slack's Retry-After, when it gave one).
-    """
+    name = PLATFORM
 
     def __init__(
-        self, client: WebClient, core: Core, users: SlackUsers, notices_channel: str | None
+        self,
+        client: WebClient,
+        core: Core,
+        users: SlackUsers,
+        notices_channel: str | None,
+        pace: float = PER_CONVERSATION_SECONDS,
     ) -> None:
         self.client = client
         self.users = users
         self.notices_channel = notices_channel
-        self.store = MessageStore(core)
+        self.pace = Pace(pace)
 
-    def deliver(self, outgoing: Sequence[Outgoing]) -> None:
-        for item in outgoing:
-            try:
-                self._send(item)
-            except SlackApiError as error:
-                metrics.delivered("slack", sent=0, failed=1)
-                raise DeliveryFailed(
-                    f"Slack refused a message for {item.to}: {error.response.get('error')}",
-                    retry_after=_retry_after(error),
-                ) from error
-            metrics.delivered("slack", sent=1)
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        try:
+            return self._send(outgoing, earlier)
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            if code in NOBODY:
+                raise Unreachable(f"Slack does not know them ({code})") from error
+            raise DeliveryFailed(
+                f"Slack refused a message for {outgoing.to}: {code}",
+                retry_after=_retry_after(error),
+            ) from error
+        except (SlackClientError, OSError) as error:
+            raise DeliveryFailed(f"Slack was not reached for {outgoing.to}: {error}") from error
 
-    def _send(self, item: Outgoing) -> None:
+    def _send(self, item: Outgoing, earlier: str | None) -> str:
         rendered = slack_message(item.message)
         if item.delivery is Delivery.CHANNEL:
-            self._post(self.notices_channel or item.to, rendered)
-            return
-        user = self.users.user_id(item.to)
-        if user is None:
-            log.warning("%s has no Slack account: a message to them was not sent", item.to)
-        elif item.thread is None:
-            self._post(user, rendered)
+            conversation = self.notices_channel or item.to
         else:
-            self._post_or_update(item.to, item.thread, user, rendered)
+            user = self.users.user_id(item.to)
+            if user is None:
+                raise Unreachable(
+                    "no Slack account: no Slack id in the directory, and none found by email"
+                )
+            conversation = user
+        if earlier is not None:
+            where = self._update(earlier, rendered)
+            if where is not None:
+                return where
+        posted = self._post(conversation, rendered)
+        return f"{posted['channel']} {posted['ts']}"
+
+    def _update(self, earlier: str, rendered: Rendered) -> str | None:
+        """The earlier message, updated; None when it is gone (then it is posted afresh)."""
+        channel, _, ts = earlier.partition(" ")
+        self.pace.wait(channel)
+        try:
+            self.client.chat_update(
+                channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in GONE:
+                raise
+            return None
+        return earlier
 
     def _post(self, channel: str, rendered: Rendered) -> dict[str, Any]:
+        self.pace.wait(channel)
         response = self.client.chat_postMessage(
             channel=channel,
             text=rendered.text,
@@ -79,26 +112,24 @@ class SlackChat:
         )
         return dict(response.data) if isinstance(response.data, dict) else {}
 
-    def _post_or_update(self, recipient: str, thread: str, user: str, rendered: Rendered) -> None:
-        earlier = self.store.find(recipient, thread)
-        if earlier is not None:
-            try:
-                self.client.chat_update(
-                    channel=earlier.channel,
-                    ts=earlier.ts,
-                    text=rendered.text,
-                    blocks=rendered.blocks,
-                )
-            except SlackApiError as error:
-                if error.response.get("error") not in GONE:
-                    raise
-                log.info("message %s for %s is gone: posting it again", thread, recipient)
-            else:
-                self.store.remember(recipient, thread, earlier, updated=True)
-                return
-        posted = self._post(user, rendered)
-        where = Where(str(posted["channel"]), str(posted["ts"]))
-        self.store.remember(recipient, thread, where, updated=False)
+
+class Pace:
+    """At most one message per `seconds` to each conversation, however many senders."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, conversation: str) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next.get(conversation, now))
+            self._next[conversation] = start + self.seconds
+        if start > now:
+            time.sleep(start - now)
 
 
 def _retry_after(error: SlackApiError) -> float | None:

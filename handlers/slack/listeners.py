@@ -196,15 +196,24 @@ class SlackListeners:
         return {field.name: value} if field is not None and value else {}
 
     def _finish(self, outcome: Outcome, reply_to: ReplyTo) -> None:
-        """Answer the person who acted, send what the core produced, run what fell due."""
+        """Answer the person who acted, deliver the outbox, run what fell due.
+
+        Each on its own: the reply failing (an unreachable response_url) never stops
+        the outbox, whose rows were written with the change and are retried anyway.
+        """
         try:
             self._reply(outcome.reply, reply_to)
+        except Exception:
+            log.exception("could not answer %s in Slack", reply_to.user)
+        try:
             self.bot.send(outcome.outgoing)
+        except Exception:
+            log.exception("delivering after a Slack request failed; the next sweep retries")
+        try:
             if reply_to.home:
                 self.publish_home(reply_to.user)
         except Exception:
-            # Already written: a failed send is logged, as the core cannot take it back.
-            log.exception("could not finish a Slack request for %s", reply_to.user)
+            log.exception("could not refresh the App Home of %s", reply_to.user)
 
     def _reply(self, reply: Message, reply_to: ReplyTo) -> None:
         rendered = render.slack_message(reply)

@@ -136,6 +136,7 @@ class TeamsBot:
         try:
             yield
         finally:
+            await asyncio.to_thread(self.bot.settle)
             await asyncio.to_thread(self.store.close)
 
     # --- What Teams sends ------------------------------------------------------
@@ -204,7 +205,7 @@ class TeamsBot:
             fields[intent.item_field.name] = item
         outcome = self.bot.act(actor, name, fields, submitted=standalone, send=False)
         if not outcome.ok:
-            self.bot.send(outcome.outgoing)
+            self.bot.kick()  # delivered in the background: the answer does not wait
             if standalone and outcome.form is not None:
                 return form_card(outcome.form)
             return outcome.reply.text
@@ -213,7 +214,10 @@ class TeamsBot:
             (o for o in outcome.outgoing if thread and (o.to, o.thread) == (actor.id, thread)),
             None,
         )
-        self.bot.send([o for o in outcome.outgoing if o is not clicked])
+        if clicked is not None and clicked.thread is not None:
+            # Its outbox row is done: Teams shows it in place of the card that was clicked.
+            self.bot.deliverer.delivered_in_place(clicked.to, clicked.thread)
+        self.bot.kick()
         if clicked is not None:
             return self.chat.card_for(clicked)
         if standalone or (intent is not None and intent.ends_item):

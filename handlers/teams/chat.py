@@ -1,13 +1,16 @@
-"""The Teams ChatPort: each message as an Adaptive Card in a one-to-one chat, or in the channel.
+"""The Teams Channel: each message as an Adaptive Card in a one-to-one chat, or in the channel.
 
-The core delivers synchronously, from worker threads; the Teams SDK is
-asynchronous and lives on the server's event loop. `deliver` hands each send
-to that loop and waits for it, so a message has reached the Bot Connector
-(or failed, loudly) by the time `deliver` returns.
+The outbox sends synchronously, from worker threads; the Teams SDK is
+asynchronous and lives on the server's event loop. `send` hands each message
+to that loop and waits for it, so it has reached the Bot Connector (or failed)
+by the time `send` returns.
 
 A person the bot has never talked to gets a one-to-one chat started for them
 (the app must be installed for them, which administrators can do for
-everyone); a threaded message seen before replaces the earlier card in place.
+everyone); a threaded message seen before (`earlier`: "<conversation>
+<activity>") replaces the earlier card in place. Someone Teams cannot reach (no
+Teams identity in the directory, the app not installed, the user not found)
+raises Unreachable, and the outbox moves on to their next channel.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import httpx
@@ -24,11 +27,10 @@ from microsoft_teams.api.clients.conversation.params import CreateConversationPa
 from microsoft_teams.apps import App
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot import metrics
 from bot.core import Core
 from bot.intents import INTENTS, IntentTable
 from bot.messages import Delivery, Outgoing
-from bot.ports import DeliveryFailed
+from bot.ports import DeliveryFailed, Unreachable
 from handlers.teams import PLATFORM
 from handlers.teams.auth import TokenUnavailable
 from handlers.teams.cards import CARD_CONTENT_TYPE, Card, card_for, summary
@@ -61,10 +63,6 @@ def card_activity(card: Card, reply_to: str | None = None) -> MessageActivityInp
     )
 
 
-class Unreachable(Exception):
-    """Teams will not take messages for this person (not a passing failure)."""
-
-
 def _retry_after(response: httpx.Response) -> float | None:
     """Seconds to wait, when Teams said (a 429's Retry-After)."""
     try:
@@ -81,6 +79,8 @@ def _transient(error: BaseException) -> bool:
 
 
 class TeamsChat:
+    name = PLATFORM
+
     def __init__(
         self,
         core: Core,
@@ -96,42 +96,31 @@ class TeamsChat:
         self._settings = settings
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = threading.Event()
+        store.adopt_bindings(core.directory, PLATFORM)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Send through this event loop (the server's, where the SDK's clients live)."""
         self._loop = loop
         self._started.set()
 
-    def deliver(self, outgoing: Sequence[Outgoing]) -> None:
-        for item in outgoing:
-            try:
-                self._deliver(item)
-                metrics.delivered(PLATFORM, sent=1)
-            except Unreachable as reason:
-                # Permanent (the app is not installed for them, say): waiting will not
-                # help, and failing would hold back everyone else's messages.
-                log.error("not delivered in Teams to %s: %s", item.to, reason)
-                metrics.delivered(PLATFORM, sent=0, failed=1)
-            except httpx.HTTPStatusError as error:
-                metrics.delivered(PLATFORM, sent=0, failed=1)
-                response = error.response
-                raise DeliveryFailed(
-                    f"Teams refused a message for {item.to}: {response.status_code} "
-                    f"{response.text[:200]}",
-                    retry_after=_retry_after(response),
-                ) from error
-            except (httpx.TransportError, TokenUnavailable) as error:
-                metrics.delivered(PLATFORM, sent=0, failed=1)
-                raise DeliveryFailed(f"Teams was not reached for {item.to}: {error}") from error
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        try:
+            return self._deliver(outgoing, earlier)
+        except httpx.HTTPStatusError as error:
+            response = error.response
+            raise DeliveryFailed(
+                f"Teams refused a message for {outgoing.to}: {response.status_code} "
+                f"{response.text[:200]}",
+                retry_after=_retry_after(response),
+            ) from error
+        except (httpx.TransportError, TokenUnavailable) as error:
+            raise DeliveryFailed(f"Teams was not reached for {outgoing.to}: {error}") from error
 
-    def _deliver(self, item: Outgoing) -> None:
+    def _deliver(self, item: Outgoing, earlier: str | None) -> str:
         target = self._conversation_for(item)
-        if target is None:
-            return
         card = self.card_for(item)
-        previous = (
-            self._store.activity_id(target.conversation_id, item.thread) if item.thread else None
-        )
+        conversation, _, activity = (earlier or "").partition(" ")
+        previous = activity if activity and conversation == target.conversation_id else None
         try:
             activity_id = self._run(self._send(target, card, previous))
         except httpx.HTTPStatusError as error:
@@ -142,13 +131,12 @@ class TeamsChat:
             target = self._run(self._open_chat(user))
             self._store.remember_conversation(user, target)
             activity_id = self._run(self._send(target, card, None))
-        if item.thread:
-            self._store.remember_activity(target.conversation_id, item.thread, activity_id)
+        return f"{target.conversation_id} {activity_id}"
 
     def card_for(self, item: Outgoing) -> Card:
         return card_for(self._intents, self._core.directory, item)
 
-    def _conversation_for(self, item: Outgoing) -> ConversationRef | None:
+    def _conversation_for(self, item: Outgoing) -> ConversationRef:
         if item.delivery is Delivery.CHANNEL:
             if self._settings.teams_notices_channel:
                 return ConversationRef(
@@ -158,16 +146,14 @@ class TeamsChat:
                 )
             ref = self._store.conversation(channel_key(item.to))
             if ref is None:
-                log.warning(
-                    "no Teams channel for #%s: install the app in a team, or set "
-                    "TEAMS_NOTICES_CHANNEL; the notice was not posted",
-                    item.to,
+                raise Unreachable(
+                    f"no Teams channel for #{item.to}: install the app in a team, or set "
+                    "TEAMS_NOTICES_CHANNEL"
                 )
             return ref
         user = self._user(item)
         if user is None:
-            log.warning("%s has no Teams identity in the directory: message not sent", item.to)
-            return None
+            raise Unreachable("no Teams identity (Entra object id or Teams id) in the directory")
         ref = self._store.conversation(user)
         if ref is None:
             ref = self._run(self._open_chat(user))

@@ -1,4 +1,7 @@
-"""Remembering Teams conversations and message ids, in memory and in the database.
+"""Remembering Teams conversations, in memory and in the database.
+
+(Which card each thread went to is the outbox's: bot/storage/outbox_models.py
+ThreadBinding, keyed by recipient and thread.)
 
 Writes go to the database on a writer thread of their own. Messages are often
 sent while the core still holds a transaction open (scheduled work is marked
@@ -15,12 +18,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core import Core
+from bot.directory import Directory
 from bot.storage.db import transaction
-from bot.storage.teams_models import TeamsConversation, TeamsMessage
+from bot.storage.outbox_models import ThreadBinding
+from bot.storage.teams_models import TeamsConversation
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,6 @@ class TeamsStore:
     def __init__(self, core: Core) -> None:
         self._core = core
         self._conversations: dict[str, ConversationRef] = {}
-        self._activities: dict[tuple[str, str], str] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="teams-store")
         self._pending: list[Future[None]] = []
         self._lock = threading.Lock()
@@ -63,27 +67,6 @@ class TeamsStore:
             return
         self._conversations[key] = ref
         self._write(lambda: self._save_conversation(key, ref))
-
-    def activity_id(self, conversation_id: str, thread: str) -> str | None:
-        known = self._activities.get((conversation_id, thread))
-        if known is not None:
-            return known
-        with self._core.sessions() as session:
-            activity_id = session.scalars(
-                select(TeamsMessage.activity_id).where(
-                    TeamsMessage.conversation_id == conversation_id,
-                    TeamsMessage.thread == thread,
-                )
-            ).one_or_none()
-        if activity_id is not None:
-            self._activities[(conversation_id, thread)] = activity_id
-        return activity_id
-
-    def remember_activity(self, conversation_id: str, thread: str, activity_id: str) -> None:
-        if self._activities.get((conversation_id, thread)) == activity_id:
-            return
-        self._activities[(conversation_id, thread)] = activity_id
-        self._write(lambda: self._save_activity(conversation_id, thread, activity_id))
 
     def flush(self) -> None:
         """Wait until everything remembered so far is in the database."""
@@ -127,16 +110,24 @@ class TeamsStore:
             row.tenant_id = ref.tenant_id
             row.updated_at = self._core.clock.now()
 
-    def _save_activity(self, conversation_id: str, thread: str, activity_id: str) -> None:
+    def adopt_bindings(self, directory: Directory, platform: str) -> None:
+        """Give the thread bindings migrated from teams_message (keyed by Teams identity,
+        "teams-id:<id>") the contact key of whoever has that identity in the directory."""
         with transaction(self._core.sessions) as session:
-            row = session.scalars(
-                select(TeamsMessage).where(
-                    TeamsMessage.conversation_id == conversation_id,
-                    TeamsMessage.thread == thread,
-                )
-            ).one_or_none()
-            if row is None:
-                row = TeamsMessage(conversation_id=conversation_id, thread=thread)
-                session.add(row)
-            row.activity_id = activity_id
-            row.updated_at = self._core.clock.now()
+            waiting = session.scalars(
+                select(ThreadBinding.recipient)
+                .where(ThreadBinding.recipient.startswith(LEGACY))
+                .distinct()
+            ).all()
+            for legacy in waiting:
+                contact = directory.by_chat_id(platform, legacy.removeprefix(LEGACY))
+                if contact is not None:
+                    session.execute(
+                        update(ThreadBinding)
+                        .where(ThreadBinding.recipient == legacy)
+                        .values(recipient=contact.id)
+                    )
+
+
+# How bot/migrations/versions/0012_outbox.py keys a binding whose contact it cannot know.
+LEGACY = "teams-id:"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from bot.storage import models
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from fakes.slack import Posted
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
@@ -166,9 +167,15 @@ def test_a_delivery_slack_keeps_refusing_is_retried_later_when_slack_says(slack:
                 models.ScheduledWork.agency_kind == "health",
             )
         ).one()
-    assert fallback.status == models.WorkStatus.PENDING
-    assert "ratelimited" in (fallback.last_error or "")
-    assert fallback.due_at == slack.clock.now() + timedelta(seconds=120)  # when Slack said
+        waiting = session.scalars(
+            select(OutboxRow).where(
+                OutboxRow.recipient == "zoe.fletcher", OutboxRow.status == OutboxStatus.PENDING
+            )
+        ).one()
+    # The work is done and its invitation is kept in the outbox, to be sent when Slack said.
+    assert fallback.status == models.WorkStatus.DONE
+    assert "ratelimited" in (waiting.last_error or "")
+    assert waiting.next_attempt_at == slack.clock.now() + timedelta(seconds=120)
     assert slack.dms("zoe.fletcher") == []
     slack.advance(timedelta(minutes=3))
     assert any("You are invited" in t for t in slack.dm_texts("zoe.fletcher"))
@@ -297,7 +304,6 @@ def test_messages_are_updated_in_place_after_a_restart(slack_db: SlackTest) -> N
     slack = slack_db
     slack.command("ben.okafor", CONVENE_TEXT)
     posted = invitation(slack, "megan.price")
-    slack.slack.chat.store.flush()
     # A new process on the same database and workspace: nothing in memory.
     with slack_test(slack.database_url, slack.clock, fake=slack.fake) as restarted:
         restarted.click("megan.price", "accept", "NV-40213", message=posted)

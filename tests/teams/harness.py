@@ -153,7 +153,9 @@ class TeamsHarness:
             token = self.teams.token(activity.get("serviceUrl"))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.post(MESSAGING_ENDPOINT, json=activity, headers=headers)
+        response = self.http.post(MESSAGING_ENDPOINT, json=activity, headers=headers)
+        self.bot.bot.settle()  # what the request kicked off is delivered in the background
+        return response
 
     def activity(
         self, user: Contact | None, conversation: dict[str, Any], **fields: Any

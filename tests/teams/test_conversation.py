@@ -9,6 +9,7 @@ import pytest
 
 from bot.directory import Contact
 from bot.jobs import pending_work
+from bot.outbox.rows import stuck
 from handlers.teams.bot import command_text
 from tests.contract.teams_driver import TeamsDriver, card_text, executes
 from tests.helpers import invitation_statuses, table_counts
@@ -306,6 +307,10 @@ def test_someone_without_the_app_is_skipped_and_everyone_else_still_hears(
     assert "You are invited" in "\n".join(driver.inbox("megan.price"))
     assert "waiting for the statutory partners" in "\n".join(driver.inbox("asha.patel"))
     assert "is the app installed for them?" in caplog.text
+    # Not silently: the chair is told at once who cannot be reached, and how to fix it.
+    told = "\n".join(driver.inbox("asha.patel"))
+    assert "Olivia Bennett cannot be reached" in told
+    assert "is the app installed for them?" in told and "add a chat id" in told
 
 
 def test_a_chat_the_bot_was_removed_from_is_started_again(driver: TeamsDriver) -> None:
@@ -331,11 +336,13 @@ def test_throttling_is_retried_and_a_long_one_waits_as_long_as_teams_asks(
         driver.inbox("asha.patel")
     )
 
-    harness.teams.throttle = 100  # Teams keeps refusing: the fallback waits for Retry-After
+    harness.teams.throttle = 100  # Teams keeps refusing: the invitation waits for Retry-After
     driver.advance(timedelta(minutes=61))
-    [fallback] = [w for w in pending_work(harness.core) if w.kind == "fallback_check (health)"]
-    assert fallback.attempts == 1 and "429" in (fallback.last_error or "")
-    assert fallback.due_at == harness.clock.now() + timedelta(seconds=120)
+    assert not [w for w in pending_work(harness.core) if w.kind == "fallback_check (health)"]
+    with harness.core.sessions() as session:
+        [waiting] = [m for m in stuck(session) if m.recipient == "zoe.fletcher"]
+    assert waiting.attempts == 1 and "429" in (waiting.problem or "")
+    assert waiting.next_attempt_at == harness.clock.now() + timedelta(seconds=120)
     harness.teams.throttle = 0
     driver.advance(timedelta(seconds=120))
     assert "You are invited" in "\n".join(driver.inbox("zoe.fletcher"))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.storage.teams_models import TeamsConversation, TeamsMessage
+from bot.storage.outbox_models import ThreadBinding
+from bot.storage.teams_models import TeamsConversation
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.contract.teams_driver import TeamsDriver, card_text
@@ -50,7 +51,8 @@ def test_invitations_start_a_chat_with_people_who_never_wrote_to_the_bot(
     harness.bot.store.flush()
     with harness.core.sessions() as session:
         saved = {c.key: c for c in session.scalars(select(TeamsConversation))}
-        threads = {m.thread for m in session.scalars(select(TeamsMessage))}
+        bindings = list(session.scalars(select(ThreadBinding)))
+        threads = {b.thread for b in bindings if b.channel == "teams"}
     assert saved["29:1olivia-bennett"].conversation_id == "a:chat-1olivia-bennett"
     assert saved["29:1olivia-bennett"].tenant_id == TENANT_ID
     assert saved["29:1ben-okafor"].service_url == harness.teams.service_url

@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from bot.jobs import pending_work
+from bot.outbox.rows import stuck
 from handlers.teams.bot import MESSAGING_ENDPOINT
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
@@ -195,11 +196,14 @@ def test_with_the_wrong_secret_nothing_reaches_teams_and_reminders_wait(
         assert response.status_code == 500  # the discussion is recorded; Teams was not reached
         assert teams.teams.posted == []
         assert any(r["client_secret"] == ["not-the-secret"] for r in teams.entra.requests)
-        # The fallback check falls due, fails to deliver, and stays pending for a retry.
+        # The fallback check falls due; its invitation fails to go and waits in the outbox.
         driver.advance(timedelta(minutes=61))
         assert teams.teams.posted == []
-        failed = [w for w in pending_work(teams.core) if w.attempts]
-        assert failed and all("invalid_client" in (w.last_error or "") for w in failed)
+        assert not [w for w in pending_work(teams.core) if w.kind.startswith("fallback_check")]
+        with teams.core.sessions() as session:
+            failed = [m for m in stuck(session) if m.status == "pending"]
+        assert {m.recipient for m in failed} >= {"zoe.fletcher", "olivia.bennett"}
+        assert all("invalid_client" in (m.problem or "") for m in failed)
 
 
 def test_calls_to_the_bot_connector_give_up_after_the_timeout(teams: TeamsHarness) -> None:
