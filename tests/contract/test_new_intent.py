@@ -19,7 +19,7 @@ from bot.directory import Contact
 from bot.forms import Field
 from bot.intents import INTENTS, Intent, Values
 from bot.messages import Kind, Message, Outcome, Outgoing
-from bot.unit import Unit
+from bot.unit import Unit, unit_of_work
 from scheduling.clock import SimulatedClock
 from tests.conftest import MONDAY_0930
 from tests.contract.conftest import PLATFORMS
@@ -64,9 +64,9 @@ def test_a_new_intent_is_a_button_with_its_form_everywhere(toy: PlatformDriver) 
     bot = toy.bot
     button = bot.button("kudos", "")
     assert (button.label, button.command) == ("Send kudos", '/strategy kudos note="..."')
-    bot.chat.deliver(
-        [Outgoing("megan.price", Message(Kind.NOTICE, "Say thanks?", buttons=(button,)))]
-    )
+    with unit_of_work(bot.core) as unit:  # a message, as any intent or job sends one
+        unit.emit([Outgoing("megan.price", Message(Kind.NOTICE, "Say thanks?", buttons=(button,)))])
+    bot.send()
     assert "Say thanks?" in "\n".join(toy.inbox("megan.price"))
     reply = toy.press("megan.price", "kudos", "", note="the medical was arranged at once")
     assert "Kudos noted from Megan Price: the medical was arranged at once" in reply

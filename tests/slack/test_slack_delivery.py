@@ -1,0 +1,81 @@
+"""Delivery to Slack through the outbox: an outage delays but loses nothing, and the reply
+to the person who acted is independent of everything else that is sent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+
+from bot.app import Bot
+from bot.outbox.rows import stuck
+from bot.storage import models
+from bot.storage.outbox_models import OutboxStatus
+from tests.helpers import CONVENE
+from tests.slack.harness import TEAM, SlackTest
+
+CONVENE_TEXT = CONVENE.removeprefix("/strategy ")
+
+
+def invitees(core_bot: Bot) -> set[str]:
+    """Everyone invited but the chair and the convenor (who are told otherwise)."""
+    with core_bot.core.sessions() as session:
+        invited = {i.contact.key for i in session.scalars(select(models.Invitation))}
+    return invited - {"asha.patel", "ben.okafor"}
+
+
+def invitations_in_slack(slack: SlackTest) -> Counter[str]:
+    return Counter(
+        who
+        for who in invitees(slack.bot)
+        for text in slack.dm_texts(who)
+        if "You are invited" in text
+    )
+
+
+# --- a platform outage, an unreachable response_url ------------------------------------
+
+
+def test_a_slack_outage_during_a_convene_delays_but_delivers_every_invitation(
+    slack_db: SlackTest,
+) -> None:
+    slack = slack_db
+    slack.errors_allowed = True  # the failed attempts are logged
+    slack.fake.fail("chat.postMessage", 503, times=8)  # two rounds of the client's own retries
+    slack.command("ben.okafor", CONVENE_TEXT)
+    people = invitees(slack.bot)
+    assert len(people) >= 3
+    assert sum(invitations_in_slack(slack).values()) < len(people)  # held up by the outage
+    with slack.core.sessions() as session:
+        waiting = [m for m in stuck(session) if m.status == OutboxStatus.PENDING]
+    assert waiting and all(
+        m.attempts >= 1 and "Slack refused" in (m.problem or "") for m in waiting
+    )
+
+    for _ in range(6):  # Slack is back; each sweep sends what is due again
+        slack.advance(timedelta(seconds=30))
+    assert invitations_in_slack(slack) == Counter({who: 1 for who in people})
+    with slack.core.sessions() as session:
+        assert not [m for m in stuck(session) if m.status == OutboxStatus.PENDING]
+
+
+def test_an_unreachable_response_url_does_not_stop_the_invitations(slack: SlackTest) -> None:
+    slack.errors_allowed = True  # the lost reply is logged
+    form = {
+        "team_id": TEAM,
+        "channel_id": "C0WORKING",
+        "user_id": slack.user_id("ben.okafor"),
+        "user_name": "ben.okafor",
+        "command": "/strategy",
+        "text": CONVENE_TEXT,
+        "api_app_id": "A0STRATBOT",
+        "response_url": "http://127.0.0.1:9/nobody-listens-here",
+        "trigger_id": slack.new_trigger(),
+    }
+    response = slack.post(urlencode(form), "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    people = invitees(slack.bot)
+    assert people and invitations_in_slack(slack) == Counter({who: 1 for who in people})
+    assert any("could not answer" in r.getMessage() for r in slack.errors.records)
