@@ -25,6 +25,7 @@ from bot.directory import DirectoryError
 from bot.errors import InputError
 from bot.jobs import pending_work
 from bot.logs import configure_logging
+from bot.outbox.rows import stuck
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession
@@ -134,7 +135,8 @@ def jobs(
         str | None, typer.Option(help="Judge what is overdue at this time (ISO 8601)")
     ] = None,
 ) -> None:
-    """List the scheduled work still to do (nudges, fallbacks, alerts); overdue marked."""
+    """List the scheduled work still to do (nudges, fallbacks, alerts; overdue marked), and
+    the messages that could not be delivered or wait to be tried again."""
     settings = _settings(database, None)
     clock: Clock = SystemClock()
     if now is not None:
@@ -158,6 +160,32 @@ def jobs(
     out.print(table)
     overdue = sum(1 for w in pending if w.due_at < current)
     out.print(f"{len(pending)} pending, {overdue} overdue.")
+    with core.sessions() as session:
+        messages = stuck(session)
+    if messages:
+        held = Table("id", "to", "message", "case", "state", "attempts", "why")
+        for item in messages:
+            state = (
+                "UNDELIVERABLE"
+                if item.status == "undeliverable"
+                else f"retry {format_local(item.next_attempt_at, core.calendar)}"
+            )
+            held.add_row(
+                str(item.id),
+                item.recipient,
+                item.kind,
+                item.case or "",
+                state,
+                str(item.attempts),
+                item.problem or "",
+            )
+        out.print(held)
+    lost = sum(1 for m in messages if m.status == "undeliverable")
+    out.print(
+        f"{lost} message(s) could not be delivered on any channel"
+        + (" (add a chat id or an email in the directory)" if lost else "")
+        + f", {len(messages) - lost} waiting to be tried again."
+    )
     core.close()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +76,8 @@ class FakeSlack:
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> App Home
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    # Seconds every API call takes, as the real Slack's round trip would (the benchmarks).
+    latency: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
@@ -149,6 +152,8 @@ class FakeSlack:
     # --- the server ----------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        if self.latency:
+            time.sleep(self.latency)
         url = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length).decode("utf-8") if length else ""
