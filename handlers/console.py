@@ -18,6 +18,7 @@ from bot.directory import Contact, Directory
 from bot.errors import InputError
 from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
+from bot.outbox.rows import outbox_counts, stuck
 from bot.text_input import (
     IDENTIFIER_CHARACTERS,
     TIME_CHARACTERS,
@@ -131,6 +132,8 @@ class ConsoleSession:
             self._clock(rest.strip())
         elif word == "who":
             self._who()
+        elif word == "outbox":
+            self._outbox()
         elif word == "help":
             self.console.print(Text(render("console/help.txt.j2")))
         elif word in ("/strategy", "strategy"):
@@ -147,6 +150,22 @@ class ConsoleSession:
         self.console.print(Text("  ── refused (nothing was changed)", style="bold red"))
         self.console.print(Text(f"  │ {problem}", style="red"))
         self.console.print(Text(f"  │ For example: {example}", style="red"))
+
+    def _outbox(self) -> None:
+        """The outbox in one line (as `strategy-bot jobs` lists it), and who cannot be reached."""
+        with self.bot.core.sessions() as session:
+            counts = outbox_counts(session)
+            held = stuck(session)
+        lost = [m for m in held if m.status == "undeliverable"]
+        self.console.print(
+            Text(
+                f"  ── outbox: {counts.get('sent', 0)} sent, "
+                f"{counts.get('pending', 0)} waiting, {len(lost)} could not be delivered",
+                style="bold cyan",
+            )
+        )
+        for item in lost:
+            self.console.print(Text(f"  │ {item.recipient} ({item.kind}): {item.problem}"))
 
     def _act_as(self, who: str) -> None:
         directory = self.bot.core.directory

@@ -96,6 +96,7 @@ def test_the_demo_tells_the_whole_story() -> None:
         "Action NV-40213/A1 recorded",  # actions added
         "Reminder: action NV-40213/A1",  # a nudge
         "Action NV-40213/A2 was closed by you",  # an action closed
+        "0 waiting, 0 could not be delivered",  # the outbox: everything delivered
     ]
     positions = [result.output.find(marker) for marker in story]
     assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))
