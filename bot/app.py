@@ -133,14 +133,21 @@ class Bot:
     intents: IntentTable = INTENTS
     channels: Sequence[ChatPort | Channel] = ()
     route: Route | None = None
-    deliverer: Deliverer = field(init=False, repr=False)
+    _deliverer: Deliverer | None = field(default=None, init=False, repr=False)
     _sweeping: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _kick_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _kicks: list[threading.Thread] = field(default_factory=list, repr=False)
 
-    def __post_init__(self) -> None:
-        ways = list(self.channels) or [self.chat]
-        self.deliverer = Deliverer(self.core, [as_channel(c) for c in ways], self.route)
+    @property
+    def deliverer(self) -> Deliverer:
+        """The outbox's deliverer through this bot's channels (rebuilt if they are changed)."""
+        ways = [as_channel(c) for c in (list(self.channels) or [self.chat])]
+        current = self._deliverer
+        if current is None or [id(getattr(c, "port", c)) for c in current.channels] != [
+            id(getattr(c, "port", c)) for c in ways
+        ]:
+            current = self._deliverer = Deliverer(self.core, ways, self.route)
+        return current
 
     def identify(self, platform: str, chat_id: str) -> Contact:
         contact = self.core.directory.by_chat_id(platform, chat_id)

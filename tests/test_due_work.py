@@ -1,4 +1,4 @@
-"""Scheduled work: done only after delivery; a failed delivery is retried, never lost."""
+"""Scheduled work: its messages go to the outbox with it; a failed send is retried, never lost."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.app import Bot
 from bot.jobs import next_due_at, run_due_work
 from bot.messages import Outgoing
 from bot.storage import models
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, invitation_statuses, say
 
@@ -30,7 +31,7 @@ class FailingChat:
         self.delivered.extend(outgoing)
 
 
-def test_a_failed_delivery_undoes_the_work_and_retries_it_later(
+def test_a_failed_delivery_keeps_the_message_and_retries_it_not_the_work(
     bot: Bot, clock: SimulatedClock
 ) -> None:
     say(bot, "ben.okafor", CONVENE)
@@ -38,30 +39,29 @@ def test_a_failed_delivery_undoes_the_work_and_retries_it_later(
     chat = FailingChat(failures=2)
 
     run_due_work(bot.core, chat)
-    # Both fallback checks failed to deliver: nothing was invited, both stay due.
-    assert "zoe.fletcher" not in invitation_statuses(bot)
+    # The fallback checks are done (the nurse is invited), their messages wait in the outbox.
+    assert invitation_statuses(bot)["zoe.fletcher"] == "invited"
     with bot.core.sessions() as session:
-        pending = session.scalars(
+        checks = session.scalars(
             select(models.ScheduledWork).where(models.ScheduledWork.kind == "fallback_check")
         ).all()
-        assert {(w.status, w.attempts) for w in pending} == {("pending", 1)}
-        assert all(w.last_error == "ConnectionError: chat platform unavailable" for w in pending)
-        retry_at = min(w.due_at for w in pending)
-    assert retry_at == clock.now() + timedelta(minutes=2)
+        assert {w.status for w in checks} == {"done"}
+        waiting = session.scalars(
+            select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING)
+        ).all()
+        assert {(r.attempts, r.last_error) for r in waiting} == {
+            (1, "ConnectionError: chat platform unavailable")
+        }
+        retry_at = min(r.next_attempt_at for r in waiting)
+    assert retry_at == clock.now() + timedelta(seconds=5)
 
     clock.set(retry_at)
     run_due_work(bot.core, chat)
-    assert invitation_statuses(bot)["zoe.fletcher"] == "invited"
-    assert invitation_statuses(bot)["nathan.osei"] == "invited"
     assert [o.to for o in chat.delivered].count("zoe.fletcher") == 1
+    assert [o.to for o in chat.delivered].count("nathan.osei") == 1
     with bot.core.sessions() as session:
-        statuses = {
-            w.status
-            for w in session.scalars(
-                select(models.ScheduledWork).where(models.ScheduledWork.kind == "fallback_check")
-            )
-        }
-    assert statuses == {"done"}
+        statuses = {r.status for r in session.scalars(select(OutboxRow))}
+    assert OutboxStatus.PENDING not in statuses
 
 
 def test_next_due_at_is_the_earliest_pending_item(bot: Bot, clock: SimulatedClock) -> None:

@@ -10,6 +10,7 @@ from bot.messages import Kind, Outgoing
 from bot.record.service import latest_final
 from bot.shared import audit, to_chair, when
 from bot.storage import models
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from bot.unit import Unit
 
 
@@ -27,6 +28,17 @@ def check_circulation(
             models.ScheduledWork.kind == models.WorkKind.RECORD_DELIVERY,
             models.ScheduledWork.status == models.WorkStatus.PENDING,
         )
+    )
+    # A record whose work is done may still wait in the outbox (the platform was down).
+    undelivered = (undelivered or 0) + sum(
+        1
+        for row in session.scalars(
+            select(OutboxRow).where(
+                OutboxRow.discussion_id == discussion.id,
+                OutboxRow.status.in_([OutboxStatus.PENDING, OutboxStatus.UNDELIVERABLE]),
+            )
+        )
+        if row.message.get("kind") == Kind.RECORD
     )
     if final is not None and not undelivered:
         return []
