@@ -75,7 +75,7 @@ class SlackApp:
 
     def close(self) -> None:
         """Wait for a delivery in the background (the work in `executor` is its owner's)."""
-        self.bot.deliverer.wait()
+        self.bot.settle()
 
 
 def mount_bolt(app: App, web: FastAPI) -> None:

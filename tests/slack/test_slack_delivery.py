@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
+import yaml
 from sqlalchemy import select
 
 from bot.app import Bot
 from bot.outbox.rows import stuck
+from bot.settings import Settings
 from bot.storage import models
 from bot.storage.outbox_models import OutboxStatus
+from scheduling.clock import SimulatedClock
+from tests.conftest import MONDAY_0930
 from tests.helpers import CONVENE
-from tests.slack.harness import TEAM, SlackTest
+from tests.slack.harness import TEAM, SlackTest, slack_test
 
 CONVENE_TEXT = CONVENE.removeprefix("/strategy ")
 
@@ -79,3 +84,32 @@ def test_an_unreachable_response_url_does_not_stop_the_invitations(slack: SlackT
     people = invitees(slack.bot)
     assert people and invitations_in_slack(slack) == Counter({who: 1 for who in people})
     assert any("could not answer" in r.getMessage() for r in slack.errors.records)
+
+
+def test_someone_slack_does_not_know_is_not_skipped_silently(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """Megan has no Slack id and users.lookupByEmail says users_not_found: Slack cannot
+    reach her, and with no other channel here the chair is told at once, in Slack."""
+    sample = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_directory.yaml"
+    data = yaml.safe_load(sample.read_text(encoding="utf-8"))
+    for agency in data["agencies"]:
+        for contact in agency["contacts"]:
+            if contact["id"] == "megan.price":
+                del contact["chat"]["slack"]
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(yaml.safe_dump(data), encoding="utf-8")
+    (tmp_path / "db.sqlite").write_bytes(sqlite_template.read_bytes())
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        strategy_directory=directory,
+        outbox_dir=tmp_path / "outbox",
+    )
+    with slack_test("", SimulatedClock(MONDAY_0930), settings=settings) as slack:
+        slack.command("ben.okafor", CONVENE_TEXT)
+        told = "\n".join(slack.dm_texts("asha.patel"))
+        assert "Megan Price cannot be reached" in told
+        assert "no Slack account" in told and "add a chat id" in told
+        with slack.core.sessions() as session:
+            [lost] = [m for m in stuck(session) if m.status == OutboxStatus.UNDELIVERABLE]
+        assert lost.recipient == "megan.price" and lost.kind == "invitation"
