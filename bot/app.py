@@ -123,9 +123,10 @@ class Bot:
     outbox. `form` and `lists` only read.
 
     `chat` is this process's way out (a Channel, or a ChatPort such as a test
-    double); `channels`, when given, are all of them in their default order
-    (the first is `chat` unless it is listed). `route` gives a recipient's
-    channel names in order (bot/routing.py); by default every channel, in order.
+    double); `channels`, when given, replace it with every way out of this
+    process in their default order (list `chat` among them). `route` gives a
+    recipient's channel names in order (bot/routing.py); by default every
+    channel, in that order.
     """
 
     core: Core
