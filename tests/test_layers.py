@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.forms",
             "bot.ports",
             "bot.directory",
+            "bot.routing",
             "bot.domain",
             "bot.references",
             "bot.wording",

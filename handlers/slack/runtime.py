@@ -7,6 +7,7 @@ import logging
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.core import Core
+from bot.ports import ChatPort
 from handlers.slack.app import SlackApp, create_slack_app, create_web_client
 from handlers.slack.settings import SlackSettings
 from scheduling.scheduler import start_sweeper
@@ -14,8 +15,11 @@ from scheduling.scheduler import start_sweeper
 log = logging.getLogger(__name__)
 
 
-def slack_for(core: Core, settings: SlackSettings) -> SlackApp:
-    """The Bolt app and the Slack ChatPort for this core, from the settings."""
+def slack_for(
+    core: Core, settings: SlackSettings, deliver_through: ChatPort | None = None
+) -> SlackApp:
+    """The Bolt app and the Slack ChatPort for this core, from the settings (the core's
+    messages go `deliver_through` when given, else to Slack)."""
     if not settings.slack_bot_token:
         raise ValueError("Slack needs SLACK_BOT_TOKEN")
     client = create_web_client(
@@ -26,6 +30,7 @@ def slack_for(core: Core, settings: SlackSettings) -> SlackApp:
         client,
         signing_secret=settings.slack_signing_secret,
         notices_channel=settings.slack_notices_channel,
+        deliver_through=deliver_through,
     )
 
 
