@@ -66,7 +66,13 @@ def reach_of(directory: Directory, contact: Contact) -> list[Reach]:
 
 def describe(channels: Collection[str]) -> str:
     """ "Teams, then email"; "nothing" when the list is empty (templates/words.yaml)."""
-    names = [say(f"reach.{channel}") for channel in channels]
+    words = {
+        TEAMS: say("reach.teams"),
+        SLACK: say("reach.slack"),
+        EMAIL: say("reach.email"),
+        CONSOLE: say("reach.console"),
+    }
+    names = [words.get(channel, channel) for channel in channels]
     return say("reach.then").join(names) if names else say("reach.nothing")
 
 
