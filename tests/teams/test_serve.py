@@ -13,7 +13,6 @@ from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework,
 from tests.teams.harness import BOT_ACCOUNT
 
 
-
 @pytest.mark.slow
 def test_strategy_bot_with_the_teams_credentials_serves_teams(tmp_path: Path) -> None:
     entra = FakeEntra(tmp_path)
