@@ -1,0 +1,127 @@
+"""Routing: the directory's `reach:` keys, and which channels reach each person (bot/routing.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.directory import Directory, check_directory, load_directory
+from bot.messages import Kind
+from bot.routing import Router, describe, reach_of, reach_problems
+from handlers.platforms import PLATFORM_KEYS
+
+DIRECTORY = """\
+partnership:
+  name: Testvale Partnership
+  reach: {order: [teams, slack, email], email_copy_of_invitations: true}
+agencies:
+  - id: tv-csc
+    name: Testvale Children's Social Care
+    kind: social_care
+    reach: [teams, email]
+    contacts:
+      - {id: tm.one, name: Tara Manager, role: team_manager, email: tm@tv.example, chat: {teams: "29:1tm"}}
+      - {id: sw.one, name: Sam Worker, role: social_worker, email: sw@tv.example}
+  - id: tv-police
+    name: Testvale Police
+    kind: police
+    contacts:
+      - {id: pc.one, name: Pat Constable, role: child_abuse_investigation, email: pc@tv.example, chat: {slack: U0TV0000001}}
+      - {id: pc.two, name: Pam Sergeant, role: mash_police, email: pc2@tv.example, reach: [email]}
+  - id: tv-health
+    name: Testvale Health
+    kind: health
+    reach: [teams]
+    contacts:
+      - {id: mn.one, name: Mo Nurse, role: mash_nurse, email: mn@tv.example, chat: {teams: "29:1mn"}}
+      - {id: gp.one, name: Gil Practitioner, role: gp, email: gp@tv.example}
+      - {id: gp.two, name: Gwen Practitioner, role: gp, email: gp2@tv.example, reach: [slack]}
+"""
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Directory:
+    path = tmp_path / "directory.yaml"
+    path.write_text(DIRECTORY, encoding="utf-8")
+    return load_directory(path, PLATFORM_KEYS)
+
+
+def test_the_order_is_the_contacts_else_the_agencys_else_the_partnerships(
+    directory: Directory,
+) -> None:
+    assert directory.partnership.reach == ("teams", "slack", "email")
+    assert directory.partnership.email_copy_of_invitations
+    ways = {
+        c.id: [(r.channel, r.address) for r in reach_of(directory, c)] for c in directory.contacts()
+    }
+    assert ways["tm.one"] == [("teams", "29:1tm"), ("email", "tm@tv.example")]
+    assert ways["sw.one"] == [("email", "sw@tv.example")]  # no Teams id: Teams cannot reach them
+    # Slack finds people by email when the directory has no Slack id.
+    assert ways["pc.one"] == [("slack", "U0TV0000001"), ("email", "pc@tv.example")]
+    assert ways["pc.two"] == [("email", "pc2@tv.example")]
+    assert ways["gp.one"] == []
+    assert ways["gp.two"] == [("slack", None)]
+
+
+def test_the_router_keeps_the_channels_this_process_has(directory: Directory) -> None:
+    both = Router(directory, ["teams", "slack", "email"])
+    assert both.channels("tm.one") == ["teams", "email"]
+    assert both.channels("pc.one") == ["slack", "email"]
+    teams_only = Router(directory, ["teams", "email"])
+    assert teams_only.channels("pc.one") == ["email"]
+    assert teams_only.channels("gp.two") == []
+    assert teams_only.channels("nobody") == []
+    assert teams_only.notices() == ["teams"]
+    assert both.notices() == ["teams", "slack"]
+    console = Router(directory, ["console"])
+    assert console.channels("gp.one") == ["console"] and console.notices() == ["console"]
+
+
+def test_invitations_also_go_by_email_to_people_reached_in_chat_when_asked(
+    directory: Directory,
+) -> None:
+    router = Router(directory, ["teams", "slack", "email"])
+    assert router.copies("tm.one", Kind.INVITATION) == ["email"]
+    assert router.copies("tm.one", Kind.NUDGE) == []
+    assert router.copies("pc.two", Kind.INVITATION) == []  # email is their route already
+    assert Router(directory, ["teams"]).copies("tm.one", Kind.INVITATION) == []
+
+
+def test_reach_problems_name_the_unreachable_and_the_unconfigured(directory: Directory) -> None:
+    problems = {p.contact.id: p.unconfigured for p in reach_problems(directory, ["teams", "email"])}
+    assert problems == {"gp.one": (), "gp.two": ("slack",)}
+    assert describe(["teams", "email"]) == "Teams, then email"
+    assert "add a chat id or an email" in describe([])
+
+
+def test_the_sample_reaches_everyone_with_email_alone() -> None:
+    sample = load_directory()
+    assert reach_problems(sample, ["email"]) == []
+    router = Router(sample, ["teams", "slack", "email"])
+    assert router.channels("asha.patel") == ["teams", "slack", "email"]
+    assert router.channels("megan.price") == ["slack", "email"]
+    for email_only in ("tessa.morgan", "umar.farooq", "yasmin.ali", "callum.fraser", "owen.hughes"):
+        assert router.channels(email_only) == ["email"], email_only
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "problem"),
+    [
+        ("reach: [teams, email]", "reach: [teams, fax]", 8, "unknown channel 'fax'"),
+        ("reach: [teams, email]", "reach: [teams, teams]", 8, "listed twice"),
+        ("reach: [teams, email]", "reach: teams", 8, "must be a list of channels"),
+        ("reach: [email]}", "reach: []}", 17, "must be a list of channels"),
+        ("email_copy_of_invitations: true", "email_copy_of_invitations: maybe", 3, "true or false"),
+        ("order: [teams, slack, email]", "order: [pigeon]", 3, "unknown channel 'pigeon'"),
+        ("email_copy_of_invitations: true", "copies: true", 3, "unknown key 'copies'"),
+    ],
+)
+def test_bad_reach_is_reported_with_its_line(
+    tmp_path: Path, old: str, new: str, line: int, problem: str
+) -> None:
+    path = tmp_path / "directory.yaml"
+    assert old in DIRECTORY
+    path.write_text(DIRECTORY.replace(old, new, 1), encoding="utf-8")
+    problems = check_directory(path, PLATFORM_KEYS)
+    assert [(p.line, problem in p.message) for p in problems] == [(line, True)], problems
