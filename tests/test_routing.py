@@ -11,33 +11,9 @@ from bot.messages import Kind
 from bot.routing import Router, describe, reach_of, reach_problems
 from handlers.platforms import PLATFORM_KEYS
 
-DIRECTORY = """\
-partnership:
-  name: Testvale Partnership
-  reach: {order: [teams, slack, email], email_copy_of_invitations: true}
-agencies:
-  - id: tv-csc
-    name: Testvale Children's Social Care
-    kind: social_care
-    reach: [teams, email]
-    contacts:
-      - {id: tm.one, name: Tara Manager, role: team_manager, email: tm@tv.example, chat: {teams: "29:1tm"}}
-      - {id: sw.one, name: Sam Worker, role: social_worker, email: sw@tv.example}
-  - id: tv-police
-    name: Testvale Police
-    kind: police
-    contacts:
-      - {id: pc.one, name: Pat Constable, role: child_abuse_investigation, email: pc@tv.example, chat: {slack: U0TV0000001}}
-      - {id: pc.two, name: Pam Sergeant, role: mash_police, email: pc2@tv.example, reach: [email]}
-  - id: tv-health
-    name: Testvale Health
-    kind: health
-    reach: [teams]
-    contacts:
-      - {id: mn.one, name: Mo Nurse, role: mash_nurse, email: mn@tv.example, chat: {teams: "29:1mn"}}
-      - {id: gp.one, name: Gil Practitioner, role: gp, email: gp@tv.example}
-      - {id: gp.two, name: Gwen Practitioner, role: gp, email: gp2@tv.example, reach: [slack]}
-"""
+DIRECTORY = (Path(__file__).parent / "data" / "directories" / "reach.yaml").read_text(
+    encoding="utf-8"
+)
 
 
 @pytest.fixture
@@ -108,13 +84,13 @@ def test_the_sample_reaches_everyone_with_email_alone() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "problem"),
     [
-        ("reach: [teams, email]", "reach: [teams, fax]", 8, "unknown channel 'fax'"),
-        ("reach: [teams, email]", "reach: [teams, teams]", 8, "listed twice"),
-        ("reach: [teams, email]", "reach: teams", 8, "must be a list of channels"),
-        ("reach: [email]}", "reach: []}", 17, "must be a list of channels"),
-        ("email_copy_of_invitations: true", "email_copy_of_invitations: maybe", 3, "true or false"),
-        ("order: [teams, slack, email]", "order: [pigeon]", 3, "unknown channel 'pigeon'"),
-        ("email_copy_of_invitations: true", "copies: true", 3, "unknown key 'copies'"),
+        ("reach: [teams, email]", "reach: [teams, fax]", 9, "unknown channel 'fax'"),
+        ("reach: [teams, email]", "reach: [teams, teams]", 9, "listed twice"),
+        ("reach: [teams, email]", "reach: teams", 9, "must be a list of channels"),
+        ("reach: [email]}", "reach: []}", 18, "must be a list of channels"),
+        ("email_copy_of_invitations: true", "email_copy_of_invitations: maybe", 4, "true or false"),
+        ("order: [teams, slack, email]", "order: [pigeon]", 4, "unknown channel 'pigeon'"),
+        ("email_copy_of_invitations: true", "copies: true", 4, "unknown key 'copies'"),
     ],
 )
 def test_bad_reach_is_reported_with_its_line(

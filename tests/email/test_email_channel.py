@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ class Recording:
         return [o.message.text for o in self.sent if o.to == who]
 
 
+def body(email: EmailMessage, subtype: str) -> str:
+    part = email.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    return str(part.get_content())
+
+
 def mailer(inbox: Inbox) -> SmtpMailer:
     return SmtpMailer(
         host="127.0.0.1",
@@ -82,12 +89,12 @@ def test_a_gp_and_a_school_are_invited_by_email_and_told_how_to_answer(
     [gp] = inbox.to("tessa.morgan@northvale-health.nhs.example")
     assert gp["Subject"] == "Strategy discussion: your invitation (NV-40213)"
     assert gp["Reply-To"] == "asha.patel@northvale.gov.example"
-    text = gp.get_body(("plain",)).get_content()
+    text = body(gp, "plain")
     assert "Dear Tessa Morgan" in text
     assert "You are invited to a strategy discussion for case NV-40213" in text
     assert "Reply to this email to reach the chair, Asha Patel" in text
     assert "- Accept" in text and "/strategy" not in text  # no chat: no chat command
-    html = gp.get_body(("html",)).get_content()
+    html = body(gp, "html")
     assert "<li>Accept</li>" in html and "Children&#39;s Social Care" in html
     assert inbox.to("callum.fraser@northvale-schools.example")  # the school, by email only
     # Chat people get chat, not email; the chair sees who is reached how.
@@ -110,8 +117,8 @@ def test_an_update_is_a_new_email_only_when_it_matters_to_the_person(
     say(bot, "megan.price", "/strategy accept NV-40213")
     assert len(inbox.to(gp)) == 1
     say(bot, "tessa.morgan", "/strategy accept NV-40213")
-    first, second = inbox.to(gp)
-    assert "you accepted" in second.get_body(("plain",)).get_content()
+    _, second = inbox.to(gp)
+    assert "you accepted" in body(second, "plain")
 
 
 def chair_view(status: str, met: bool) -> Outgoing:
@@ -152,7 +159,7 @@ def test_the_record_is_not_emailed_twice_and_chat_commands_are_offered_to_chat_p
     channel.send(Outgoing("megan.price", nudge), None)
     [email] = inbox.to("megan.price@northvale.police.example")
     assert email["Subject"] == "Reminder: an open action"
-    assert "type /strategy close NV-40213/A1" in email.get_body(("plain",)).get_content()
+    assert "type /strategy close NV-40213/A1" in body(email, "plain")
 
 
 def test_a_refused_address_is_unreachable_and_a_server_down_is_retried_later(
