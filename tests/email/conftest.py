@@ -1,10 +1,11 @@
-"""A real local SMTP server (aiosmtpd) keeping every message it accepts."""
+"""A real local SMTP server (aiosmtpd) keeping every message it accepts (`Inbox`)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -38,8 +39,8 @@ class Inbox:
         return [m for rcpt, m in self.messages if address in rcpt]
 
 
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
+@contextmanager
+def running_inbox() -> Iterator[Inbox]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -51,3 +52,9 @@ def inbox() -> Iterator[Inbox]:
     finally:
         controller.stop()
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with running_inbox() as server:
+        yield server
