@@ -10,8 +10,14 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.directory import Directory, DirectoryError, load_directory
-from bot.routing import CHAT_CHANNELS, SLACK, TEAMS, describe, reach_problems
-from handlers.composition import configured_channels
+from bot.routing import (
+    CHAT_CHANNELS,
+    SLACK,
+    TEAMS,
+    configured_channels,
+    describe,
+    reach_problems,
+)
 from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
 from handlers.slack.settings import SlackSettings

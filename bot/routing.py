@@ -76,6 +76,12 @@ def describe(channels: Collection[str]) -> str:
     return say("reach.then").join(names) if names else say("reach.nothing")
 
 
+def configured_channels(slack: bool, teams: bool) -> list[str]:
+    """The ways out a process has: its chat platforms, and always email (SMTP, or the
+    outbox folder when no server is configured)."""
+    return [name for name, on in ((TEAMS, teams), (SLACK, slack)) if on] + [EMAIL]
+
+
 class Router:
     """Each person's channels among those this process has (`configured`).
 
@@ -146,6 +152,7 @@ __all__ = [
     "Reach",
     "ReachProblem",
     "Router",
+    "configured_channels",
     "describe",
     "order_for",
     "reach_of",

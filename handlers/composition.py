@@ -27,7 +27,7 @@ from bot.core import Core
 from bot.messages import Outgoing
 from bot.ports import Channel, DeliveryFailed
 from bot.record.circulation import mailer_of
-from bot.routing import CHAT_CHANNELS, EMAIL, SLACK, TEAMS, Router
+from bot.routing import CHAT_CHANNELS, EMAIL, SLACK, TEAMS, Router, configured_channels
 from handlers.email.channel import EmailChannel
 from handlers.first_route import FirstRouteChat, PortChannel
 from handlers.slack.app import SlackApp
@@ -61,11 +61,6 @@ class Composed:
     def close(self) -> None:
         if self.slack is not None:
             self.slack.close()
-
-
-def configured_channels(slack: bool, teams: bool) -> list[str]:
-    """The ways out this process has: its chat platforms, and always email."""
-    return [name for name, on in ((TEAMS, teams), (SLACK, slack)) if on] + [EMAIL]
 
 
 def compose(

@@ -52,6 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "handlers.teams",
             "handlers.simulated",
             "handlers.web_page",
+            "handlers.email",
         ),
     ),
     ("assembly", ("handlers",)),
@@ -66,6 +67,7 @@ INDEPENDENT = (
         "handlers.teams",
         "handlers.simulated",
         "handlers.web_page",
+        "handlers.email",
     ),
 )
 NOT_PRODUCT = ("bot.migrations",)
