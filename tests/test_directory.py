@@ -68,7 +68,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_sample_checks_clean_and_loads(sample: Directory) -> None:
     assert check_directory(sample_directory_path(), PLATFORM_KEYS) == []
     assert sample.partnership.name == "Northvale Safeguarding Children Partnership"
-    assert len(sample.agencies) == 8  # with a neighbouring police force, reached by email only
+    assert len(sample.agencies) == 7
     assert {a.kind for a in sample.agencies} == set(AgencyKind)
 
 
@@ -88,7 +88,7 @@ def test_sample_is_synthetic_and_reachable_on_every_platform(sample: Directory) 
     for contact in sample.contacts():
         assert contact.email.endswith(".example"), contact.id
         assert contact.chat_id("console") == contact.id
-        if contact.agency_id == "wm-police":  # the neighbouring force: email only
+        if contact.id == "owen.hughes":  # the neighbouring force's officer: email only
             assert set(contact.chat) == {"console"}
             continue
         assert re.fullmatch(r"U[A-Z0-9]{10}", contact.chat_id("slack") or ""), contact.id
@@ -483,7 +483,7 @@ def run_check(path: Path) -> tuple[int, str]:
 def test_cli_ok_for_the_sample() -> None:
     code, output = run_check(sample_directory_path())
     assert code == 0
-    assert output.strip().splitlines()[0] == "OK: 1 partnership, 8 agencies, 34 contacts"
+    assert output.strip().splitlines()[0] == "OK: 1 partnership, 7 agencies, 34 contacts"
     assert "Everyone can be reached." in output
 
 
