@@ -18,7 +18,7 @@ from bot.directory import Contact, Directory
 from bot.errors import InputError
 from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
-from bot.routing import describe, reach_of
+from bot.routing import EMAIL, describe, reach_of
 from bot.text_input import (
     IDENTIFIER_CHARACTERS,
     TIME_CHARACTERS,
@@ -73,6 +73,9 @@ class ConsoleChat:
         else:
             contact = self.directory.contact(item.to)
             header = f"{contact.name} ({contact.role.label})" if contact else item.to
+            ways = reach_of(self.directory, contact) if contact else []
+            if ways and ways[0].channel == EMAIL:
+                header += " · by email in production"
         verb = "updated for" if updated else "to"
         self.console.print(Text(f"  ── {verb} {header}", style="bold cyan"))
         show(self.console, item.message, indent="  │ ")
