@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from bot.cli import app as cli_app
+from bot.cli_directory import check_command
 from bot.directory import Directory, check_directory, load_directory
 from bot.messages import Kind
 from bot.routing import Router, describe, reach_of, reach_problems
@@ -101,3 +105,35 @@ def test_bad_reach_is_reported_with_its_line(
     path.write_text(DIRECTORY.replace(old, new, 1), encoding="utf-8")
     problems = check_directory(path, PLATFORM_KEYS)
     assert [(p.line, problem in p.message) for p in problems] == [(line, True)], problems
+
+
+def test_directory_check_reports_who_cannot_be_reached(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(check_command)
+    path = tmp_path / "directory.yaml"
+    path.write_text(DIRECTORY, encoding="utf-8")
+    result = CliRunner().invoke(app, [str(path), "--platforms", "teams"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[1] == "Reach, with Teams, email:"
+    assert f"{path}:25: contact 'gp.one' cannot be reached at all" in result.output
+    assert f"{path}:26: contact 'gp.two' is only reached on Slack, which is not configured" in (
+        result.output
+    )
+    with_slack = CliRunner().invoke(app, [str(path), "--platforms", "teams,slack"])
+    assert "gp.two" not in with_slack.output and with_slack.exit_code == 1
+    wrong = CliRunner().invoke(app, [str(path), "--platforms", "fax"])
+    assert wrong.exit_code == 2 and "unknown chat platform fax" in wrong.output
+
+
+def test_the_console_says_how_someone_would_be_reached(tmp_path: Path) -> None:
+    script = "as tessa.morgan\nas megan.price\n"
+    result = CliRunner().invoke(
+        cli_app, ["console", "--database", f"sqlite:///{tmp_path / 'bot.db'}"], input=script
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "In production they are reached by email (tessa.morgan@northvale-health.nhs.example)."
+        in (result.output)
+    )
+    assert "reached by Slack (U0NVMP20005), then email" in result.output
