@@ -107,7 +107,10 @@ def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -
     has_slack, has_teams = slack_configured(slack), teams_configured(teams)
     if not (has_slack or has_teams):
         raise refusal("setup.nothing_to_serve")
-    socket = socket_mode and has_slack and bool(slack.slack_app_token)
+    # Slack over Socket Mode when asked and it has an app token, or when it has an app
+    # token but no signing secret for HTTP.
+    http_ready = bool(slack.slack_signing_secret)
+    socket = has_slack and bool(slack.slack_app_token) and (socket_mode or not http_ready)
     if has_slack and not socket and not slack.slack_signing_secret:
         raise refusal("setup.signing_secret")
     from handlers.composition import compose

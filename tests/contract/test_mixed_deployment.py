@@ -24,6 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from fakes.slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.email.conftest import Inbox, running_inbox
 from tests.serving import serving, wait_until
+from tests.slack.fake_socket_mode import FakeSocketMode
 from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework, FakeEntra
 from tests.teams.harness import BOT_ACCOUNT
 
@@ -172,6 +173,46 @@ def play_the_mixed_deployment(tmp_path: Path, inbox: Inbox) -> None:
             wait_until(lambda: "accepted" in chair_view(teams).split("Megan Price, ", 1)[1][:80])
             # The GP's invitation did not change: no second email about it.
             assert len(invitations(inbox, GP)) == 1
+    finally:
+        slack.stop()
+        teams.stop()
+        entra.stop()
+
+
+@pytest.mark.slow
+def test_socket_mode_runs_alongside_the_teams_endpoint(tmp_path: Path) -> None:
+    socket = FakeSocketMode()
+    entra = FakeEntra(tmp_path)
+    teams = FakeBotFramework(entra)
+    slack = FakeSlack(socket_url=socket.url).start()
+    try:
+        with running_inbox() as inbox:
+            env = environment(tmp_path, teams, entra, slack, inbox)
+            del env["SLACK_SIGNING_SECRET"]
+            env["SLACK_APP_TOKEN"] = "xapp-1-test"
+            with serving(tmp_path, env, stderr=tmp_path / "stderr.log") as port:
+                # Slack's command comes over the app's own WebSocket...
+                socket.send(
+                    {
+                        "envelope_id": "mixed-1",
+                        "type": "slash_commands",
+                        "accepts_response_payload": True,
+                        "payload": {
+                            "command": "/strategy",
+                            "text": "status",
+                            "user_id": "U0NVMP20005",
+                            "trigger_id": "1.socket.mixed",
+                            "response_url": slack.response_url("socket"),
+                        },
+                    }
+                )
+                assert socket.reply("mixed-1") == {"envelope_id": "mixed-1"}
+                wait_until(lambda: bool(slack.replies("socket")))
+                # ...while Teams is served over HTTP by the same process.
+                say_in_teams(port, teams, "29:1asha-patel", "Asha Patel", "status")
+                wait_until(lambda: "no upcoming" in teams_text(teams, "29:1asha-patel"))
+            opened = [c for c in slack.calls if c.method == "apps.connections.open"]
+            assert [c.token for c in opened] == ["xapp-1-test"]
     finally:
         slack.stop()
         teams.stop()
