@@ -8,6 +8,7 @@ from bot.ports import ChatPort
 from handlers.slack.app import SlackApp, create_slack_app, create_web_client
 from handlers.slack.settings import SlackSettings
 
+
 def slack_for(
     core: Core, settings: SlackSettings, deliver_through: ChatPort | None = None
 ) -> SlackApp:
