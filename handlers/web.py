@@ -4,8 +4,8 @@ Slack mounts `/slack/events` (handlers/slack/app.py), Teams `/api/messages`
 (handlers/teams/bot.py), the answer pages for people reached by email
 `/answer/...` (handlers/web_page); the web app itself only answers `/healthz`,
 and `/metrics` for Prometheus is one more mount (`mount_metrics`). This is
-also where `strategy-bot` decides how to run: in Slack (Socket Mode or HTTP),
-in Teams, or not at all.
+also where `strategy-bot` decides how to run: on every configured platform at once
+(handlers/composition.py), or not at all.
 """
 
 from __future__ import annotations
