@@ -1,0 +1,178 @@
+"""Writing outbox rows, in the unit of work that caused them; reading what is stuck.
+
+Unit.emit calls `write` before its transaction commits, so a message exists
+exactly when the change that caused it does. `stuck` is what `strategy-bot jobs`
+lists: messages no channel could deliver, and messages still being retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.messages import Outgoing
+from bot.outbox.codec import encode_message
+from bot.references import read_action_reference
+from bot.storage import models
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
+
+
+def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list[OutboxRow]:
+    """One pending row per message. A threaded message makes any older version of the
+    same thread that has not left yet (and is not being sent) superseded."""
+    rows = []
+    for item in outgoing:
+        if item.thread is not None:
+            supersede(session, now, item.to, item.thread)
+        row = OutboxRow(
+            recipient=item.to,
+            delivery=item.delivery.value,
+            thread=item.thread,
+            message=encode_message(item.message),
+            discussion_id=discussion_of(session, item),
+            channel_index=0,
+            refusals=[],
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+# A copy's thread: the message's own, marked with the channel it is a copy for, so
+# that the copy's versions update each other (and bind) apart from the message's.
+COPY_MARK = "|copy:"
+
+
+def is_copy(row: OutboxRow) -> bool:
+    return row.thread is not None and COPY_MARK in row.thread
+
+
+def write_copy(session: Session, now: datetime, row: OutboxRow, channel: str) -> OutboxRow:
+    """A copy of this row for `channel` only, as a pending row of its own."""
+    thread = None if row.thread is None else f"{row.thread}{COPY_MARK}{channel}"
+    if thread is not None:
+        supersede(session, now, row.recipient, thread)
+    copy = OutboxRow(
+        recipient=row.recipient,
+        delivery=row.delivery,
+        thread=thread,
+        message=row.message,
+        discussion_id=row.discussion_id,
+        channels=[channel],
+        channel_index=0,
+        refusals=[],
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(copy)
+    return copy
+
+
+def supersede(session: Session, now: datetime, recipient: str, thread: str) -> None:
+    session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.recipient == recipient,
+            OutboxRow.thread == thread,
+            OutboxRow.status == OutboxStatus.PENDING,
+            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
+        )
+        .values(status=OutboxStatus.SUPERSEDED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def discussion_of(session: Session, item: Outgoing) -> int | None:
+    """The discussion a message is about, when it says: from its thread, or from the
+    case or action its buttons and facts name (for telling the chair if it fails)."""
+    kind, _, number = (item.thread or "").partition(":")
+    if number.isdigit():
+        if kind == "invitation":
+            invitation = session.get(models.Invitation, int(number))
+            return invitation.discussion_id if invitation else None
+        if kind == "quorum":
+            return int(number)
+        if kind == "time-request":
+            action = session.get(models.Action, int(number))
+            return action.discussion_id if action else None
+    named = [b.value for b in item.message.buttons]
+    named += [str(item.message.context.get(key, "")) for key in ("reference", "case")]
+    for text in named:
+        if not text:
+            continue
+        action_ref = read_action_reference(text)
+        case = action_ref.case if action_ref else text
+        found = session.scalars(
+            select(models.Discussion.id)
+            .join(models.Case)
+            .where(models.Case.reference == case)
+            .order_by(models.Discussion.id.desc())
+            .limit(1)
+        ).first()
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class StuckMessage:
+    id: int
+    recipient: str
+    kind: str
+    status: str  # "undeliverable", or "pending" while retried
+    case: str | None
+    attempts: int
+    next_attempt_at: datetime
+    problem: str | None
+
+
+def stuck(session: Session) -> list[StuckMessage]:
+    """Messages no channel could deliver, and those that failed and wait to be tried again."""
+    rows = session.scalars(
+        select(OutboxRow)
+        .where(
+            or_(
+                OutboxRow.status == OutboxStatus.UNDELIVERABLE,
+                (OutboxRow.status == OutboxStatus.PENDING) & (OutboxRow.attempts > 0),
+            )
+        )
+        .order_by(OutboxRow.id)
+    ).all()
+    result = []
+    for row in rows:
+        discussion = session.get(models.Discussion, row.discussion_id or 0)
+        problem = row.last_error
+        if row.status == OutboxStatus.UNDELIVERABLE:
+            problem = "; ".join(f"{r['channel']}: {r['reason']}" for r in row.refusals) or problem
+        result.append(
+            StuckMessage(
+                id=row.id,
+                recipient=row.recipient,
+                kind=str(row.message.get("kind", "")),
+                status=row.status,
+                case=discussion.case.reference if discussion else None,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                problem=problem,
+            )
+        )
+    return result
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """How many rows are in each state (sent, pending, superseded, undeliverable)."""
+    rows = session.execute(
+        select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+    ).all()
+    return {str(status): int(count) for status, count in rows}

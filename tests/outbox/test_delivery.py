@@ -1,0 +1,162 @@
+"""The outbox: nothing the bot means to say is lost, sent twice, or silently dropped."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import Bot
+from bot.messages import Button, Delivery, Kind, Message, Outgoing
+from bot.outbox.codec import decode_message, encode_message
+from bot.outbox.deliver import Deliverer
+from bot.outbox.retry import MAX_RETRY, retry_delay
+from bot.outbox.rows import stuck
+from bot.ports import Unreachable
+from bot.storage import models
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
+from bot.unit import unit_of_work
+from scheduling.clock import SimulatedClock
+from tests.helpers import CONVENE, say
+
+# --- the next channel, and the chair told when none is left ------------------------------
+
+
+@dataclass
+class Refusing:
+    """A channel double: refuses `nobody` for good, takes everyone else."""
+
+    name: str
+    nobody: set[str]
+    sent: list[Outgoing] = field(default_factory=list)
+
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        if outgoing.to in self.nobody:
+            raise Unreachable(f"{self.name} does not know them (users_not_found)")
+        self.sent.append(outgoing)
+        return f"{self.name}-{len(self.sent)}"
+
+    def texts(self, who: str) -> list[str]:
+        return [o.message.text for o in self.sent if o.to == who]
+
+
+def test_user_not_found_falls_to_the_next_channel_and_the_chair_is_told_when_none_is_left(
+    bot: Bot,
+) -> None:
+    chat = Refusing("slack", {"olivia.bennett", "megan.price"})
+    email = Refusing("email", {"megan.price"})
+    routed = Bot(bot.core, chat, channels=[chat, email])
+    say(routed, "ben.okafor", CONVENE)
+
+    # Olivia has no Slack: her invitation went by email instead, and that is recorded.
+    assert chat.texts("olivia.bennett") == []
+    assert any("You are invited" in t for t in email.texts("olivia.bennett"))
+    # Megan can be reached nowhere: the chair hears at once, with how to fix it.
+    assert chat.texts("megan.price") == email.texts("megan.price") == []
+    told = "\n".join(chat.texts("asha.patel"))
+    assert "Megan Price cannot be reached" in told
+    assert "slack: slack does not know them" in told and "email: email does not know" in told
+    assert "add a chat id" in told and "email address" in told
+    with bot.core.sessions() as session:
+        [lost] = [m for m in stuck(session) if m.status == OutboxStatus.UNDELIVERABLE]
+        events = [e.event for e in session.scalars(select(models.AuditEvent))]
+    assert (lost.recipient, lost.kind, lost.case) == ("megan.price", "invitation", "NV-40213")
+    assert events.count("delivery_refused") == 3 and events.count("undeliverable") == 1
+
+
+def test_updates_go_where_the_first_message_went_even_after_a_restart(bot: Bot) -> None:
+    slack = Refusing("slack", {"olivia.bennett"})
+    email = Refusing("email", set())
+    first = Bot(bot.core, slack, channels=[slack, email])
+    say(first, "ben.okafor", CONVENE)
+    # A new process, preferring email for everyone: threads stay where they started.
+    slack2, email2 = Refusing("slack", set()), Refusing("email", set())
+    again = Bot(bot.core, email2, channels=[email2, slack2])
+    say(again, "megan.price", "/strategy accept NV-40213")
+    assert any("accepted" in t for t in slack2.texts("megan.price"))  # her invitation, updated
+    assert any("statutory partners" in t for t in slack2.texts("asha.patel"))  # the quorum view
+    assert email2.texts("megan.price") == []
+
+
+# --- claims: never the same row twice ---------------------------------------------------
+
+
+@dataclass
+class Slow:
+    name: str = "console"
+    delay: float = 0.002
+    sent: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        time.sleep(self.delay)
+        with self.lock:
+            self.sent.append(outgoing.message.text)
+        return ""
+
+
+def test_two_deliverers_with_several_senders_never_send_the_same_row(bot: Bot) -> None:
+    count = 120
+    with unit_of_work(bot.core) as unit:
+        unit.emit(
+            [Outgoing(f"person-{n}", Message(Kind.NUDGE, f"nudge {n}")) for n in range(count)]
+        )
+    channel = Slow()
+    replicas = [Deliverer(bot.core, [channel], workers=3) for _ in range(2)]
+    threads = [threading.Thread(target=d.deliver_due) for d in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    counts = Counter(channel.sent)
+    assert len(counts) == count and set(counts.values()) == {1}
+    with bot.core.sessions() as session:
+        statuses = Counter(r.status for r in session.scalars(select(OutboxRow)))
+    assert statuses[OutboxStatus.PENDING] == 0
+
+
+def test_an_older_version_not_yet_sent_is_superseded_by_the_newer(bot: Bot) -> None:
+    with unit_of_work(bot.core) as unit:
+        unit.emit([Outgoing("asha.patel", Message(Kind.QUORUM, "one of three"), thread="q:1")])
+    with unit_of_work(bot.core) as unit:
+        unit.emit([Outgoing("asha.patel", Message(Kind.QUORUM, "two of three"), thread="q:1")])
+    channel = Slow()
+    Deliverer(bot.core, [channel]).deliver_due()
+    assert channel.sent == ["two of three"]
+
+
+# --- small parts ------------------------------------------------------------------------
+
+
+def test_a_message_comes_back_from_its_row_as_it_was() -> None:
+    when = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    original = Message(
+        Kind.INVITATION,
+        "You are invited",
+        "messages/invitation.txt.j2",
+        {"case": "NV-40213", "at": when, "people": [{"name": "A", "due": when.date()}]},
+        (Button("accept", "NV-40213", "Accept", "/strategy accept NV-40213", True),),
+        {"headline": "You are invited"},
+    )
+    assert decode_message(encode_message(original)) == original
+
+
+def test_retries_double_to_a_ceiling_and_honour_retry_after() -> None:
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
+    assert retry_delay(40) == MAX_RETRY
+    assert retry_delay(3, retry_after=120) == timedelta(seconds=120)
+
+
+def test_a_channel_post_with_no_channel_is_listed_not_told(bot: Bot, clock: SimulatedClock) -> None:
+    nowhere = Refusing("console", {"strategy-discussions"})
+    routed = Bot(bot.core, nowhere)
+    with unit_of_work(bot.core) as unit:
+        unit.emit([Outgoing("strategy-discussions", Message(Kind.NOTICE, "x"), Delivery.CHANNEL)])
+    routed.send()
+    with bot.core.sessions() as session:
+        [lost] = stuck(session)
+    assert lost.status == OutboxStatus.UNDELIVERABLE and nowhere.sent == []
