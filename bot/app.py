@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -25,9 +25,10 @@ from bot.intents.text import Typed, read_command, with_own_command
 from bot.intents.values import check_values
 from bot.jobs import run_due_work
 from bot.messages import Button, Kind, Message, Outcome, Outgoing, refused
-from bot.outbox.deliver import Deliverer, Route
+from bot.outbox.deliver import Copies, Deliverer, Route
 from bot.outbox.ports import as_channel
 from bot.ports import Channel, ChatPort
+from bot.routing import Router
 from bot.services.actions import ActionRow, open_actions
 from bot.services.status import DiscussionRow, upcoming_discussions
 from bot.services.sync import sync_directory
@@ -126,7 +127,9 @@ class Bot:
     double); `channels`, when given, replace it with every way out of this
     process in their default order (list `chat` among them). `route` gives a
     recipient's channel names in order (bot/routing.py); by default every
-    channel, in that order.
+    channel, in that order. `copies` names the channels that also get a copy
+    of a message (Router.copies: email copies of invitations), `notices` the
+    channels every notice goes to (Router.notices).
     """
 
     core: Core
@@ -134,6 +137,8 @@ class Bot:
     intents: IntentTable = INTENTS
     channels: Sequence[ChatPort | Channel] = ()
     route: Route | None = None
+    copies: Copies | None = None
+    notices: Callable[[], list[str]] | None = None
     _deliverer: Deliverer | None = field(default=None, init=False, repr=False)
     _sweeping: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _kick_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -144,11 +149,23 @@ class Bot:
         """The outbox's deliverer through this bot's channels (rebuilt if they are changed)."""
         ways = [as_channel(c) for c in (list(self.channels) or [self.chat])]
         current = self._deliverer
-        if current is None or [id(getattr(c, "port", c)) for c in current.channels] != [
-            id(getattr(c, "port", c)) for c in ways
-        ]:
-            current = self._deliverer = Deliverer(self.core, ways, self.route)
+        if (
+            current is None
+            or [id(getattr(c, "port", c)) for c in current.channels]
+            != [id(getattr(c, "port", c)) for c in ways]
+            or (current.route, current.copies, current.notices)
+            != (self.route, self.copies, self.notices)
+        ):
+            current = self._deliverer = Deliverer(
+                self.core, ways, self.route, self.copies, self.notices
+            )
         return current
+
+    def reach_through(self, channels: Sequence[Channel], router: Router) -> None:
+        """Deliver on these channels, routed per person by `router` (several platforms
+        in one process: handlers/composition.py)."""
+        self.channels = list(channels)
+        self.route, self.copies, self.notices = router.channels, router.copies, router.notices
 
     def identify(self, platform: str, chat_id: str) -> Contact:
         contact = self.core.directory.by_chat_id(platform, chat_id)

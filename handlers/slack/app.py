@@ -20,7 +20,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.app import Bot
 from bot.core import Core
 from bot.intents import INTENTS, IntentTable
-from bot.ports import ChatPort
 from handlers.slack.chat import SlackChat
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.users import SlackUsers
@@ -61,7 +60,7 @@ class SlackApp:
     """Everything strategy-bot runs in Slack."""
 
     app: App  # the Bolt app, to mount on the web app or run in Socket Mode
-    bot: Bot  # the core with the Slack ChatPort
+    bot: Bot  # the core with the Slack Channel
     chat: SlackChat
     listeners: SlackListeners
     executor: Executor
@@ -97,18 +96,17 @@ def create_slack_app(
     notices_channel: str | None = None,
     executor: Executor | None = None,
     intents: IntentTable = INTENTS,
-    deliver_through: ChatPort | None = None,
 ) -> SlackApp:
     """The Bolt app for this core.
 
     It answers as soon as its listener has acknowledged
     (`process_before_response`); the slow work runs afterwards in `executor`.
-    What the core sends goes to Slack, or through `deliver_through` when given
-    (serving several platforms at once: handlers/composition.py).
+    What the core sends goes to Slack (handlers/composition.py gives the bot
+    more channels when several platforms are served at once).
     """
     users = SlackUsers(client, core.directory)
     chat = SlackChat(client, core, users, notices_channel)
-    bot = Bot(core, deliver_through or chat, intents)
+    bot = Bot(core, chat, intents)
     executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
     app = App(
         # As Bolt expects: it makes its client from the token (so it never finds the

@@ -4,16 +4,12 @@ Socket Mode or over HTTP, by handlers/composition.py and handlers/web.py)."""
 from __future__ import annotations
 
 from bot.core import Core
-from bot.ports import ChatPort
 from handlers.slack.app import SlackApp, create_slack_app, create_web_client
 from handlers.slack.settings import SlackSettings
 
 
-def slack_for(
-    core: Core, settings: SlackSettings, deliver_through: ChatPort | None = None
-) -> SlackApp:
-    """The Bolt app and the Slack ChatPort for this core, from the settings (the core's
-    messages go `deliver_through` when given, else to Slack)."""
+def slack_for(core: Core, settings: SlackSettings) -> SlackApp:
+    """The Bolt app and the Slack Channel for this core, from the settings."""
     if not settings.slack_bot_token:
         raise ValueError("Slack needs SLACK_BOT_TOKEN")
     client = create_web_client(
@@ -24,5 +20,4 @@ def slack_for(
         client,
         signing_secret=settings.slack_signing_secret,
         notices_channel=settings.slack_notices_channel,
-        deliver_through=deliver_through,
     )

@@ -48,7 +48,6 @@ from bot.directory import Contact
 from bot.errors import InputError, refusal
 from bot.intents import INTENTS, IntentTable
 from bot.messages import Kind, message, refused
-from bot.ports import ChatPort
 from handlers.teams import PLATFORM, teams_configured
 from handlers.teams.auth import EntraTokenProvider, cloud_for
 from handlers.teams.cards import Card, form_card, message_card
@@ -79,17 +78,17 @@ def command_text(activity: MessageActivity) -> str:
 
 
 class TeamsBot:
-    """The Teams app: its SDK App mounted on the web app, and its ChatPort."""
+    """The Teams app: its SDK App mounted on the web app, and its Channel."""
 
     def __init__(
         self,
         core: Core,
         settings: TeamsSettings,
         web: FastAPI,
-        chat: ChatPort | None = None,
         intents: IntentTable = INTENTS,
     ) -> None:
-        """Mount Teams on `web`. `chat` delivers what the core sends (default: Teams)."""
+        """Mount Teams on `web`; what the core sends goes to Teams (handlers/composition.py
+        gives the bot more channels when several platforms are served at once)."""
         if not (teams_configured(settings) and settings.teams_app_id):
             raise ValueError("Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD")
         if not settings.teams_tenant_id:
@@ -119,7 +118,7 @@ class TeamsBot:
         self._adapter = adapter
         self.store = TeamsStore(core)
         self.chat = TeamsChat(core, self.app, self.store, settings, intents)
-        self.bot = Bot(core, chat or self.chat, intents)
+        self.bot = Bot(core, self.chat, intents)
         adapter.lifespans.append(self._lifespan)
         self.app.on_message(self._on_message)
         self.app.on_card_action_execute(self._on_card_action)

@@ -16,7 +16,6 @@ from bot.ports import DeliveryFailed, Unreachable
 from bot.routing import Router
 from bot.settings import Settings
 from handlers.email.channel import EmailChannel
-from handlers.first_route import FirstRouteChat
 from scheduling.clock import SimulatedClock
 from tests.email.conftest import Inbox
 from tests.helpers import say
@@ -77,7 +76,9 @@ def routed(
         mailer(inbox),
         has_chat=lambda key: any(c in ("teams", "slack") for c in router.channels(key)),
     )
-    yield Bot(core, FirstRouteChat(router, {**chats, "email": email})), chats
+    bot = Bot(core, chats["teams"])
+    bot.reach_through([chats["teams"], chats["slack"], email], router)
+    yield bot, chats
     core.close()
 
 
