@@ -9,12 +9,12 @@ in with `phrase(text, ...)`.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 
 @cache
@@ -67,4 +67,11 @@ def words(catalogue: str) -> dict[str, Any]:
 
 def phrase(text: str, /, **context: Any) -> str:
     """One string of a catalogue, filled in (spaces around it are kept: " Did you mean...")."""
-    return environment().from_string(text).render(**context)
+    return _compiled(text).render(**context)
+
+
+@lru_cache(maxsize=2048)
+def _compiled(text: str) -> Template:
+    # Compiling a Jinja2 string costs about a millisecond; the catalogues' strings are few
+    # and said thousands of times (every chair's view says how each invitee is reached).
+    return environment().from_string(text)

@@ -154,7 +154,9 @@ class Deliverer:
                 # conditional write is what keeps two senders off the same row.
                 taken = session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id == candidate.id, OutboxRow.status == OutboxStatus.PENDING, free)
+                    .where(
+                        OutboxRow.id == candidate.id, OutboxRow.status == OutboxStatus.PENDING, free
+                    )
                     .values(leased_by=self._token, lease_until=now + self.lease)
                     .execution_options(synchronize_session=False)
                 )
@@ -325,4 +327,3 @@ def _newer_exists(session: Session, row: OutboxRow) -> bool:
         ).first()
         is not None
     )
-

@@ -172,7 +172,5 @@ def stuck(session: Session) -> list[StuckMessage]:
 
 def outbox_counts(session: Session) -> dict[str, int]:
     """How many rows are in each state (sent, pending, superseded, undeliverable)."""
-    rows = session.execute(
-        select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
-    ).all()
+    rows = session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()
     return {str(status): int(count) for status, count in rows}

@@ -5,8 +5,8 @@ school by email only (the sample directory's reach). Real signed requests go to
 the served process, which talks to the local fakes of Teams and Slack and to a
 real local SMTP server.
 
-It runs on the interim FirstRouteChat (handlers/first_route.py) until the
-durable outbox's deliverer replaces it; the flow must not change when it does.
+Every message goes through the durable outbox: the deliverer routes it per
+person (bot/routing.py) and keeps where each thread went in thread_binding.
 """
 
 from __future__ import annotations

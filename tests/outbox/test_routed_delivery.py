@@ -112,4 +112,6 @@ def test_an_email_only_person_the_mail_server_refuses_is_named_to_the_chair(bot:
     say(mixed, "ben.okafor", CONVENE.replace("known=olivia.bennett", "known=tessa.morgan"))
     assert email.to("tessa.morgan") == []
     told = "\n".join(teams.to("asha.patel"))
-    assert "Tessa Morgan cannot be reached" in told and "email: tessa.morgan is not on email" in told
+    assert (
+        "Tessa Morgan cannot be reached" in told and "email: tessa.morgan is not on email" in told
+    )
