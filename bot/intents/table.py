@@ -51,6 +51,7 @@ def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
         known=v.many("known"),
         referrer=v.optional("referrer"),
         late_reason=v.optional("late_reason"),
+        dropped=v.optional("dropped"),
     )
     return convene(unit, actor, request)
 
@@ -204,6 +205,7 @@ INTENTS = IntentTable(
                 Field("known", kind=FieldKind.CHOICES, choices=choices.everyone, max_length=IDS),
                 Field("referrer", kind=FieldKind.CHOICE, choices=choices.everyone, max_length=ID),
                 Field("late_reason", multiline=True, max_length=REASON),
+                Field("dropped", multiline=True, max_length=REASON),
             ],
             who=require_convenor,
             opens_form=True,

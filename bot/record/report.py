@@ -39,6 +39,7 @@ from bot.record.circulation import recipients
 from bot.record.completeness import is_complete
 from bot.record.content import AttendanceRow, RecordContent
 from bot.record.snapshot import action_row, attendance
+from bot.references import discussion_reference
 from bot.shared import when
 from bot.storage import models
 from bot.storage.record_models import DeliveryStatus, RecordStatus, RecordVersion
@@ -237,7 +238,7 @@ def discussion_facts(
     health = [r for r in rows if r.attended and r.agency_kind == "health"]
     first_final = next((v for v in finals if v.version == 1), None)
     latest_final = finals[-1] if finals else None
-    children = [c.pseudonym for c in discussion.case.children]
+    children = [c.pseudonym for c in discussion.child_facts]
     complete = False
     if latest_final is not None:
         content = RecordContent.load(latest_final.content)
@@ -245,7 +246,7 @@ def discussion_facts(
             snapshot = content.snapshot
             complete = is_complete(content, children, snapshot.actions, snapshot.attendance)
     return DiscussionFacts(
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         team=_team(core, discussion),
         category=discussion.category,
         within_timescale=discussion.meeting_at <= discussion.deadline_at,

@@ -25,6 +25,7 @@ from bot.record.content import RecordContent, Snapshot
 from bot.record.fields import EXAMPLES, FieldContext, apply
 from bot.record.form import essential_rows, other_rows
 from bot.record.snapshot import build_snapshot
+from bot.references import discussion_reference, numbered_reference
 from bot.shared import audit, contact_row, visible_discussion, when
 from bot.storage import models
 from bot.storage.record_models import RecordStatus, RecordVersion
@@ -57,7 +58,7 @@ def update(
     session = unit.session
     discussion = _held_discussion(core, session, actor, case_reference)
     _require_editor(discussion, actor)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     latest = latest_version(session, discussion)
     now = core.clock.now()
     if latest is not None and latest.is_final:
@@ -118,7 +119,7 @@ def update(
 def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     core, session = unit.core, unit.session
     discussion = _held_discussion(core, session, actor, case_reference)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if actor.id != discussion.chair.key:
         raise not_allowed("record.finaliser", chair=discussion.chair.name)
     latest = latest_version(session, discussion)
@@ -132,7 +133,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
         )
     content = RecordContent.load(latest.content) if latest is not None else RecordContent()
     snapshot = build_snapshot(core, discussion, content)
-    children = [c.pseudonym for c in discussion.case.children]
+    children = [c.pseudonym for c in discussion.child_facts]
     gaps = essential_gaps(content, children, snapshot.actions)
     if latest is None or gaps:
         not_ready = message(
@@ -201,7 +202,7 @@ def show(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     """The record as a document: the final version, or the draft for the chair and convenor."""
     core, session = unit.core, unit.session
     discussion = visible_discussion(session, case_reference, actor)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     latest = latest_version(session, discussion)
     editor = actor.id in (discussion.chair.key, discussion.convenor.key)
     if latest is not None and not latest.is_final and editor:
@@ -248,25 +249,31 @@ def _held_discussion(
     core: Core, session: Session, actor: Contact, case_reference: str
 ) -> models.Discussion:
     discussion = visible_discussion(session, case_reference, actor)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if discussion.status == models.DiscussionStatus.CANCELLED:
         raise refusal("record.cancelled", case=case)
     if discussion.meeting_at > core.clock.now():
-        raise refusal("record.not_held", case=case, meeting=when(core, discussion.meeting_at))
+        earlier = numbered_reference(discussion.case.reference, discussion.number - 1)
+        raise refusal(
+            "record.not_held",
+            case=case,
+            meeting=when(core, discussion.meeting_at),
+            earlier=earlier if discussion.number > 1 else None,
+        )
     return discussion
 
 
 def _require_editor(discussion: models.Discussion, actor: Contact) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
-        raise not_allowed("record.editor", case=discussion.case.reference)
+        raise not_allowed("record.editor", case=discussion_reference(discussion))
 
 
 def _field_context(core: Core, discussion: models.Discussion) -> FieldContext:
     return FieldContext(
         directory=core.directory,
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         invited=tuple(i.contact.key for i in discussion.invitations),
-        children=tuple(c.pseudonym for c in discussion.case.children),
+        children=tuple(c.pseudonym for c in discussion.child_facts),
     )
 
 
@@ -281,7 +288,7 @@ def _form_message(
     essentials = essential_rows(content, snapshot)
     names = {agency.id: agency.name for agency in core.directory.agencies}
     others = other_rows(content, snapshot, names)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     missing = [row.key for row in essentials + others if not row.done]
     examples = _examples(case, snapshot)
     return message(

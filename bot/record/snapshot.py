@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core import Core
 from bot.directory import Role
 from bot.record.content import ActionRow, AttendanceRow, ChildRow, RecordContent, Snapshot
-from bot.references import action_reference
+from bot.references import action_reference, discussion_reference
 from bot.shared import describe_child, when
 from bot.storage import models
 from templates import render
@@ -13,7 +13,7 @@ from templates import render
 
 def build_snapshot(core: Core, discussion: models.Discussion, content: RecordContent) -> Snapshot:
     return Snapshot(
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         partnership=core.directory.partnership.name,
         category=discussion.category,
         tags=list(discussion.harm_tags),
@@ -32,7 +32,7 @@ def build_snapshot(core: Core, discussion: models.Discussion, content: RecordCon
                 discussed=child.pseudonym in content.children,
                 note=content.child_notes.get(child.pseudonym),
             )
-            for child in discussion.case.children
+            for child in discussion.child_facts
         ],
         actions=[action_row(core, action) for action in discussion.actions],
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.calendar.port import Answer, Reply
 from bot.messages import Kind, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing
 from bot.services.fallback import agency_still_possible, run_fallback
 from bot.services.respond import after_response
@@ -101,7 +102,7 @@ def apply_replies(
                     message=message(
                         Kind.NOTICE,
                         "calendar/outlook_declined.txt.j2",
-                        case=discussion.case.reference,
+                        case=discussion_reference(discussion),
                         name=contact.name,
                         agency=contact.agency.name,
                     ),
@@ -126,7 +127,7 @@ def apply_replies(
                     message=message(
                         Kind.NOTICE,
                         "calendar/tentative.txt.j2",
-                        case=discussion.case.reference,
+                        case=discussion_reference(discussion),
                         name=contact.name,
                         agency=contact.agency.name,
                     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.directory import AgencyKind
 from bot.domain import duty_contact
 from bot.messages import Kind, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
@@ -55,7 +56,7 @@ def run_fallback(
                 message=message(
                     Kind.ALERT,
                     "messages/fallback_exhausted.txt.j2",
-                    case=discussion.case.reference,
+                    case=discussion_reference(discussion),
                     agency=kind_words,
                     role=rule.role.label,
                 ),
@@ -90,7 +91,7 @@ def run_fallback(
             message=message(
                 Kind.ALERT,
                 "messages/fallback_invited.txt.j2",
-                case=discussion.case.reference,
+                case=discussion_reference(discussion),
                 agency=kind_words,
                 trigger=trigger,
                 name=contact.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Button, Kind, Outcome, Outgoing, message
-from bot.references import action_reference
+from bot.references import action_reference, discussion_reference
 from bot.services.reminders import schedule_nudge
 from bot.shared import audit, due_from_text, open_action, when
 from bot.unit import Unit
@@ -78,7 +78,7 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
         raise refusal(
             "more_time.no_request",
             reference=action_reference(action),
-            case=discussion.case.reference,
+            case=discussion_reference(discussion),
         )
     requested, asked_reason = action.requested_due_at, action.request_reason
     if approve:

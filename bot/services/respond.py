@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.services.fallback import agency_still_possible, run_fallback
 from bot.shared import (
@@ -29,7 +30,7 @@ MIN_REASON_LENGTH = 5
 def accept(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     core, session = unit.core, unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if invitation.status == models.InvitationStatus.ACCEPTED:
         return Outcome(message(Kind.REPLY, "messages/already.txt.j2", case=case, status="accepted"))
     invitation.status = models.InvitationStatus.ACCEPTED
@@ -51,12 +52,12 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
     session = unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
     if discussion.chair.key == actor.id:
-        raise not_allowed("respond.chair_cannot_decline", case=discussion.case.reference)
+        raise not_allowed("respond.chair_cannot_decline", case=discussion_reference(discussion))
     invitation.status = models.InvitationStatus.DECLINED
     invitation.decline_reason = reason
     invitation.responded_at = core.clock.now()
     audit(session, core, actor.id, "declined", discussion, reason=reason)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     outgoing = [
         invitation_outgoing(core, invitation),
         to_chair(
@@ -98,7 +99,7 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
         )
     session = unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if invitation_of(discussion, colleague.id) is not None:
         raise refusal("respond.already_invited", name=colleague.name, case=case)
     is_chair = discussion.chair.key == actor.id
@@ -158,7 +159,9 @@ def _own_invitation(
             if invitation.delegated_to
             else wording("respond.a_colleague")
         )
-        raise refusal("respond.delegated_away", delegate=delegate, case=discussion.case.reference)
+        raise refusal(
+            "respond.delegated_away", delegate=delegate, case=discussion_reference(discussion)
+        )
     return discussion, invitation
 
 
@@ -176,7 +179,7 @@ def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
                 discussion,
                 Kind.NOTICE,
                 "messages/quorum_met.txt.j2",
-                case=discussion.case.reference,
+                case=discussion_reference(discussion),
             )
         )
     return outgoing
