@@ -85,7 +85,7 @@ def visible_discussion(
         named = (
             wanted.case
             if wanted.number is None
-            else references.discussion_name(wanted.case, wanted.number)
+            else references.numbered_reference(wanted.case, wanted.number)
         )
         raise not_allowed("lookups.no_discussion", upcoming=scheduled_only, case=named)
     return discussion

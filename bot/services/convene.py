@@ -283,13 +283,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         last_time=review.attended if review is not None else (),
     )
     continuity = (
-        review_changes(
-            review,
-            plan_invitations(
-                core.directory, checked.chair, actor, checked.tags, checked.known, checked.referrer
-            ),
-            [t.value for t in checked.tags],
-        )
+        review_changes(review, planned, [t.value for t in checked.tags])
         if review is not None
         else []
     )

@@ -119,16 +119,20 @@ def _attended(core: Core, session: Session, discussion: models.Discussion) -> li
     return [person for person in people if person is not None]
 
 
-def changes(
-    review: Review, planned_by_rules: Sequence[PlannedInvite], tags: Sequence[str]
-) -> list[str]:
-    """Where the rules now call for someone else than last time (police, health), and why."""
+def changes(review: Review, planned: Sequence[PlannedInvite], tags: Sequence[str]) -> list[str]:
+    """Where the rules now call for someone else than last time (police, health), and why:
+    someone of that kind invited who did not attend last time."""
     notes: list[str] = []
     tags_changed = set(review.previous.harm_tags) != set(tags)
+    last_time = {c.id for c in review.attended}
     for kind in FOLLOWED_KINDS:
         before = [c for c in review.attended if c.role.agency_kind is kind]
-        now = [p.contact for p in planned_by_rules if p.contact.role.agency_kind is kind]
-        if not before or not now or {c.id for c in before} == {c.id for c in now}:
+        now = [
+            p.contact
+            for p in planned
+            if p.contact.role.agency_kind is kind and p.contact.id not in last_time
+        ]
+        if not before or not now:
             continue
         notes.append(
             say(
