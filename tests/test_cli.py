@@ -69,6 +69,28 @@ def test_the_console_reads_a_script_from_a_pipe_and_ends_with_the_input(tmp_path
     assert "clock tomorrow 9am" in output  # the console help
 
 
+def test_a_typed_record_that_cannot_be_finalised_says_its_changes_were_saved(
+    tmp_path: Path,
+) -> None:
+    output = console(
+        tmp_path,
+        "\n".join(
+            [
+                "as ben.okafor",
+                'strategy convene NV-40213 children=C1 category=standard meeting="today 10am" '
+                "known=olivia.bennett",
+                "clock +1h",
+                "as asha.patel",
+                'strategy record NV-40213 s47="joint: C1 has bruising" finalise=yes',
+            ]
+        ),
+    )
+    assert "── not finalised, reply to Asha Patel" in output
+    assert "your changes are saved in the draft" in output
+    assert "Your other changes are saved in the draft" in output
+    assert "nothing changed" not in output.split("finalise=yes")[-1]
+
+
 def test_the_console_refuses_a_clock_it_cannot_read(tmp_path: Path) -> None:
     output = console(tmp_path, "clock whenever\nclock")
     assert "could not read 'whenever'" in output

@@ -64,7 +64,7 @@ def _save_and_finalise(
     note = render("record/saved_in_draft.txt.j2") if saved else ""
     text = f"{finalised.reply.text} {note}".strip()
     reply = Message(Kind.ERROR, text, finalised.reply.template, finalised.reply.context)
-    return Outcome(reply, outgoing, ok=False, field="finalise")
+    return Outcome(reply, outgoing, ok=False, field="finalise", saved=saved is not None)
 
 
 def require_team_manager(actor: Contact) -> None:
