@@ -269,3 +269,26 @@ def test_the_reviews_record_lists_the_carried_forward_actions_with_their_progres
     assert "## Open actions carried forward from earlier discussions" in document
     assert "| NV-40213/A1 | NV-40213 | Megan Price |" in document
     assert "open and overdue" in document
+
+
+def test_the_report_counts_discussions_and_the_reviews_consistency(
+    convened: Bot, clock: SimulatedClock
+) -> None:
+    from bot.record.report import Ratio, compliance_report
+    from bot.unit import unit_of_work
+
+    hold(convened, clock)
+    say(convened, "ben.okafor", REVIEW)
+    hold(convened, clock)  # the same police officer and health visitor accept and attend
+    say(convened, "ben.okafor", REVIEW)
+    say(convened, "megan.price", "/strategy accept NV-40213")
+    say(convened, "bethany.cole", "/strategy accept NV-40213")
+    say(convened, "olivia.bennett", '/strategy decline NV-40213 reason="on leave"')
+    clock.advance(timedelta(days=1, hours=4, minutes=30))
+    convened.run_due_work()
+    with unit_of_work(convened.core) as unit:
+        report = compliance_report(unit, date(2026, 11, 1), date(2026, 11, 30))
+    assert report.overall.held == 3  # discussions, not cases
+    assert report.overall.reviews == Ratio(2, 3)
+    # #2 had Megan's unit and Olivia again; #3 had no health professional of the first.
+    assert report.overall.reviews_same_people == Ratio(1, 2)
