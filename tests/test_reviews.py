@@ -292,3 +292,40 @@ def test_the_report_counts_discussions_and_the_reviews_consistency(
     assert report.overall.reviews == Ratio(2, 3)
     # #2 had Megan's unit and Olivia again; #3 had no health professional of the first.
     assert report.overall.reviews_same_people == Ratio(1, 2)
+
+
+def test_the_chair_shares_the_first_record_with_a_review_invitee(
+    convened: Bot, clock: SimulatedClock
+) -> None:
+    hold(convened, clock)
+    say(
+        convened,
+        "asha.patel",
+        "/strategy record NV-40213 attended=asha.patel,ben.okafor,megan.price,olivia.bennett "
+        's47="joint: C1 has bruising" children=C1,C2 family="partial: mother told"',
+    )
+    say(convened, "asha.patel", "/strategy record NV-40213 finalise")
+    say(
+        convened,
+        "ben.okafor",
+        "/strategy convene NV-40213 children=C1,C2 category=standard "
+        'meeting="tomorrow 2pm" tags=missing known=olivia.bennett',
+    )
+    hidden = say(convened, "kieran.walsh", "/strategy record NV-40213#1 show").text
+    assert "no strategy discussion for case NV-40213#1" in hidden
+    assert "can share" not in hidden
+    refused = say(convened, "ben.okafor", "/strategy record NV-40213#1 share=kieran.walsh").text
+    assert "Only the chair" in refused
+    take_sent(convened)
+    reply = say(convened, "asha.patel", "/strategy record NV-40213#1 share=kieran.walsh").text
+    assert "Kieran Walsh can now read the final record of NV-40213" in reply
+    told = to(take_sent(convened), "kieran.walsh")
+    assert "/strategy record NV-40213#1 show" in told[0].message.text
+    document = say(convened, "kieran.walsh", "/strategy record NV-40213#1 show").text
+    assert "joint: C1 has bruising" in document or "C1 has bruising" in document
+    assert ("asha.patel", "record_shared", {"contact": "kieran.walsh"}) in audit_events(convened)
+    # Sharing reads the record only: Kieran still cannot see #1's status.
+    assert (
+        "no strategy discussion"
+        in say(convened, "kieran.walsh", "/strategy status NV-40213#1").text
+    )

@@ -25,6 +25,7 @@ def record(
     fields: Mapping[str, str],
     reason: str | None = None,
     finalise: bool = False,
+    share: str | None = None,
 ) -> Outcome:
     """The record command: show, finalise, save fields, or the record as a form.
 
@@ -36,6 +37,10 @@ def record(
     if len(words) > 1 or (words and words[0] not in VERBS):
         raise refusal("record.words_after_case", words=" ".join(positional), example=example)
     verb = words[0] if words else None
+    if share is not None:
+        if verb is not None or fields or reason is not None or finalise:
+            raise refusal("record.share_alone", case=case)
+        return service.share(unit, actor, case, share)
     if verb is not None and (fields or reason is not None):
         raise refusal("record.verb_alone", verb=verb, case=case)
     if verb == "show":

@@ -9,7 +9,8 @@ Existing references are kept: every discussion gets its number in the order it w
 convened, and every action keeps its number, except where an earlier version of the
 bot gave a case's later discussion an action number its earlier one already had
 (two NV-80001/A1): those later actions are renumbered after the case's highest, and
-the audit trail says so (old and new reference).
+the audit trail says so (old and new reference). And the record shares: a final record
+the chair let someone not invited read.
 """
 
 from collections.abc import Sequence
@@ -35,6 +36,20 @@ def upgrade() -> None:
     with op.batch_alter_table("discussion_child") as batch_op:
         batch_op.add_column(sa.Column("date_of_birth", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("expected_date", sa.Date(), nullable=True))
+
+    op.create_table(
+        "record_share",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("discussion_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("shared_by_id", sa.Integer(), nullable=False),
+        sa.Column("shared_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["contact_id"], ["contact.id"]),
+        sa.ForeignKeyConstraint(["discussion_id"], ["discussion.id"]),
+        sa.ForeignKeyConstraint(["shared_by_id"], ["contact.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("discussion_id", "contact_id"),
+    )
 
     _number_discussions(connection)
     _number_actions(connection)
@@ -110,6 +125,7 @@ def _number_actions(connection: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("record_share")
     with op.batch_alter_table("action") as batch_op:
         batch_op.drop_constraint("uq_action_case_number", type_="unique")
         batch_op.drop_constraint("fk_action_case_id_case", type_="foreignkey")
