@@ -193,6 +193,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
             full=sum(1 for p in people if p.scope.value == "full"),
             actions_only=sum(1 for p in people if p.scope.value == "actions"),
             deadline=when(core, latest.circulation_due_at),
+            late=latest.circulation_due_at < now,
             gaps=other_gaps(final, snapshot.attendance),
         )
     )

@@ -37,7 +37,7 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
                 "contact": i.contact.key,
                 "name": i.contact.name,
                 "agency": i.contact.agency.name,
-                "role": i.reason,
+                "role": role_of(discussion, i),
                 "status": status_words(i.status),
                 "decline_reason": i.decline_reason,
                 "delegated_to": i.delegated_to.name if i.delegated_to else None,
@@ -45,6 +45,16 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
             for i in discussion.invitations
         ],
     }
+
+
+def role_of(discussion: models.Discussion, invitation: models.Invitation) -> str:
+    """Why someone is invited; a chair who delegated the chair is no longer "chair"."""
+    if (
+        invitation.reason == say("invited_as.chair")
+        and invitation.contact.id != discussion.chair_id
+    ):
+        return say("invited_as.former_chair", name=discussion.chair.name)
+    return invitation.reason
 
 
 def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:

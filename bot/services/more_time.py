@@ -81,6 +81,7 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
             case=discussion_reference(discussion),
         )
     requested, asked_reason = action.requested_due_at, action.request_reason
+    was_due = action.due_at  # the chair's updated request shows the move "from" this
     if approve:
         action.due_at = requested
         action.escalated_at = None
@@ -116,7 +117,7 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
             reference=ref,
             owner=action.owner.name,
             description=action.description,
-            due=when(core, action.due_at),
+            due=when(core, was_due),
             new_due=when(core, requested),
             reason=asked_reason or "",
             decided="approved" if approve else "refused",

@@ -9,7 +9,7 @@ from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
-from bot.services.fallback import agency_still_possible, run_fallback
+from bot.services.fallback import agency_still_possible, others_invited, run_fallback
 from bot.shared import (
     audit,
     contact_row,
@@ -76,7 +76,12 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
             unit,
             discussion,
             kind,
-            say("fallback_trigger.declined", name=actor.name, agency=kind.value.replace("_", " ")),
+            say(
+                "fallback_trigger.declined",
+                name=actor.name,
+                agency=kind.value.replace("_", " "),
+                others=others_invited(invitation),
+            ),
         )
     outgoing += after_response(unit, discussion)
     return Outcome(
