@@ -118,6 +118,11 @@ def test_the_demo_tells_the_whole_story() -> None:
         "Action NV-40213/A1 recorded",  # actions added
         "Reminder: action NV-40213/A1",  # a nudge
         "Action NV-40213/A2 was closed by you",  # an action closed
+        "Review strategy discussion 2 for case NV-40213#2",  # a review of the first case
+        "Megan Price (attended the last discussion: Domestic abuse unit)",  # continuity
+        "Open actions carried forward: NV-40213/A1, NV-40213/A3",
+        "Action NV-40213/A4 recorded",  # the numbering continues across the case
+        "of which the same police unit and health professional as the first  1/1 (100%)",
     ]
     positions = [result.output.find(marker) for marker in story]
     assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))

@@ -223,7 +223,7 @@ def test_open_actions_are_carried_forward_into_the_review(
     assert "Open actions carried forward: NV-40213/A1" in reply
     status = say(convened, "asha.patel", "/strategy status NV-40213").text
     assert "Carried forward from earlier discussions" in status
-    assert "NV-40213/A1 from NV-40213 (Megan Price" in status
+    assert "NV-40213/A1 from NV-40213#1 (Megan Price" in status
     with convened.core.sessions() as session:
         assert len(session.scalars(select(models.Action)).all()) == 1  # not copied
 
@@ -267,7 +267,7 @@ def test_the_reviews_record_lists_the_carried_forward_actions_with_their_progres
     say(convened, "asha.patel", '/strategy record NV-40213 s47="joint: C1 was missing overnight"')
     document = say(convened, "asha.patel", "/strategy record NV-40213 show").text
     assert "## Open actions carried forward from earlier discussions" in document
-    assert "| NV-40213/A1 | NV-40213 | Megan Price |" in document
+    assert "| NV-40213/A1 | NV-40213#1 | Megan Price |" in document
     assert "open and overdue" in document
 
 

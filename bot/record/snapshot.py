@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core import Core
 from bot.directory import Role
 from bot.record.content import ActionRow, AttendanceRow, ChildRow, RecordContent, Snapshot
-from bot.references import action_reference, discussion_reference
+from bot.references import action_reference, discussion_reference, numbered_reference
 from bot.shared import carried_forward, describe_child, when
 from bot.storage import models
 from bot.wording import say
@@ -39,7 +39,9 @@ def build_snapshot(core: Core, discussion: models.Discussion, content: RecordCon
         carried_forward=[
             action_row(core, action).model_copy(
                 update={
-                    "agreed_at": discussion_reference(action.discussion),
+                    "agreed_at": numbered_reference(
+                        action.discussion.case.reference, action.discussion.number
+                    ),
                     "progress": progress(core, action),
                 }
             )

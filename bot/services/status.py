@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Kind, Outcome, message
-from bot.references import action_reference, discussion_reference
+from bot.references import action_reference, discussion_reference, numbered_reference
 from bot.services.common import discussion_context
 from bot.shared import carried_forward, quorum_of, visible_discussion, when
 from bot.storage import models
@@ -77,5 +77,5 @@ def _action_row(core: Core, action: models.Action, now: datetime) -> dict[str, o
         "due": when(core, action.due_at),
         "status": action.status,
         "overdue": action.status == models.ActionStatus.OPEN and action.due_at < now,
-        "agreed_at": discussion_reference(action.discussion),
+        "agreed_at": numbered_reference(action.discussion.case.reference, action.discussion.number),
     }
