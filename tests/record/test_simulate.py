@@ -51,3 +51,13 @@ def test_the_command_line_prints_the_report_or_json() -> None:
     assert "MASH nurse fallback OFF" in result.output
     assert "Health attended" in result.output
     assert runner.invoke(app, ["simulate", "--referrals", "0", "--seed", "2"]).exit_code == 2
+
+
+def test_reviews_are_convened_for_a_share_of_cases_and_counted_in_the_report() -> None:
+    result = simulate(12, seed=5)
+    assert result.refused == []
+    assert result.reviews > 0
+    overall = result.report.overall
+    assert overall.held == result.convened + result.reviews  # discussions, not cases
+    assert overall.reviews.count == result.reviews
+    assert overall.reviews_same_people.total == result.reviews
