@@ -31,6 +31,7 @@ from bot.intents.forms import dress as dress_message
 from bot.messages import Outgoing
 from bot.ports import ChatPort, DeliveryFailed
 from bot.record import deadline as record_deadline
+from bot.record import further
 from bot.record.circulation import deliver as deliver_record
 from bot.services import meeting
 from bot.services.calendar_replies import apply_replies
@@ -220,6 +221,11 @@ def _record_deadline(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     return record_deadline.check_circulation(unit, _discussion(unit, work), work.due_at)
 
 
+def _further_reminder(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    by = work.payload.get("by")
+    return further.remind(unit, _discussion(unit, work), datetime.fromisoformat(by) if by else None)
+
+
 Job = Callable[[Unit, models.ScheduledWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a job here and a
@@ -233,4 +239,5 @@ JOBS: dict[str, Job] = {
     models.WorkKind.CALENDAR_RESPONSES: _calendar_replies,
     models.WorkKind.RECORD_DELIVERY: deliver_record,
     models.WorkKind.RECORD_DEADLINE: _record_deadline,
+    models.WorkKind.FURTHER_REMINDER: _further_reminder,
 }

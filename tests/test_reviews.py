@@ -329,3 +329,45 @@ def test_the_chair_shares_the_first_record_with_a_review_invitee(
         "no strategy discussion"
         in say(convened, "kieran.walsh", "/strategy status NV-40213#1").text
     )
+
+
+def test_a_record_deciding_on_a_further_discussion_reminds_the_chair(
+    convened: Bot, clock: SimulatedClock
+) -> None:
+    hold(convened, clock)  # Tue 24 Nov, 14:00
+    say(
+        convened,
+        "asha.patel",
+        "/strategy record NV-40213 attended=asha.patel,ben.okafor,megan.price,olivia.bennett "
+        's47="joint: C1 has bruising" children=C1,C2 family="partial: mother told" '
+        'further="yes: within 10 working days, once the medical is back"',
+    )
+    say(convened, "asha.patel", "/strategy record NV-40213 finalise")
+    take_sent(convened)
+    clock.advance(timedelta(days=12))  # Sun 6 Dec: nothing yet
+    convened.run_due_work()
+    assert not [o for o in take_sent(convened) if "further strategy discussion" in o.message.text]
+    clock.advance(timedelta(days=1, hours=1))  # Mon 7 Dec, 15:00: the working day before
+    convened.run_due_work()
+    told = [o for o in to(take_sent(convened), "asha.patel") if "further" in o.message.text]
+    assert "to be held by Tue 8 Dec 2026, 23:59 GMT" in told[0].message.text
+    assert "/strategy convene NV-40213" in told[0].message.text
+
+
+def test_no_further_reminder_once_the_review_is_convened(
+    convened: Bot, clock: SimulatedClock
+) -> None:
+    hold(convened, clock)
+    say(
+        convened,
+        "asha.patel",
+        "/strategy record NV-40213 attended=asha.patel,ben.okafor,megan.price,olivia.bennett "
+        's47="joint: C1 has bruising" children=C1,C2 family="partial: mother told" '
+        'further="yes: within 10 working days"',
+    )
+    say(convened, "asha.patel", "/strategy record NV-40213 finalise")
+    say(convened, "ben.okafor", REVIEW)
+    take_sent(convened)
+    clock.advance(timedelta(days=20))
+    convened.run_due_work()
+    assert not [o for o in take_sent(convened) if "further strategy discussion" in o.message.text]

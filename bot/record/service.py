@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.directory import Contact
 from bot.errors import NotAllowed, not_allowed, refusal, wording
 from bot.messages import Kind, Message, Outcome, Outgoing, message
-from bot.record import circulation, document
+from bot.record import circulation, document, further
 from bot.record.completeness import essential_gaps, is_complete, other_gaps
 from bot.record.content import RecordContent, Snapshot
 from bot.record.fields import EXAMPLES, FieldContext, apply
@@ -172,6 +172,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     session.flush()
     people = circulation.recipients(snapshot)
     circulation.schedule_deliveries(core, session, latest, people)
+    further.schedule_reminder(core, session, discussion, final)
     complete = is_complete(final, children, snapshot.actions, snapshot.attendance)
     audit(
         session,

@@ -53,6 +53,7 @@ class WorkKind(StrEnum):
     RECORD_DEADLINE = "record_deadline"
     CALENDAR_SYNC = "calendar_sync"
     CALENDAR_RESPONSES = "calendar_responses"
+    FURTHER_REMINDER = "further_reminder"
 
 
 class WorkStatus(StrEnum):
