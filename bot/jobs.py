@@ -218,7 +218,10 @@ def _calendar_replies(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
 
 
 def _record_deadline(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
-    return record_deadline.check_circulation(unit, _discussion(unit, work), work.due_at)
+    deadline = work.payload.get("deadline")
+    return record_deadline.check_circulation(
+        unit, _discussion(unit, work), datetime.fromisoformat(deadline) if deadline else work.due_at
+    )
 
 
 def _further_reminder(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:

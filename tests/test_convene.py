@@ -131,7 +131,9 @@ def test_convening_writes_audit_events_and_schedules_the_fallbacks(bot: Bot) -> 
         ("fallback_check", "health", datetime(2026, 11, 23, 10, 30, tzinfo=UTC)),
         ("fallback_check", "police", datetime(2026, 11, 23, 10, 30, tzinfo=UTC)),
         ("meeting_start", None, datetime(2026, 11, 24, 14, 0, tzinfo=UTC)),
-        ("deadline_warning", None, datetime(2026, 11, 26, 21, 59, 59, tzinfo=UTC)),
+        # Inside working hours on the due day: at its start, and 2 hours before its end.
+        ("deadline_warning", None, datetime(2026, 11, 26, 9, 0, tzinfo=UTC)),
+        ("deadline_warning", None, datetime(2026, 11, 26, 15, 0, tzinfo=UTC)),
         # the calendar invitations, sent straight away from scheduled work
         ("calendar_sync", None, datetime(2026, 11, 23, 9, 30, tzinfo=UTC)),
     }

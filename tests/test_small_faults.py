@@ -133,3 +133,29 @@ def test_a_record_finalised_in_time_is_not_called_late(
     )
     on_time = say(convened, "asha.patel", "/strategy record NV-40213 finalise").text
     assert "it is late" not in on_time and "due by" in on_time
+
+
+def test_a_same_day_deadline_is_warned_of_at_once_whatever_the_hour(
+    bot: Bot, clock: SimulatedClock
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bot.storage import models
+
+    clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=UTC))  # out of hours
+    say(
+        bot,
+        "ben.okafor",
+        "/strategy convene NV-40213 children=C1:2020-05-14 category=serious_harm "
+        'meeting="today 8pm" tags=injury',
+    )
+    with bot.core.sessions() as session:
+        warnings = session.scalars(
+            select(models.ScheduledWork.due_at).where(
+                models.ScheduledWork.kind == models.WorkKind.DEADLINE_WARNING
+            )
+        ).all()
+    # Serious harm: due the same day; the warning keeps to the time before the deadline.
+    assert len(warnings) == 1 and warnings[0] > datetime(2026, 11, 23, 18, 0, tzinfo=UTC)

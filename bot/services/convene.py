@@ -23,7 +23,7 @@ from bot.services.review import context as review_context
 from bot.shared import audit, contact_row, schedule, schedule_sync, when
 from bot.storage import models
 from bot.unit import Unit
-from scheduling.deadlines import Deadline, statutory_deadline
+from scheduling.deadlines import Deadline, deadline_warning_times, statutory_deadline
 from scheduling.rules import ConcernCategory
 from scheduling.timetext import TimeTextError, parse_identified, parse_meeting_time
 
@@ -332,11 +332,15 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         )
     schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
     schedule_sync(session, core, discussion)  # calendar invitations, sent from scheduled work
-    warning_at = checked.deadline.deadline - timedelta(
-        minutes=core.directory.partnership.reminders.deadline_warning_minutes
-    )
-    if warning_at > now:
-        schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
+    partnership = core.directory.partnership
+    for warning_at in deadline_warning_times(
+        checked.deadline.deadline,
+        core.calendar,
+        same_day=partnership.timescales.days_for(checked.category) == 0,
+        minutes_before=partnership.reminders.deadline_warning_minutes,
+    ):
+        if warning_at > now:
+            schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
 
     outgoing.append(quorum_outgoing(core, discussion))
     if checked.chair.id != actor.id:

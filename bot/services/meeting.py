@@ -41,7 +41,16 @@ def start(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     circulate_by = record_circulation_deadline(
         discussion.meeting_at, core.calendar, core.directory.partnership.timescales
     )
-    schedule(session, models.WorkKind.RECORD_DEADLINE, circulate_by, discussion=discussion)
+    # Checked at 23:59 the alert would land when nobody can act: the next working morning.
+    schedule(
+        session,
+        models.WorkKind.RECORD_DEADLINE,
+        core.calendar.next_working_morning(
+            circulate_by, core.calendar.settings.working_hours.start
+        ),
+        discussion=discussion,
+        payload={"deadline": circulate_by.isoformat()},
+    )
     return [
         to_chair(
             discussion,
