@@ -10,19 +10,47 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from functools import partial
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import yaml
 
-if TYPE_CHECKING:
-    from handlers.simulated.run import Referral, Simulation
+from bot.app import Bot
+from bot.directory import Directory
+from scheduling.workdays import WorkingCalendar
 
 _TAGS = re.compile(r"\btags=(\S+)")
+
+
+class Referral(Protocol):
+    """What a review needs of a referral (run.Referral)."""
+
+    @property
+    def case(self) -> str: ...
+    @property
+    def arrival(self) -> datetime: ...
+    @property
+    def convenor(self) -> str: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def children(self) -> tuple[str, ...]: ...
+
+
+class Simulation(Protocol):
+    """What a review needs of the simulated world (run.Simulation)."""
+
+    calendar: WorkingCalendar
+    directory: Directory
+    bot: Bot
+    reviews: int
+    refused: list[str]
+
+    def at(self, when: datetime, action: Callable[[], object]) -> None: ...
 
 
 @dataclass(frozen=True)
