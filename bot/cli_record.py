@@ -122,6 +122,10 @@ def simulate_command(
         "refused": result.refused,
         "messages": result.messages,
         "emails": result.emails,
+        "invitations_by_channel": result.invitations,
+        "nudges_by_channel": result.nudges,
+        "replies_by_channel": result.replies,
+        "undeliverable": result.undeliverable,
     }
     if as_json:
         payload = {"simulation": summary, "report": report_output.as_dict(result.report)}
@@ -133,10 +137,17 @@ def simulate_command(
         f"{result.convened} discussions convened and {result.reviews} reviews of them, "
         f"{result.messages} chat messages and "
         f"{result.emails} emails sent.\n"
+        f"By channel: invitations {_by_channel(result.invitations)}; nudges "
+        f"{_by_channel(result.nudges)}; replies to invitations {_by_channel(result.replies)}. "
+        f"Messages no channel could deliver: {result.undeliverable}.\n"
     )
     for problem in result.refused:
         typer.echo(f"Refused: {problem}")
     sys.stdout.write(report_output.as_table(result.report) + "\n")
+
+
+def _by_channel(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
 
 
 @record_app.command("import")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.calendar.port import Invites
 from bot.directory import Directory
+from bot.directory.model import REACH_CHANNELS
 from bot.mail import Mailer
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
@@ -28,6 +29,9 @@ class Core:
     # written as .eml/.ics files to ./outbox (bot.app.build_core sets it from
     # the settings).
     invites: Invites | None = None
+    # The ways out this process has (bot/routing.py), for showing the chair how each
+    # invitee is reached. The default, every channel, is what production would do.
+    reach_channels: frozenset[str] = field(default_factory=lambda: frozenset(REACH_CHANNELS))
 
     def close(self) -> None:
         """Release the database connections."""

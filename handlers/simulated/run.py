@@ -79,6 +79,11 @@ class Result:
     refused: list[str] = field(default_factory=list)
     messages: int = 0
     emails: int = 0
+    # By channel (teams, slack, email): invitations, nudges, replies to invitations.
+    invitations: dict[str, int] = field(default_factory=dict)
+    nudges: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, int] = field(default_factory=dict)
+    undeliverable: int = 0
 
 
 @dataclass(order=True)
@@ -291,6 +296,10 @@ def _run(
         refused=simulation.refused,
         messages=simulation.people.messages,
         emails=mailer.sent,
+        invitations=dict(sorted(simulation.people.invitations.items())),
+        nudges=dict(sorted(simulation.people.nudges.items())),
+        replies=dict(sorted(simulation.people.replies.items())),
+        undeliverable=simulation.people.undeliverable,
     )
 
 

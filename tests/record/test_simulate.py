@@ -61,3 +61,19 @@ def test_reviews_are_convened_for_a_share_of_cases_and_counted_in_the_report() -
     assert overall.held == result.convened + result.reviews  # discussions, not cases
     assert overall.reviews.count == result.reviews
     assert overall.reviews_same_people.total == result.reviews
+
+
+def test_the_simulation_routes_as_production_and_counts_by_channel() -> None:
+    result = simulate(8, seed=3)
+    assert result.undeliverable == 0  # the sample directory reaches everyone
+    assert set(result.invitations) == {"email", "slack", "teams"}
+    assert sum(result.invitations.values()) > 8
+    # The police are invited in Slack: one per discussion at least.
+    assert result.invitations["slack"] >= 8
+    assert set(result.replies) <= {"email", "slack", "teams"}
+
+    # Email is answered less often than chat.
+    def rate(channel: str) -> float:
+        return result.replies.get(channel, 0) / result.invitations[channel]
+
+    assert rate("email") < rate("slack")
