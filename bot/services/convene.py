@@ -15,12 +15,15 @@ from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
 from bot.errors import LateMeeting, not_allowed, refusal, wording
 from bot.messages import Delivery, Kind, Outcome, Outgoing, message
-from bot.references import case_reference
+from bot.references import discussion_reference, read_discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.services.review import Review, refuse_while_upcoming, start_review
+from bot.services.review import changes as review_changes
+from bot.services.review import context as review_context
 from bot.shared import audit, contact_row, schedule, schedule_sync, when
 from bot.storage import models
 from bot.unit import Unit
-from scheduling.deadlines import Deadline, statutory_deadline
+from scheduling.deadlines import Deadline, deadline_warning_times, statutory_deadline
 from scheduling.rules import ConcernCategory
 from scheduling.timetext import TimeTextError, parse_identified, parse_meeting_time
 
@@ -36,6 +39,8 @@ class ConveneRequest:
     known: Sequence[str] = ()  # directory ids or names of professionals known to the family
     referrer: str | None = None  # the referring professional, by directory id or name
     late_reason: str | None = None
+    # For a review: children of the last discussion left out of this one, with the reason.
+    dropped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class CheckedConvene:
     """A request that passed every check, in typed values."""
 
     case_reference: str
+    number: int | None  # as typed (NV-40213#2); None: the next discussion of the case
     children: tuple[ChildSpec, ...]
     category: ConcernCategory
     identified_at: datetime
@@ -55,6 +61,7 @@ class CheckedConvene:
     referrer: Contact | None
     late_reason: str | None
     notes: list[str] = field(default_factory=list)
+    dropped: str | None = None
 
 
 def example(core: Core) -> str:
@@ -94,7 +101,8 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     """Every check on a convene request, before anything is written."""
     require_convenor(actor)
     partnership = core.directory.partnership
-    reference = case_reference(request.case_reference)
+    named = read_discussion_reference(request.case_reference)
+    reference = named.case
     if not partnership.is_case_reference(reference):
         raise refusal("convene.not_a_case", case=request.case_reference, example=example(core))
     children = _check_children(core, request.children)
@@ -139,6 +147,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         raise refusal("convene.no_chair")
     return CheckedConvene(
         case_reference=reference,
+        number=named.number,
         children=children,
         category=category,
         identified_at=identified_at,
@@ -150,6 +159,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         known=known_contacts,
         referrer=referrer,
         late_reason=late_reason,
+        dropped=(request.dropped or "").strip() or None,
     )
 
 
@@ -210,18 +220,20 @@ def convene(unit: Unit, actor: Contact, request: ConveneRequest) -> Outcome:
 def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConvene) -> Outcome:
     now = core.clock.now()
     case = _case(core, session, checked.case_reference)
-    open_discussion = next(
-        (d for d in case.discussions if d.status == models.DiscussionStatus.SCHEDULED), None
-    )
-    if open_discussion is not None:
-        raise refusal(
-            "convene.already_scheduled",
-            case=case.reference,
-            meeting=when(core, open_discussion.meeting_at),
-        )
+    latest = case.discussions[-1] if case.discussions else None
+    review: Review | None = None
+    if latest is not None:
+        refuse_while_upcoming(core, actor, latest)
+        review = start_review(core, session, latest, checked.children, checked.dropped)
+    elif checked.dropped is not None:
+        raise refusal("convene.dropped_first", case=case.reference, field="dropped")
+    number = review.number if review is not None else 1
+    if checked.number not in (None, number):
+        raise refusal("convene.not_next", typed=checked.number, case=case.reference, next=number)
     children = _children(session, case, checked.children)
     discussion = models.Discussion(
         case=case,
+        number=number,
         convenor=contact_row(session, actor.id),
         chair=contact_row(session, checked.chair.id),
         category=checked.category.value,
@@ -234,7 +246,12 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         late_reason=checked.late_reason,
         status=models.DiscussionStatus.SCHEDULED,
         convened_at=now,
-        children=children,
+        child_facts=[
+            models.DiscussionChild(
+                child=child, date_of_birth=child.date_of_birth, expected_date=child.expected_date
+            )
+            for child in children
+        ],
     )
     session.add(discussion)
     session.flush()
@@ -244,7 +261,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         actor.id,
         "convened",
         discussion,
-        case=case.reference,
+        case=discussion_reference(discussion),
         category=checked.category.value,
         deadline=checked.deadline.deadline.isoformat(),
         rule=checked.deadline.rule,
@@ -252,10 +269,23 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         late_reason=checked.late_reason,
         children=[c.pseudonym for c in checked.children],
         tags=[t.value for t in checked.tags],
+        number=discussion.number,
+        dropped=review.dropped if review is not None else {},
     )
 
     planned = plan_invitations(
-        core.directory, checked.chair, actor, checked.tags, checked.known, checked.referrer
+        core.directory,
+        checked.chair,
+        actor,
+        checked.tags,
+        checked.known,
+        checked.referrer,
+        last_time=review.attended if review is not None else (),
+    )
+    continuity = (
+        review_changes(review, planned, [t.value for t in checked.tags])
+        if review is not None
+        else []
     )
     invitations: list[models.Invitation] = []
     for plan in planned:
@@ -302,11 +332,15 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         )
     schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
     schedule_sync(session, core, discussion)  # calendar invitations, sent from scheduled work
-    warning_at = checked.deadline.deadline - timedelta(
-        minutes=core.directory.partnership.reminders.deadline_warning_minutes
-    )
-    if warning_at > now:
-        schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
+    partnership = core.directory.partnership
+    for warning_at in deadline_warning_times(
+        checked.deadline.deadline,
+        core.calendar,
+        same_day=partnership.timescales.days_for(checked.category) == 0,
+        minutes_before=partnership.reminders.deadline_warning_minutes,
+    ):
+        if warning_at > now:
+            schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
 
     outgoing.append(quorum_outgoing(core, discussion))
     if checked.chair.id != actor.id:
@@ -316,7 +350,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
                 message=message(
                     Kind.NOTICE,
                     "messages/chair_convened.txt.j2",
-                    case=case.reference,
+                    case=discussion_reference(discussion),
                     convenor=actor.name,
                     category=checked.category.value.replace("_", " "),
                     deadline=when(core, checked.deadline.deadline),
@@ -333,7 +367,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             message=message(
                 Kind.NOTICE,
                 "messages/channel_convened.txt.j2",
-                case=case.reference,
+                case=discussion_reference(discussion),
                 meeting=when(core, checked.meeting_at),
             ),
         )
@@ -341,7 +375,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
     reply = message(
         Kind.REPLY,
         "messages/convened.txt.j2",
-        case=case.reference,
+        case=discussion_reference(discussion),
         category=checked.category.value.replace("_", " "),
         deadline=when(core, checked.deadline.deadline),
         rule=checked.deadline.rule,
@@ -350,6 +384,8 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         late_reason=checked.late_reason,
         chair=checked.chair.name,
         invited=[(p.contact.name, p.reason) for p in planned],
+        review=review_context(core, review) if review is not None else None,
+        changes=continuity,
     )
     return Outcome(reply=reply, outgoing=outgoing)
 
