@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.calendar.port import Invites
 from bot.directory import Directory
 from bot.mail import Mailer
+from scheduling.availability import AvailabilitySource
 from scheduling.clock import Clock
+from scheduling.slots import SlotRules
 from scheduling.workdays import WorkingCalendar
 
 
@@ -28,6 +30,12 @@ class Core:
     # written as .eml/.ics files to ./outbox (bot.app.build_core sets it from
     # the settings).
     invites: Invites | None = None
+    # Whose free/busy the bot can see when it finds a time (bot/find_time/). None:
+    # Graph getSchedule for the tenant's people when Graph is configured, else
+    # nobody's (everyone is asked by poll). The console sets the sample calendars.
+    availability: AvailabilitySource | None = None
+    # How candidate slots are made and how long the poll stays open.
+    slot_rules: SlotRules = field(default_factory=SlotRules)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -36,6 +36,7 @@ from bot.services import meeting
 from bot.services.calendar_replies import apply_replies
 from bot.services.fallback import run_fallback
 from bot.services.reminders import send_nudge
+from bot.services.time_search import close_poll
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.unit import Unit, unit_of_work
@@ -220,6 +221,10 @@ def _record_deadline(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     return record_deadline.check_circulation(unit, _discussion(unit, work), work.due_at)
 
 
+def _poll_close(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    return close_poll(unit, _discussion(unit, work))
+
+
 Job = Callable[[Unit, models.ScheduledWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a job here and a
@@ -233,4 +238,5 @@ JOBS: dict[str, Job] = {
     models.WorkKind.CALENDAR_RESPONSES: _calendar_replies,
     models.WorkKind.RECORD_DELIVERY: deliver_record,
     models.WorkKind.RECORD_DEADLINE: _record_deadline,
+    models.WorkKind.POLL_CLOSE: _poll_close,
 }

@@ -7,16 +7,17 @@ Slack modal, a Teams card and a web form, with no adapter changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.directory import Contact
-from bot.forms import Field, FieldKind, FormContent
+from bot.forms import Choice, ChoiceContext, Field, FieldKind, FormContent
 from bot.intents import choices
 from bot.intents.intent import IntentTable, Values, worded
 from bot.messages import Kind, Outcome, message
 from bot.record import chat as record_chat
 from bot.record import draft as record_draft
-from bot.services import actions, more_time, reminders, reschedule, respond, status
+from bot.services import actions, more_time, poll_answers, reminders, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene, parse_children, require_convenor
 from bot.text_input import (
     ACTION_TEXT_CHARACTERS,
@@ -27,6 +28,7 @@ from bot.text_input import (
     TIME_CHARACTERS,
 )
 from bot.unit import Unit
+from bot.wording import say
 
 REFERENCE = FieldKind.REFERENCE
 # The length limits (bot/text_input.py): one place for every way in.
@@ -45,7 +47,8 @@ def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
         case_reference=v.text("case"),
         children=parse_children(v.text("children")),
         category=v.text("category"),
-        meeting=v.text("meeting"),
+        # No time (or "find a time" ticked on the form): the bot finds one.
+        meeting=None if v.flag("find_time") else v.optional("meeting"),
         identified=v.optional("identified"),
         tags=v.many("tags"),
         known=v.many("known"),
@@ -123,6 +126,10 @@ def _record(unit: Unit, actor: Contact, v: Values) -> Outcome:
     )
 
 
+def _no_choices(_context: ChoiceContext) -> Sequence[Choice]:
+    return ()  # worked out from the case's poll by the form hook
+
+
 RECORD_REASON = Field("reason", multiline=True, max_length=REASON, on_form=False)
 RECORD_FINALISE = Field("finalise", kind=FieldKind.FLAG, max_length=ID)
 # The record's own fields, typed as name=...: who attended and the children are
@@ -162,6 +169,42 @@ def _cancel(unit: Unit, actor: Contact, v: Values) -> Outcome:
     return reschedule.cancel(unit, actor, v.text("case"), v.text("reason"))
 
 
+def _available(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    chosen = v.many("answer") + v.many("slots")
+    return poll_answers.available(unit, actor, v.text("case"), chosen, v.optional("when"))
+
+
+def _slots(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return poll_answers.slots(unit, actor, v.text("case"))
+
+
+def _pick(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    number = v.optional("slot") or (" ".join(v.many("number")) or None)
+    return poll_answers.pick(
+        unit, actor, v.text("case"), number, v.optional("meeting"), v.optional("late_reason")
+    )
+
+
+def _with_slots(
+    intent_name: str, choices_field: str
+) -> Callable[[Unit, Contact, str], FormContent]:
+    """A poll form: its slot choices are the case's candidate slots."""
+
+    def form(unit: Unit, actor: Contact, case: str) -> FormContent:
+        intent = INTENTS.get(intent_name)
+        assert intent is not None
+        found = poll_answers.slot_choices(unit, actor, case)
+        if intent_name == "available":
+            found.append(Choice(poll_answers.NONE_OF_THESE, say("find_time.none_of_these")))
+        fields = tuple(
+            replace(f, choices=lambda _context: found) if f.name == choices_field else f
+            for f in intent.asked
+        )
+        return FormContent(fields)
+
+    return form
+
+
 def _help(unit: Unit, actor: Contact, v: Values) -> Outcome:
     usage = {intent.name: intent.usage for intent in INTENTS}
     return Outcome(
@@ -198,7 +241,8 @@ INTENTS = IntentTable(
                     choices=choices.categories,
                     max_length=ID,
                 ),
-                Field("meeting", required=True, max_length=TIME),
+                Field("meeting", max_length=TIME),
+                Field("find_time", kind=FieldKind.FLAG, max_length=ID),
                 Field("identified", max_length=TIME),
                 Field("tags", kind=FieldKind.CHOICES, choices=choices.harm_tags, max_length=IDS),
                 Field("known", kind=FieldKind.CHOICES, choices=choices.everyone, max_length=IDS),
@@ -309,6 +353,31 @@ INTENTS = IntentTable(
             "cancel",
             _cancel,
             [CASE, Field("reason", required=True, multiline=True, max_length=REASON)],
+        ),
+        worded(
+            "available",
+            _available,
+            [
+                CASE,
+                Field("answer", kind=FieldKind.WORDS, max_length=IDS, on_form=False),
+                Field("slots", kind=FieldKind.CHOICES, choices=_no_choices, max_length=IDS),
+                Field("when", max_length=TIME),
+            ],
+            positive=True,
+            form=_with_slots("available", "slots"),
+        ),
+        worded("slots", _slots, [CASE]),
+        worded(
+            "pick",
+            _pick,
+            [
+                CASE,
+                Field("number", kind=FieldKind.WORDS, max_length=ID, on_form=False),
+                Field("slot", kind=FieldKind.CHOICE, choices=_no_choices, max_length=ID),
+                Field("meeting", max_length=TIME),
+                Field("late_reason", multiline=True, max_length=REASON),
+            ],
+            form=_with_slots("pick", "slot"),
         ),
         worded("help", _help, [Field("topic", kind=FieldKind.WORDS, max_length=ID, on_form=False)]),
     ]
