@@ -7,11 +7,10 @@ Slack modal, a Teams card and a web form, with no adapter changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.directory import Contact
-from bot.forms import Choice, ChoiceContext, Field, FieldKind, FormContent
+from bot.forms import Field, FieldKind, FormContent
 from bot.intents import choices
 from bot.intents.intent import IntentTable, Values, worded
 from bot.messages import Kind, Outcome, message
@@ -28,7 +27,6 @@ from bot.text_input import (
     TIME_CHARACTERS,
 )
 from bot.unit import Unit
-from bot.wording import say
 
 REFERENCE = FieldKind.REFERENCE
 # The length limits (bot/text_input.py): one place for every way in.
@@ -126,10 +124,6 @@ def _record(unit: Unit, actor: Contact, v: Values) -> Outcome:
     )
 
 
-def _no_choices(_context: ChoiceContext) -> Sequence[Choice]:
-    return ()  # worked out from the case's poll by the form hook
-
-
 RECORD_REASON = Field("reason", multiline=True, max_length=REASON, on_form=False)
 RECORD_FINALISE = Field("finalise", kind=FieldKind.FLAG, max_length=ID)
 # The record's own fields, typed as name=...: who attended and the children are
@@ -183,26 +177,6 @@ def _pick(unit: Unit, actor: Contact, v: Values) -> Outcome:
     return poll_answers.pick(
         unit, actor, v.text("case"), number, v.optional("meeting"), v.optional("late_reason")
     )
-
-
-def _with_slots(
-    intent_name: str, choices_field: str
-) -> Callable[[Unit, Contact, str], FormContent]:
-    """A poll form: its slot choices are the case's candidate slots."""
-
-    def form(unit: Unit, actor: Contact, case: str) -> FormContent:
-        intent = INTENTS.get(intent_name)
-        assert intent is not None
-        found = poll_answers.slot_choices(unit, actor, case)
-        if intent_name == "available":
-            found.append(Choice(poll_answers.NONE_OF_THESE, say("find_time.none_of_these")))
-        fields = tuple(
-            replace(f, choices=lambda _context: found) if f.name == choices_field else f
-            for f in intent.asked
-        )
-        return FormContent(fields)
-
-    return form
 
 
 def _help(unit: Unit, actor: Contact, v: Values) -> Outcome:
@@ -360,11 +334,12 @@ INTENTS = IntentTable(
             [
                 CASE,
                 Field("answer", kind=FieldKind.WORDS, max_length=IDS, on_form=False),
-                Field("slots", kind=FieldKind.CHOICES, choices=_no_choices, max_length=IDS),
+                Field(
+                    "slots", kind=FieldKind.CHOICES, choices=choices.poll_answers, max_length=IDS
+                ),
                 Field("when", max_length=TIME),
             ],
             positive=True,
-            form=_with_slots("available", "slots"),
         ),
         worded("slots", _slots, [CASE]),
         worded(
@@ -373,11 +348,10 @@ INTENTS = IntentTable(
             [
                 CASE,
                 Field("number", kind=FieldKind.WORDS, max_length=ID, on_form=False),
-                Field("slot", kind=FieldKind.CHOICE, choices=_no_choices, max_length=ID),
+                Field("slot", kind=FieldKind.CHOICE, choices=choices.slots, max_length=ID),
                 Field("meeting", max_length=TIME),
                 Field("late_reason", multiline=True, max_length=REASON),
             ],
-            form=_with_slots("pick", "slot"),
         ),
         worded("help", _help, [Field("topic", kind=FieldKind.WORDS, max_length=ID, on_form=False)]),
     ]

@@ -13,7 +13,6 @@ from bot.directory import Contact
 from bot.errors import InputError, not_allowed, refusal, wording
 from bot.find_time.poll import PollError, assess, choose, closing
 from bot.find_time.poll import answer as checked_answer
-from bot.forms import Choice
 from bot.messages import Kind, Outcome, message
 from bot.services import reschedule
 from bot.services.time_search import (
@@ -42,18 +41,6 @@ def _state(unit: Unit, actor: Contact, case: str) -> PollState:
     if search is None:
         raise refusal("find_time.no_search", case=discussion.case.reference)
     return poll_state(unit.core, search)
-
-
-def slot_choices(unit: Unit, actor: Contact, case: str) -> list[Choice]:
-    """The slots of a case's poll, as a form's choices (and "none of these")."""
-    try:
-        state = _state(unit, actor, case)
-    except InputError:
-        return []
-    return [
-        Choice(str(s.number), say("find_time.slot", number=s.number, at=when(unit.core, s.start)))
-        for s in state.poll.slots
-    ]
 
 
 def read_numbers(words: Sequence[str], example: str) -> list[int] | None:

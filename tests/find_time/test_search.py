@@ -225,7 +225,7 @@ def test_the_poll_button_opens_a_form_of_the_slots_that_a_link_page_can_post_too
     assert megan is not None
     form = bot.form(megan, "available", "NV-40213")
     values = [c.value for c in form.choices("slots")]
-    assert values == [str(n) for n in range(1, len(_search(bot).slots) + 1)] + ["none"]
+    assert values == ["1", "2", "3", "4", "none"]
 
     outcome = bot.act(megan, "available", {"case": "NV-40213", "slots": ["1", "2"]})
     assert outcome.ok
