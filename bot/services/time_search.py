@@ -254,6 +254,8 @@ def decide(
         fallback_for=[k.value for k in choice.fallback_for] if choice is not None else [],
     )
     outgoing = announce(unit, discussion)
+    # Each poll changes in place: closed, with the time found, and no button left.
+    outgoing += [poll_outgoing(core, state, i) for i in needs_poll(state.poll, state.availability)]
     fallbacks: list[tuple[str, str]] = []
     for kind in choice.fallback_for if choice is not None else ():
         sent = run_fallback(unit, discussion, kind, say("fallback_trigger.no_slot"))
@@ -310,6 +312,9 @@ def poll_outgoing(core: Core, state: PollState, invitee: Invitee) -> Outgoing:
             deadline=when(core, state.search.discussion.deadline_at),
             chair=state.search.discussion.chair.name,
             answered=sorted(given.slots) if given is not None else None,
+            closed=when(core, state.search.discussion.meeting_at)
+            if state.search.status == SearchStatus.CHOSEN
+            else None,
             suggested=when(core, given.suggested) if given and given.suggested else None,
         ),
     )

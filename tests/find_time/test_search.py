@@ -100,6 +100,8 @@ def test_when_everyone_has_answered_the_earliest_slot_all_three_can_make_is_chos
     assert {o.to for o in invitations} == {"olivia.bennett", "megan.price"}
     found = to(items, "ben.okafor")[-1].message
     assert "can all come" in found.text
+    closed = [o for o in to(items, "megan.price") if o.message.template == "messages/poll.txt.j2"]
+    assert closed and not closed[-1].message.buttons and "has closed" in closed[-1].message.text
     assert not any(o.to == "zoe.fletcher" for o in items)  # no fallback needed
     with bot.core.sessions() as session:
         kinds = set(session.scalars(select(models.ScheduledWork.kind)).all())
