@@ -13,8 +13,8 @@ def test_the_demo_finds_a_time_with_calendars_and_a_poll() -> None:
     story = [
         "Calendars read for: Asha Patel, Ben Okafor",  # the tally, sent first
         "Asked by poll: Tessa Morgan, Ian Campbell",  # the convenor's reply
-        "Thank you: for case NV-40655 you can make 2",
-        "finding a time: 1 of 2 answered",
+        "finding a time: 1 of 2 answered",  # the tally, updated in place
+        "Thank you: for case NV-40655 you can make 2",  # the GP's reply
         "the meeting is at Tue 1 Dec 2026, 09:30 GMT (slot 2)",
         "can all come",
     ]
