@@ -390,6 +390,9 @@ def _slot_context(core: Core, state: PollState) -> dict[str, object]:
         "case": state.search.discussion.case.reference,
         "slots": [(s.number, when(core, s.start)) for s in state.poll.slots],
         "closes": when(core, state.search.closes_at),
+        # The instants, for machines (the simulation's people read them).
+        "slot_starts": [s.start.isoformat() for s in state.poll.slots],
+        "closes_at": state.search.closes_at.isoformat(),
     }
 
 
