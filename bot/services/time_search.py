@@ -205,6 +205,8 @@ def close_poll(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     search = search_of(discussion, unit.session)
     if search is None or search.status != SearchStatus.OPEN:
         return []
+    if discussion.status != models.DiscussionStatus.FINDING_TIME:
+        return []
     state = poll_state(unit.core, search)
     chosen = choose(state.poll, state.answers, state.availability, unit.core.clock.now())
     return [] if chosen is None else decide(unit, state, chosen)

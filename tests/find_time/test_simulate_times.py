@@ -24,7 +24,8 @@ def test_found_times_bring_the_first_invited_and_need_the_fallback_less() -> Non
     via_typed = typed.report.overall.health_via_fallback
     via_found = found.report.overall.health_via_fallback
     assert via_found.count < via_typed.count
-    assert found.report.overall.within_timescale.count >= typed.report.overall.within_timescale.count
+    within_typed = typed.report.overall.within_timescale.count
+    assert found.report.overall.within_timescale.count >= within_typed
 
 
 def test_the_modes_are_checked() -> None:
