@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.directory import Contact
+from bot.errors import refusal
 from bot.forms import Field, FieldKind, FormContent
 from bot.intents import choices
 from bot.intents.intent import IntentTable, Values, worded
@@ -41,6 +42,8 @@ ACTION = Field("action", kind=REFERENCE, required=True, max_length=ID, on_form=F
 
 
 def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    if v.flag("find_time") and v.optional("meeting"):
+        raise refusal("find_time.time_and_find", field="meeting")
     request = ConveneRequest(
         case_reference=v.text("case"),
         children=parse_children(v.text("children")),

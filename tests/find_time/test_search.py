@@ -250,3 +250,13 @@ def test_same_day_categories_search_today_and_close_in_half_an_hour(bot: Bot) ->
         assert at >= search.closes_at
     assert search.status == SearchStatus.OPEN
     assert len(search.slots) == 4  # every hour of the day counts: slots an hour apart
+
+
+def test_the_convene_form_finds_a_time_when_find_a_time_is_ticked(bot: Bot) -> None:
+    ben = bot.core.directory.contact("ben.okafor")
+    assert ben is not None
+    fields = {"case": "NV-40213", "children": "C1", "category": "standard", "find_time": True}
+    both = bot.act(ben, "convene", {**fields, "meeting": "tomorrow 2pm"})
+    assert not both.ok and "not both" in both.reply.text
+    assert bot.act(ben, "convene", fields).ok
+    assert _status(bot) == models.DiscussionStatus.FINDING_TIME
