@@ -235,13 +235,13 @@ def decide(
     search.chosen_at = core.clock.now()
     discussion.meeting_at = meeting_at
     discussion.status = models.DiscussionStatus.SCHEDULED
-    schedule(  # the closing job has nothing left to do
-        session,
-        models.WorkKind.POLL_CLOSE,
-        core.clock.now(),
-        discussion=discussion,
-        key=f"poll:{discussion.id}",
-    )
+    for work in session.scalars(  # the closing job has nothing left to do
+        select(models.ScheduledWork).where(
+            models.ScheduledWork.key == f"poll:{discussion.id}",
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
+    ):
+        work.status = models.WorkStatus.CANCELLED
     audit(
         session,
         core,

@@ -96,6 +96,13 @@ def test_when_everyone_has_answered_the_earliest_slot_all_three_can_make_is_chos
     assert _meeting(bot) == _slot(bot, 3)
     search = _search(bot)
     assert (search.status, search.chosen_slot, search.closed_by) == ("chosen", 3, "all_answered")
+    with bot.core.sessions() as session:
+        closing = session.scalars(
+            select(models.ScheduledWork.status).where(
+                models.ScheduledWork.kind == models.WorkKind.POLL_CLOSE
+            )
+        ).all()
+    assert closing == [models.WorkStatus.CANCELLED]  # chosen before the poll closed
     invitations = [o for o in items if o.message.template == "messages/invitation.txt.j2"]
     assert {o.to for o in invitations} == {"olivia.bennett", "megan.price"}
     found = to(items, "ben.okafor")[-1].message
@@ -190,7 +197,7 @@ def test_a_found_meeting_can_be_rescheduled(bot: Bot) -> None:
         "asha.patel",
         '/strategy reschedule NV-40213 meeting="thursday 2pm" reason="officer in court"',
     )
-    assert "moved" in reply.text.lower() or "2pm" in reply.text or "14:00" in reply.text
+    assert "has moved from" in reply.text and "Thu 26 Nov 2026, 14:00 GMT" in reply.text
     assert _meeting(bot) == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
     with bot.core.sessions() as session:
         starts = session.scalars(
