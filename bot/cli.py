@@ -170,7 +170,8 @@ def serve(
     ] = None,
     directory: Annotated[Path | None, typer.Option(help="Partner directory YAML")] = None,
 ) -> None:
-    """Serve the chat platforms over HTTP (Slack at /slack/events, Teams at /api/messages),
+    """Serve every configured chat platform and email in one process (Slack at /slack/events,
+    or over Socket Mode with SLACK_APP_TOKEN and no signing secret; Teams at /api/messages),
     with scheduled work."""
     _connect(_settings(database, directory), host, port, socket_mode=False)
 

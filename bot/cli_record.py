@@ -132,6 +132,10 @@ def simulate_command(
         "refused": result.refused,
         "messages": result.messages,
         "emails": result.emails,
+        "invitations_by_channel": result.invitations,
+        "nudges_by_channel": result.nudges,
+        "replies_by_channel": result.replies,
+        "undeliverable": result.undeliverable,
     }
     if as_json:
         payload = {"simulation": summary, "report": report_output.as_dict(result.report)}
@@ -142,6 +146,9 @@ def simulate_command(
         f"(seed {result.seed}, MASH nurse fallback {'on' if result.fallback else 'OFF'}): "
         f"{result.convened} discussions convened, {result.messages} chat messages and "
         f"{result.emails} emails sent.\n"
+        f"By channel: invitations {_by_channel(result.invitations)}; nudges "
+        f"{_by_channel(result.nudges)}; replies to invitations {_by_channel(result.replies)}. "
+        f"Messages no channel could deliver: {result.undeliverable}.\n"
     )
     for problem in result.refused:
         typer.echo(f"Refused: {problem}")
@@ -154,6 +161,10 @@ def _compare_times(referrals: int, seed: int, days: int) -> None:
 
     typed, found = compare_times(referrals, seed, days)
     typer.echo(comparison_table(typed, found))
+
+
+def _by_channel(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
 
 
 @record_app.command("import")

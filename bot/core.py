@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.calendar.port import Invites
 from bot.directory import Directory
+from bot.directory.model import REACH_CHANNELS
 from bot.mail import Mailer
 from scheduling.availability import AvailabilitySource
 from scheduling.clock import Clock
@@ -36,6 +37,9 @@ class Core:
     availability: AvailabilitySource | None = None
     # How candidate slots are made and how long the poll stays open.
     slot_rules: SlotRules = field(default_factory=SlotRules)
+    # The ways out this process has (bot/routing.py), for showing the chair how each
+    # invitee is reached. The default, every channel, is what production would do.
+    reach_channels: frozenset[str] = field(default_factory=lambda: frozenset(REACH_CHANNELS))
 
     def close(self) -> None:
         """Release the database connections."""

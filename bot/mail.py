@@ -44,6 +44,10 @@ class Email:
     # The iTIP part (an iCalendar document), sent as text/calendar; method=...
     calendar: bytes | None = None
     calendar_method: str | None = None  # "REQUEST", "CANCEL"...
+    # The same message as HTML, shown instead of the text by mail clients that can.
+    html: str | None = None
+    # Where answers go when the person presses Reply (the chair, say).
+    reply_to: str | None = None
 
     def __post_init__(self) -> None:
         if not self.to:
@@ -78,7 +82,11 @@ def build_message(email: Email, sender: str, clock: Clock | None = None) -> Emai
     if clock is not None:
         message["Date"] = format_datetime(clock.now(), usegmt=True)
     message["Message-ID"] = f"<{uuid.uuid4()}@{sender.rpartition('@')[2] or 'strategy-bot'}>"
+    if email.reply_to is not None:
+        message["Reply-To"] = email.reply_to
     message.set_content(email.text)
+    if email.html is not None:
+        message.add_alternative(email.html, subtype="html")
     if email.calendar is not None and email.calendar_method is not None:
         # Outlook and Gmail look for an inline text/calendar alternative with a
         # method parameter; the same document as an .ics attachment helps the rest.

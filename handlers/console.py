@@ -18,6 +18,7 @@ from bot.directory import Contact, Directory
 from bot.errors import InputError
 from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
+from bot.routing import EMAIL, describe, reach_of
 from bot.text_input import (
     IDENTIFIER_CHARACTERS,
     TIME_CHARACTERS,
@@ -27,6 +28,7 @@ from bot.text_input import (
     require_text,
     shown,
 )
+from bot.wording import say
 from scheduling.clock import SimulatedClock
 from scheduling.timetext import TimeTextError, parse_moment
 from scheduling.workdays import format_local
@@ -71,6 +73,9 @@ class ConsoleChat:
         else:
             contact = self.directory.contact(item.to)
             header = f"{contact.name} ({contact.role.label})" if contact else item.to
+            ways = reach_of(self.directory, contact) if contact else []
+            if ways and ways[0].channel == EMAIL:
+                header += " · by email in production"
         verb = "updated for" if updated else "to"
         self.console.print(Text(f"  ── {verb} {header}", style="bold cyan"))
         show(self.console, item.message, indent="  │ ")
@@ -164,6 +169,7 @@ class ConsoleSession:
         self.console.print(
             Text(f"You are now {contact.name}, {contact.role.label}, {agency}.", style="green")
         )
+        self.console.print(Text(production_reach(directory, contact), style="dim"))
 
     def _strategy(self, line: str) -> None:
         if self.actor is None:
@@ -233,3 +239,15 @@ class ConsoleSession:
             )
             for contact in agency.contacts:
                 self.console.print(Text(f"  {contact.id:<24} {contact.name}, {contact.role.label}"))
+
+
+def production_reach(directory: Directory, contact: Contact) -> str:
+    """How this person would be reached in production, over every channel (bot/routing.py):
+    here the console shows everyone's messages instead."""
+    ways = reach_of(directory, contact)
+    if not ways:
+        return f"In production nothing would reach {contact.name}: {describe([])}."
+    shown_ways = [
+        f"{describe([way.channel])} ({way.address or 'found by their email'})" for way in ways
+    ]
+    return f"In production they are reached by {say('reach.then').join(shown_ways)}."

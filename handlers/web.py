@@ -4,18 +4,18 @@ Slack mounts `/slack/events` (handlers/slack/app.py), Teams `/api/messages`
 (handlers/teams/bot.py), the answer pages for people reached by email
 `/answer/...` (handlers/web_page); the web app itself only answers `/healthz`,
 and `/metrics` for Prometheus is one more mount (`mount_metrics`). This is
-also where `strategy-bot` decides how to run: in Slack (Socket Mode or HTTP),
-in Teams, or not at all.
+also where `strategy-bot` decides how to run: on every configured platform at once
+(handlers/composition.py), or not at all.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot import metrics
 from bot.app import Bot, build_core
@@ -94,53 +94,60 @@ def chat_configured() -> bool:
 def connect(
     settings: Settings, host: str = "127.0.0.1", port: int = DEFAULT_PORT, socket_mode: bool = True
 ) -> None:
-    """Run in the configured platform: Slack over Socket Mode when SLACK_APP_TOKEN is set
-    (and `socket_mode`), otherwise serving HTTP."""
-    slack = SlackSettings()
-    if socket_mode and slack.slack_app_token and not teams_configured(TeamsSettings()):
-        from handlers.slack.runtime import run_socket_mode
-
-        core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
-        try:
-            run_socket_mode(core, slack)
-        finally:
-            core.close()
-        return
-    serve(settings, host, port)
+    """Run on every configured platform: Slack over Socket Mode when SLACK_APP_TOKEN is set
+    (and `socket_mode`), otherwise over HTTP; Teams over HTTP alongside."""
+    serve(settings, host, port, socket_mode=socket_mode)
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the configured platform over HTTP, with the sweeper, until interrupted."""
+def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -> None:
+    """Serve every configured chat platform, plus email, in this one process, with one
+    sweeper, until interrupted (handlers/composition.py). With only Slack over Socket Mode
+    there is no web server: Slack's requests come over the app's own connection."""
     slack, teams = SlackSettings(), TeamsSettings()
-    if teams_configured(teams):
-        if slack_configured(slack):
-            raise refusal("setup.two_platforms")
-        # Imported here: the Teams SDK takes seconds to import, and only Teams needs it.
-        from handlers.teams.serve import serve_teams
-
-        core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
-        metrics.watch(core)
-        try:
-            pages = partial(answer_pages, settings=settings)
-            serve_teams(core, teams, create_web_app([mount_metrics]), host, port, pages)
-        finally:
-            core.close()
-        return
-    if not slack_configured(slack):
+    has_slack, has_teams = slack_configured(slack), teams_configured(teams)
+    if not (has_slack or has_teams):
         raise refusal("setup.nothing_to_serve")
-    if not slack.slack_signing_secret:
+    # Slack over Socket Mode when asked and it has an app token, or when it has an app
+    # token but no signing secret for HTTP.
+    http_ready = bool(slack.slack_signing_secret)
+    socket = has_slack and bool(slack.slack_app_token) and (socket_mode or not http_ready)
+    if has_slack and not socket and not slack.slack_signing_secret:
         raise refusal("setup.signing_secret")
-    from handlers.slack.runtime import slack_for
+    from handlers.composition import compose
 
     core = build_core(settings, SystemClock(), platforms=PLATFORM_KEYS)
     metrics.watch(core)
-    app = slack_for(core, slack)
-    web = create_web_app([mount_metrics, app.mount, answer_pages(app.bot, settings)])
-    sweeper = start_sweeper(app.due_work)
+    web = create_web_app([mount_metrics]) if has_teams or not socket else None
+    composed = None
+    sweeper = None
+    handler = None
     try:
+        composed = compose(
+            core,
+            web,
+            slack=slack if has_slack else None,
+            teams=teams if has_teams else None,
+            mount_slack=not socket,
+        )
+        sweeper = start_sweeper(composed.due_work)
+        if socket:
+            assert composed.slack is not None and slack.slack_app_token
+            handler = SocketModeHandler(composed.slack.app, slack.slack_app_token)
+        if web is None:
+            assert handler is not None
+            # Connects, then blocks until the process is interrupted (untyped in slack_bolt).
+            handler.start()  # type: ignore[no-untyped-call]
+            return
+        answer_pages(composed.bot, settings)(web)
+        if handler is not None:
+            handler.connect()  # type: ignore[no-untyped-call]
         # log_config=None: uvicorn's lines go through the JSON logging too.
         uvicorn.run(web, host=host, port=port, log_level="info", log_config=None)
     finally:
-        sweeper.shutdown(wait=False)
-        app.close()
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]
+        if sweeper is not None:
+            sweeper.shutdown(wait=False)
+        if composed is not None:
+            composed.close()
         core.close()

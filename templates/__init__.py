@@ -29,6 +29,22 @@ def environment() -> Environment:
     )
 
 
+@cache
+def html_environment() -> Environment:
+    """For HTML (emails): every value escaped unless a template says otherwise."""
+    return Environment(
+        loader=PackageLoader("templates", ""),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=True,
+    )
+
+
+def render_html(name: str, /, **context: Any) -> str:
+    return html_environment().get_template(name).render(**context).strip()
+
+
 def render(name: str, /, **context: Any) -> str:
     return environment().get_template(name).render(**context).strip()
 

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.forms",
             "bot.ports",
             "bot.directory",
+            "bot.routing",
             "bot.domain",
             "bot.references",
             "bot.wording",
@@ -51,6 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "handlers.teams",
             "handlers.simulated",
             "handlers.web_page",
+            "handlers.email",
         ),
     ),
     ("assembly", ("handlers",)),
@@ -65,6 +67,7 @@ INDEPENDENT = (
         "handlers.teams",
         "handlers.simulated",
         "handlers.web_page",
+        "handlers.email",
     ),
 )
 NOT_PRODUCT = ("bot.migrations",)

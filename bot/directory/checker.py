@@ -17,13 +17,14 @@ import yaml
 from bot.directory.model import Agency, Contact, Directory, Partnership
 from bot.directory.nodes import Fields, Nodes, line_of
 from bot.directory.partnership import PartnershipReader
+from bot.directory.reach import optional_order
 from bot.directory.roles import AgencyKind, Role
 
 _ID = re.compile(r"[a-z0-9._-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _TOP_KEYS = ("partnership", "agencies")
-_AGENCY_KEYS = ("id", "name", "kind", "contacts")
-_CONTACT_KEYS = ("id", "name", "role", "team", "email", "manager", "chat")
+_AGENCY_KEYS = ("id", "name", "kind", "contacts", "reach")
+_CONTACT_KEYS = ("id", "name", "role", "team", "email", "manager", "chat", "reach")
 
 
 def _no_chat() -> Mapping[str, str]:
@@ -119,6 +120,7 @@ class Checker(Nodes):
         what = f"agency '{agency_id}'" if agency_id else "agency"
         name = self.text(fields, "name", what, node)
         kind = self._agency_kind(fields, what, node)
+        reach = optional_order(self, fields, what)
         contacts_node = self.optional(fields, "contacts")
         contacts: list[Contact | None] = []
         if contacts_node is None or contacts_node.value == []:
@@ -130,7 +132,7 @@ class Checker(Nodes):
             contacts = [self._contact(item, agency_id, kind) for item in contacts_node.value]
         if agency_id is None or name is None or kind is None:
             return None
-        return Agency(agency_id, name, kind, tuple(c for c in contacts if c is not None))
+        return Agency(agency_id, name, kind, tuple(c for c in contacts if c is not None), reach)
 
     def _agency_kind(self, fields: Fields, what: str, owner: yaml.Node) -> AgencyKind | None:
         raw = self.text(fields, "kind", what, owner)
@@ -166,12 +168,22 @@ class Checker(Nodes):
         if manager is not None and contact_id is not None:
             self._managers.append((contact_id, manager, fields["manager"][1]))
         chat = self._chat(fields, what, contact_id)
+        reach = optional_order(self, fields, what)
         if agency_id is None or contact_id is None or name is None or role is None:
             return None
         if email is None or chat is None:
             return None
         return Contact(
-            contact_id, name, role, agency_id, email, team, manager, chat, line=line_of(node)
+            contact_id,
+            name,
+            role,
+            agency_id,
+            email,
+            team,
+            manager,
+            chat,
+            line=line_of(node),
+            reach=reach,
         )
 
     def _chat(self, fields: Fields, what: str, contact_id: str | None) -> Mapping[str, str] | None:

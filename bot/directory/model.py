@@ -17,6 +17,12 @@ from scheduling.rules import CalendarSettings, ReminderPolicy, TimescaleRules
 DEFAULT_CASE_REFERENCE_PATTERN = r"^[A-Z]{2,6}-[0-9]{3,8}$"
 DEFAULT_CASE_REFERENCE_EXAMPLE = "CSC-40213"
 MAX_FALLBACK_MINUTES = 24 * 60
+# The ways a person can be reached, by the names routing uses (bot/routing.py): a chat
+# platform (by the contact's id there) or email (by their address).
+TEAMS, SLACK, EMAIL = "teams", "slack", "email"
+REACH_CHANNELS: tuple[str, ...] = (TEAMS, SLACK, EMAIL)
+# Without a `reach:` in the directory: chat where the person has an id, else email.
+DEFAULT_REACH: tuple[str, ...] = (TEAMS, SLACK, EMAIL)
 
 
 def _no_chat() -> Mapping[str, str]:
@@ -35,6 +41,8 @@ class Contact:
     # Platform -> that platform's user id. Left out of the hash: mappings are unhashable.
     chat: Mapping[str, str] = field(default_factory=_no_chat, hash=False)
     line: int = field(default=0, compare=False)
+    # The channels to try for this person, in order, when not their agency's (`reach:`).
+    reach: tuple[str, ...] | None = None
 
     @property
     def is_convenor(self) -> bool:
@@ -55,6 +63,8 @@ class Agency:
     name: str
     kind: AgencyKind
     contacts: tuple[Contact, ...]
+    # The channels to try for its people, in order, when not the partnership's (`reach:`).
+    reach: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,10 @@ class Partnership:
     case_reference_example: str = DEFAULT_CASE_REFERENCE_EXAMPLE
     fallbacks: tuple[FallbackRule, ...] = DEFAULT_FALLBACKS
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    # How people are reached unless their agency or they say otherwise (`reach: order`),
+    # and whether invitations also go by email to people reached in chat.
+    reach: tuple[str, ...] = DEFAULT_REACH
+    email_copy_of_invitations: bool = False
 
     def is_case_reference(self, text: str) -> bool:
         """Whether `text` is, in full, a case reference of this partnership."""

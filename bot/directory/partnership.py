@@ -18,6 +18,7 @@ from bot.directory.model import (
     Partnership,
 )
 from bot.directory.nodes import Fields, Nodes, is_empty
+from bot.directory.reach import partnership_reach
 from bot.directory.roles import AgencyKind
 from scheduling.rules import (
     CalendarSettings,
@@ -39,6 +40,7 @@ _PARTNERSHIP_KEYS = (
     "timescales",
     "fallbacks",
     "reminders",
+    "reach",
 )
 _FALLBACK_KEYS = ("role", "cutoff_minutes", "latest_before_meeting_minutes")
 
@@ -67,6 +69,7 @@ class PartnershipReader:
             working_hours=self._working_hours(fields),
         )
         pattern, example = self._case_reference(fields)
+        reach, email_copy = partnership_reach(self.nodes, fields)
         return Partnership(
             name=name,
             calendar=calendar,
@@ -75,6 +78,8 @@ class PartnershipReader:
             case_reference_example=example,
             fallbacks=self._fallbacks(fields),
             reminders=self._reminders(fields, calendar.working_hours),
+            reach=reach,
+            email_copy_of_invitations=email_copy,
         )
 
     def _region(self, fields: Fields, owner: yaml.Node) -> Region:

@@ -8,6 +8,7 @@ from bot.core import Core
 from bot.directory import AgencyKind
 from bot.messages import Button, Kind, Outgoing, message
 from bot.references import action_reference
+from bot.routing import Router, describe
 from bot.shared import describe_child, kind_of, quorum_of, when
 from bot.storage import models
 from bot.wording import say
@@ -90,8 +91,16 @@ def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
             **discussion_context(core, discussion),
             quorum=[(kind.value.replace("_", " "), ok) for kind, ok in confirmed.items()],
             met=all(confirmed.values()),
+            reached=reached_by(core, [i.contact.key for i in discussion.invitations]),
         ),
     )
+
+
+def reached_by(core: Core, contacts: list[str]) -> dict[str, str]:
+    """How each person is reached ("Teams, then email"), over the channels this
+    deployment has (bot/routing.py): the chair sees who only gets email."""
+    router = Router(core.directory, core.reach_channels)
+    return {key: describe(router.channels(key)) for key in contacts}
 
 
 def action_outgoing(

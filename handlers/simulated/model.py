@@ -54,6 +54,13 @@ class Replies:
 
 
 @dataclass(frozen=True)
+class Reach:
+    channels: tuple[str, ...]  # the channels of the deployment simulated
+    email_answers: float  # the chance of answering by email, as a share of the chat odds
+    email_minutes: tuple[int, int]  # how long after an email invitation the reply comes
+
+
+@dataclass(frozen=True)
 class AfterTheMeeting:
     minutes: tuple[int, int]
     actions: tuple[int, int]
@@ -99,6 +106,7 @@ class Model:
     scenarios: tuple[Scenario, ...]
     meetings: Meetings
     replies: Replies
+    reach: Reach
     after_the_meeting: AfterTheMeeting
     record: Record
     calendars: Calendars
@@ -136,6 +144,11 @@ def model() -> Model:
             fallback_minutes=tuple(replies["fallback_minutes"]),
             odds={group: (float(a), float(d)) for group, (a, d) in replies["odds"].items()},
             decline_reasons=tuple(replies["decline_reasons"]),
+        ),
+        reach=Reach(
+            channels=tuple(data["reach"]["channels"]),
+            email_answers=float(data["reach"]["email"]["answers"]),
+            email_minutes=tuple(data["reach"]["email"]["minutes"]),
         ),
         after_the_meeting=AfterTheMeeting(**_tuples(data["after_the_meeting"])),
         record=Record(**_tuples(data["record"])),

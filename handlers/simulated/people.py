@@ -9,6 +9,11 @@ typing `/strategy ...` commands later (events on the simulation's clock):
   records actions for those the view shows as coming, and writes the record;
 - an action given to its owner: the owner closes it, on time, late or never.
 
+Each message reaches its person on the channel production would use (the
+first of their route, bot/routing.py); email is read later and answered less
+often before the meeting (model.yaml `reach`). The people count what went by
+which channel, what nothing could deliver, and the replies by channel.
+
 Nobody reads the database: what people know is what they were sent (and the
 partner directory, which everyone has).
 """
@@ -16,6 +21,7 @@ partner directory, which everyone has).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -23,6 +29,7 @@ from typing import Any, Protocol
 
 from bot.directory import AgencyKind, Directory, Role
 from bot.messages import Delivery, Kind, Outgoing
+from bot.routing import EMAIL, Router
 from handlers.simulated.find_time import PersonCalendars, free_slots
 from handlers.simulated.model import Model
 from scheduling.workdays import WorkingCalendar
@@ -59,22 +66,37 @@ class SyntheticPeople:
     _seen: set[tuple[str, str]] = field(default_factory=set)
     # The chair's latest view of who is coming, by case.
     _coming: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # By channel: invitations (one per person invited), nudges, replies to invitations.
+    invitations: Counter[str] = field(default_factory=Counter)
+    nudges: Counter[str] = field(default_factory=Counter)
+    replies: Counter[str] = field(default_factory=Counter)
+    undeliverable: int = 0  # messages no channel could reach their person with
+
+    def __post_init__(self) -> None:
+        self.router = Router(self.world.directory, self.model.reach.channels)
 
     def deliver(self, outgoing: Sequence[Outgoing]) -> None:
         self.messages += len(outgoing)
         for item in outgoing:
             if item.delivery is Delivery.DIRECT:
-                self._receive(item)
+                route = self.router.channels(item.to)
+                if not route:
+                    self.undeliverable += 1
+                    continue
+                self._receive(item, route[0])
 
-    def _receive(self, item: Outgoing) -> None:
+    def _receive(self, item: Outgoing, channel: str) -> None:
         message, who = item.message, item.to
         context: dict[str, Any] = dict(message.context)
         first = item.thread is None or (who, item.thread) not in self._seen
         if item.thread is not None:
             self._seen.add((who, item.thread))
+        if message.kind is Kind.NUDGE:
+            self.nudges[channel] += 1
         if message.kind is Kind.INVITATION and first and context.get("status") == "invited":
+            self.invitations[channel] += 1
             meeting_at = datetime.fromisoformat(context["meeting_at"])
-            self._answer(who, context["case"], self.world.now(), meeting_at)
+            self._answer(who, context["case"], self.world.now(), meeting_at, channel)
         elif message.kind is Kind.QUORUM:
             self._coming[context["case"]] = [
                 (i["contact"], self._kind_of(i["contact"]))
@@ -103,9 +125,11 @@ class SyntheticPeople:
 
     # --- invitees
 
-    def _answer(self, who: str, case: str, invited_at: datetime, meeting_at: datetime) -> None:
+    def _answer(
+        self, who: str, case: str, invited_at: datetime, meeting_at: datetime, channel: str
+    ) -> None:
         """Give an invitation its reply (or silence), by the behaviour model."""
-        rng, replies = self.world.rng, self.model.replies
+        rng, replies, reach = self.world.rng, self.model.replies, self.model.reach
         contact = self.world.directory.contact(who)
         assert contact is not None, who
         group = _group(contact.role)
@@ -117,24 +141,40 @@ class SyntheticPeople:
             accept, decline = odds.free_odds.get(group, (accept, decline))
             if busy and rng.random() < odds.busy_declines:
                 accept, decline = 0.0, 1.0
+        by_email = channel == EMAIL
+        if by_email:
+            accept, decline = accept * reach.email_answers, decline * reach.email_answers
         draw = rng.random()
         quick = group == "fallback"
-        span = replies.fallback_minutes if quick else replies.minutes
+        span = (
+            reach.email_minutes
+            if by_email
+            else (replies.fallback_minutes if quick else replies.minutes)
+        )
         delay = timedelta(minutes=rng.randrange(*span))
         window = meeting_at - invited_at
         if delay >= window - timedelta(minutes=2):
+            if by_email:
+                return  # read after the meeting: no answer in time
             delay = window * rng.uniform(0.2, 0.6)
         when = invited_at + delay
         if draw < accept:
-            self.world.at(when, lambda: self.world.say(who, f"/strategy accept {case}"))
+            self._reply(when, who, channel, f"/strategy accept {case}")
         elif draw < accept + decline:
             reason = (
                 self.model.calendars.busy_reason if busy else rng.choice(replies.decline_reasons)
             )
-            self.world.at(
-                when,
-                lambda: self.world.say(who, f'/strategy decline {case} reason="{reason}"'),
-            )
+            self._reply(when, who, channel, f'/strategy decline {case} reason="{reason}"')
+
+    def _reply(self, when: datetime, who: str, channel: str, text: str) -> None:
+        """The reply, counted by the channel the invitation came by. By email the chair
+        records what the person wrote back; the simulation types it as them."""
+
+        def answer() -> None:
+            self.replies[channel] += 1
+            self.world.say(who, text)
+
+        self.world.at(when, answer)
 
     # --- a poll about candidate times (finding a time)
 

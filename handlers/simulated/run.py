@@ -88,6 +88,11 @@ class Result:
     # Police and health people first invited (not the fallback) to discussions held:
     # how many accepted, of how many.
     first_invited: tuple[int, int] = (0, 0)
+    # By channel (teams, slack, email): invitations, nudges, replies to invitations.
+    invitations: dict[str, int] = field(default_factory=dict)
+    nudges: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, int] = field(default_factory=dict)
+    undeliverable: int = 0
 
 
 @dataclass(order=True)
@@ -351,6 +356,10 @@ def _run(
         emails=mailer.sent,
         times=times,
         first_invited=first,
+        invitations=dict(sorted(simulation.people.invitations.items())),
+        nudges=dict(sorted(simulation.people.nudges.items())),
+        replies=dict(sorted(simulation.people.replies.items())),
+        undeliverable=simulation.people.undeliverable,
     )
 
 

@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.app import Bot
 from bot.core import Core
 from bot.intents import INTENTS, IntentTable
+from bot.ports import ChatPort
 from handlers.slack.chat import SlackChat
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.users import SlackUsers
@@ -96,15 +97,18 @@ def create_slack_app(
     notices_channel: str | None = None,
     executor: Executor | None = None,
     intents: IntentTable = INTENTS,
+    deliver_through: ChatPort | None = None,
 ) -> SlackApp:
     """The Bolt app for this core.
 
     It answers as soon as its listener has acknowledged
     (`process_before_response`); the slow work runs afterwards in `executor`.
+    What the core sends goes to Slack, or through `deliver_through` when given
+    (serving several platforms at once: handlers/composition.py).
     """
     users = SlackUsers(client, core.directory)
     chat = SlackChat(client, core, users, notices_channel)
-    bot = Bot(core, chat, intents)
+    bot = Bot(core, deliver_through or chat, intents)
     executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
     app = App(
         # As Bolt expects: it makes its client from the token (so it never finds the

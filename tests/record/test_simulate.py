@@ -51,3 +51,19 @@ def test_the_command_line_prints_the_report_or_json() -> None:
     assert "MASH nurse fallback OFF" in result.output
     assert "Health attended" in result.output
     assert runner.invoke(app, ["simulate", "--referrals", "0", "--seed", "2"]).exit_code == 2
+
+
+def test_the_simulation_routes_as_production_and_counts_by_channel() -> None:
+    result = simulate(8, seed=3)
+    assert result.undeliverable == 0  # the sample directory reaches everyone
+    assert set(result.invitations) == {"email", "slack", "teams"}
+    assert sum(result.invitations.values()) > 8
+    # The police are invited in Slack: one per discussion at least.
+    assert result.invitations["slack"] >= 8
+    assert set(result.replies) <= {"email", "slack", "teams"}
+
+    # Email is answered less often than chat.
+    def rate(channel: str) -> float:
+        return result.replies.get(channel, 0) / result.invitations[channel]
+
+    assert rate("email") < rate("slack")

@@ -7,14 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli import app
 from tests.serving import serving, wait_until
 from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework, FakeEntra
 from tests.teams.harness import BOT_ACCOUNT
-
-runner = CliRunner()
 
 
 @pytest.mark.slow
@@ -59,13 +55,3 @@ def test_strategy_bot_with_the_teams_credentials_serves_teams(tmp_path: Path) ->
     finally:
         teams.stop()
         entra.stop()
-
-
-def test_serve_will_not_serve_slack_and_teams_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
-    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
-    monkeypatch.setenv("TEAMS_APP_PASSWORD", APP_PASSWORD)
-    result = runner.invoke(app, ["serve"])
-    assert result.exit_code == 2
-    assert "Slack and Teams are both configured" in result.output
