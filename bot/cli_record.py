@@ -129,6 +129,7 @@ def simulate_command(
         "days": result.days,
         "fallback": result.fallback,
         "convened": result.convened,
+        "reviews": result.reviews,
         "refused": result.refused,
         "messages": result.messages,
         "emails": result.emails,
@@ -144,7 +145,8 @@ def simulate_command(
     typer.echo(
         f"Simulated {result.referrals} referrals over {result.days} working days "
         f"(seed {result.seed}, MASH nurse fallback {'on' if result.fallback else 'OFF'}): "
-        f"{result.convened} discussions convened, {result.messages} chat messages and "
+        f"{result.convened} discussions convened and {result.reviews} reviews of them, "
+        f"{result.messages} chat messages and "
         f"{result.emails} emails sent.\n"
         f"By channel: invitations {_by_channel(result.invitations)}; nudges "
         f"{_by_channel(result.nudges)}; replies to invitations {_by_channel(result.replies)}. "

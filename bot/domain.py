@@ -81,13 +81,16 @@ def plan_invitations(
     tags: Iterable[HarmTag],
     known: Sequence[Contact],
     referrer: Contact | None = None,
+    last_time: Sequence[Contact] = (),
 ) -> list[PlannedInvite]:
     """Everyone a new discussion invites, each once, with the reason they are there.
 
     The chair and convenor; the referrer (a professional); the professionals
     already known to the family; the police unit(s) the harm calls for; the
     roles the tags call for; and, when no health professional would otherwise
-    be there, the MASH nurse.
+    be there, the MASH nurse. A review also invites everyone who attended the
+    case's last discussion (`last_time`), so the same police unit and health
+    professional follow the case.
     """
     tags = list(tags)
     planned: dict[str, PlannedInvite] = {}
@@ -101,6 +104,8 @@ def plan_invitations(
         add(referrer, say("invited_as.referrer", role=referrer.role.label))
     for contact in known:
         add(contact, say("invited_as.known", role=contact.role.label))
+    for contact in last_time:
+        add(contact, say("invited_as.last_time", role=contact.role.label))
 
     police_units = [POLICE_UNIT_FOR_TAG[t] for t in tags if t in POLICE_UNIT_FOR_TAG]
     already_police = any(p.contact.role.agency_kind is AgencyKind.POLICE for p in planned.values())

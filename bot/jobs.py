@@ -31,6 +31,7 @@ from bot.intents.forms import dress as dress_message
 from bot.messages import Outgoing
 from bot.ports import ChatPort, DeliveryFailed
 from bot.record import deadline as record_deadline
+from bot.record import further
 from bot.record.circulation import deliver as deliver_record
 from bot.services import meeting
 from bot.services.calendar_replies import apply_replies
@@ -218,7 +219,15 @@ def _calendar_replies(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
 
 
 def _record_deadline(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
-    return record_deadline.check_circulation(unit, _discussion(unit, work), work.due_at)
+    deadline = work.payload.get("deadline")
+    return record_deadline.check_circulation(
+        unit, _discussion(unit, work), datetime.fromisoformat(deadline) if deadline else work.due_at
+    )
+
+
+def _further_reminder(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    by = work.payload.get("by")
+    return further.remind(unit, _discussion(unit, work), datetime.fromisoformat(by) if by else None)
 
 
 def _poll_close(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
@@ -239,4 +248,5 @@ JOBS: dict[str, Job] = {
     models.WorkKind.RECORD_DELIVERY: deliver_record,
     models.WorkKind.RECORD_DEADLINE: _record_deadline,
     models.WorkKind.POLL_CLOSE: _poll_close,
+    models.WorkKind.FURTHER_REMINDER: _further_reminder,
 }

@@ -97,7 +97,9 @@ class Outcome:
     `ok` is False when it did not do what was asked (a refusal, bad input, a
     record that cannot be finalised yet); `field` then names the field the
     problem is about, when the core knows. `form`, when set, is a form to show
-    instead of the reply: more is needed before anything can be done.
+    instead of the reply: more is needed before anything can be done. `saved`:
+    not done, but other changes it asked for were written (a record whose fields
+    were saved in the draft, though it could not be finalised yet).
     """
 
     reply: Message
@@ -105,6 +107,7 @@ class Outcome:
     ok: bool = True
     field: str | None = None
     form: Form | None = None
+    saved: bool = False
 
 
 def refused(problem: InputError, form: Form | None = None) -> Outcome:

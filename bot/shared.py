@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import references
@@ -58,33 +58,36 @@ def audit(
 
 
 def visible_discussion(
-    session: Session, case_reference: str, viewer: Contact, *, scheduled_only: bool = False
+    session: Session, reference: str, viewer: Contact, *, scheduled_only: bool = False
 ) -> models.Discussion:
-    """The newest discussion of a case that the viewer was invited to.
+    """The discussion a reference names, if the viewer was invited to it.
 
+    NV-40213#2 names the case's second discussion; NV-40213 alone the newest
+    one the viewer was invited to (for anyone invited to it, the latest).
     Someone who was not invited gets the same answer as for a case that does
     not exist, so nothing leaks about which cases are under discussion.
     """
+    wanted = references.read_discussion_reference(reference)
     query = (
         select(models.Discussion)
         .join(models.Case)
         .join(models.Invitation)
         .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
-        .where(
-            models.Case.reference == references.case_reference(case_reference),
-            models.Contact.key == viewer.id,
-        )
-        .order_by(models.Discussion.id.desc())
+        .where(models.Case.reference == wanted.case, models.Contact.key == viewer.id)
+        .order_by(models.Discussion.number.desc(), models.Discussion.id.desc())
     )
+    if wanted.number is not None:
+        query = query.where(models.Discussion.number == wanted.number)
     if scheduled_only:
         query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
     discussion = session.scalars(query).first()
     if discussion is None:
-        raise not_allowed(
-            "lookups.no_discussion",
-            upcoming=scheduled_only,
-            case=references.case_reference(case_reference),
+        named = (
+            wanted.case
+            if wanted.number is None
+            else references.numbered_reference(wanted.case, wanted.number)
         )
+        raise not_allowed("lookups.no_discussion", upcoming=scheduled_only, case=named)
     return discussion
 
 
@@ -104,7 +107,7 @@ def when(core: Core, instant: datetime) -> str:
     return format_local(instant, core.calendar)
 
 
-def describe_child(core: Core, child: models.Child) -> str:
+def describe_child(core: Core, child: models.Child | models.DiscussionChild) -> str:
     today = core.calendar.local_date(core.clock.now())
     if child.expected_date is not None:
         return say(
@@ -184,30 +187,50 @@ def open_action(session: Session, actor: Contact, reference: str) -> models.Acti
 
 
 def visible_action(session: Session, actor: Contact, reference: str) -> models.Action:
+    """The one action a reference names (numbers run across the case), if the actor may
+    see it: its owner, anyone invited to its discussion, or to a later discussion of the
+    case (where open actions are carried forward)."""
     wanted = read_action_reference(reference)
     if wanted is None:
         raise refusal("lookups.not_an_action", reference=reference)
-    owned = session.scalars(
+    action = session.scalars(
         select(models.Action)
-        .join(models.Discussion)
-        .join(models.Case)
-        .join(models.Contact, models.Action.owner_id == models.Contact.id)
-        .where(
-            models.Case.reference == wanted.case,
-            models.Action.number == wanted.number,
-            models.Contact.key == actor.id,
-        )
-    ).first()
-    if owned is not None:
-        return owned
-    # Not the owner: the chair and other invitees may still see it.
-    discussion = visible_discussion(session, wanted.case, actor)
-    action = next((a for a in discussion.actions if a.number == wanted.number), None)
-    if action is None:
-        raise refusal(
-            "lookups.no_such_action", case=discussion.case.reference, number=wanted.number
-        )
+        .join(models.Case, models.Action.case_id == models.Case.id)
+        .where(models.Case.reference == wanted.case, models.Action.number == wanted.number)
+    ).one_or_none()
+    if action is not None and action.owner.key == actor.id:
+        return action
+    # Not the owner: the invitees may still see it; anyone else learns nothing.
+    latest = visible_discussion(session, wanted.case, actor)
+    if action is None or not _sees(actor, action, latest):
+        raise refusal("lookups.no_such_action", case=latest.case.reference, number=wanted.number)
     return action
+
+
+def _sees(actor: Contact, action: models.Action, latest: models.Discussion) -> bool:
+    if invitation_of(action.discussion, actor.id) is not None:
+        return True
+    return latest.number > action.discussion.number and action.status == models.ActionStatus.OPEN
+
+
+def carried_forward(discussion: models.Discussion) -> list[models.Action]:
+    """Open actions of the case's earlier discussions: they stay open and are followed up
+    in this one (carried forward, not copied)."""
+    return [
+        action
+        for earlier in discussion.case.discussions
+        if earlier.number < discussion.number
+        for action in earlier.actions
+        if action.status == models.ActionStatus.OPEN
+    ]
+
+
+def next_action_number(session: Session, case: models.Case) -> int:
+    """Actions are numbered across the case and never reused: A3 follows A1 and A2."""
+    highest = session.scalar(
+        select(func.max(models.Action.number)).where(models.Action.case_id == case.id)
+    )
+    return (highest or 0) + 1
 
 
 def due_from_text(core: Core, due: str) -> datetime:

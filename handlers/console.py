@@ -182,6 +182,12 @@ class ConsoleSession:
         if outcome.ok:
             heading = f"  ── reply to {self.actor.name} (only they see it)"
             self.console.print(Text(heading, style="bold green"))
+        elif outcome.saved:
+            heading = (
+                f"  ── not finalised, reply to {self.actor.name} (only they see it;"
+                " your changes are saved in the draft)"
+            )
+            self.console.print(Text(heading, style="bold yellow"))
         else:
             heading = (
                 f"  ── refused, reply to {self.actor.name} (only they see it; nothing changed)"

@@ -9,7 +9,7 @@ second of its due date in local time (23:59:59), held as a UTC instant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from scheduling.clock import as_utc
 from scheduling.rules import ConcernCategory, TimescaleRules
@@ -89,3 +89,33 @@ def section47_deadline(
 ) -> datetime:
     """When section 47 enquiries started at `start_at` must be completed by."""
     return _end_of_nth_working_day(start_at, rules.section47_days, calendar)
+
+
+# The second warning on the due day comes this long before working hours end.
+BEFORE_END_OF_WORK = timedelta(hours=2)
+
+
+def deadline_warning_times(
+    deadline: datetime,
+    calendar: WorkingCalendar,
+    *,
+    same_day: bool,
+    minutes_before: int,
+    before_end: timedelta = BEFORE_END_OF_WORK,
+) -> list[datetime]:
+    """When the chair is warned that a discussion has not taken place yet.
+
+    Inside working hours on the due day, when someone can still act: at its start,
+    and again `before_end` before working hours end. A same-day category's
+    deadline cannot wait for working hours: its warning comes `minutes_before` the
+    deadline, whatever the hour.
+    """
+    if same_day:
+        return [deadline - timedelta(minutes=minutes_before)]
+    day = calendar.local_date(deadline)
+    if not calendar.is_working_day(day):
+        day = calendar.add_working_days(day, -1)
+    hours = calendar.settings.working_hours
+    start = calendar.at_local(day, hours.start)
+    late = calendar.at_local(day, hours.end) - before_end
+    return [start, late] if late > start else [start]

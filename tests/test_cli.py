@@ -69,6 +69,28 @@ def test_the_console_reads_a_script_from_a_pipe_and_ends_with_the_input(tmp_path
     assert "clock tomorrow 9am" in output  # the console help
 
 
+def test_a_typed_record_that_cannot_be_finalised_says_its_changes_were_saved(
+    tmp_path: Path,
+) -> None:
+    output = console(
+        tmp_path,
+        "\n".join(
+            [
+                "as ben.okafor",
+                'strategy convene NV-40213 children=C1 category=standard meeting="today 10am" '
+                "known=olivia.bennett",
+                "clock +1h",
+                "as asha.patel",
+                'strategy record NV-40213 s47="joint: C1 has bruising" finalise=yes',
+            ]
+        ),
+    )
+    assert "── not finalised, reply to Asha Patel" in output
+    assert "your changes are saved in the draft" in output
+    assert "Your other changes are saved in the draft" in output
+    assert "nothing changed" not in output.split("finalise=yes")[-1]
+
+
 def test_the_console_refuses_a_clock_it_cannot_read(tmp_path: Path) -> None:
     output = console(tmp_path, "clock whenever\nclock")
     assert "could not read 'whenever'" in output
@@ -96,6 +118,11 @@ def test_the_demo_tells_the_whole_story() -> None:
         "Action NV-40213/A1 recorded",  # actions added
         "Reminder: action NV-40213/A1",  # a nudge
         "Action NV-40213/A2 was closed by you",  # an action closed
+        "Review strategy discussion 2 for case NV-40213#2",  # a review of the first case
+        "Megan Price (attended the last discussion: Domestic abuse unit)",  # continuity
+        "Open actions carried forward: NV-40213/A1, NV-40213/A3",
+        "Action NV-40213/A4 recorded",  # the numbering continues across the case
+        "of which the same police unit and health professional as the first  1/1 (100%)",
     ]
     positions = [result.output.find(marker) for marker in story]
     assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))

@@ -131,7 +131,9 @@ def test_convening_writes_audit_events_and_schedules_the_fallbacks(bot: Bot) -> 
         ("fallback_check", "health", datetime(2026, 11, 23, 10, 30, tzinfo=UTC)),
         ("fallback_check", "police", datetime(2026, 11, 23, 10, 30, tzinfo=UTC)),
         ("meeting_start", None, datetime(2026, 11, 24, 14, 0, tzinfo=UTC)),
-        ("deadline_warning", None, datetime(2026, 11, 26, 21, 59, 59, tzinfo=UTC)),
+        # Inside working hours on the due day: at its start, and 2 hours before its end.
+        ("deadline_warning", None, datetime(2026, 11, 26, 9, 0, tzinfo=UTC)),
+        ("deadline_warning", None, datetime(2026, 11, 26, 15, 0, tzinfo=UTC)),
         # the calendar invitations, sent straight away from scheduled work
         ("calendar_sync", None, datetime(2026, 11, 23, 9, 30, tzinfo=UTC)),
     }
@@ -175,8 +177,22 @@ def test_a_meeting_after_the_deadline_needs_a_reason(bot: Bot) -> None:
 def test_the_same_case_cannot_have_two_discussions_scheduled(bot: Bot) -> None:
     say(bot, "ben.okafor", CONVENE)
     before = table_counts(bot)
+    # The convenor, invited, is told when it is.
+    reply = say(bot, "ben.okafor", CONVENE)
+    assert "already has a strategy discussion scheduled for Tue 24 Nov 2026, 14:00" in reply.text
+    assert table_counts(bot) == before
+
+
+def test_a_convenor_not_invited_learns_nothing_about_the_upcoming_discussion(bot: Bot) -> None:
+    say(bot, "ben.okafor", CONVENE)
+    before = table_counts(bot)
     reply = say(bot, "chloe.dawson", CONVENE)
-    assert "already has a strategy discussion scheduled" in reply.text
+    assert "cannot be convened now: a strategy discussion is already arranged" in reply.text
+    assert "Ask Asha Patel (duty team manager)" in reply.text
+    # Neither its time nor its invitees: as much as /strategy status tells her.
+    for secret in ("24 Nov", "14:00", "Olivia", "Megan", "Ben"):
+        assert secret not in reply.text
+    assert "no strategy discussion" in say(bot, "chloe.dawson", "/strategy status NV-40213").text
     assert table_counts(bot) == before
 
 

@@ -110,6 +110,7 @@ CONVENE_OPTIONS = (
     "known",
     "referrer",
     "late_reason",
+    "dropped",  # a review: children of the last discussion left out, and why
 )
 
 

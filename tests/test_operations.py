@@ -63,7 +63,8 @@ def test_pending_work_lists_what_is_due(bot: Bot, clock: SimulatedClock) -> None
         ("fallback_check (health)", "NV-40213"),
         ("fallback_check (police)", "NV-40213"),
         ("meeting_start", "NV-40213"),
-        ("deadline_warning", "NV-40213"),
+        ("deadline_warning", "NV-40213"),  # at the start of the due day
+        ("deadline_warning", "NV-40213"),  # and 2 hours before working hours end
     ]
 
 

@@ -256,7 +256,8 @@ def test_the_chair_is_warned_before_a_deadline_the_discussion_has_not_met(
     )
     seen = run_hourly(bot, clock, "2026-11-27 00:00")
     warnings = [(when, who) for when, who, text in seen if "has not taken place yet" in text]
-    assert warnings == [("Thu 26 Nov 22:30", "asha.patel")]  # first step after 21:59:59
+    # Inside working hours on the due day (first steps after 09:00 and 15:00), not at 21:59.
+    assert warnings == [("Thu 26 Nov 09:30", "asha.patel"), ("Thu 26 Nov 15:30", "asha.patel")]
 
 
 def test_no_deadline_warning_when_the_meeting_was_held(

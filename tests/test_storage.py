@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -60,4 +61,64 @@ def test_the_migrations_are_one_line_that_goes_down_and_up_again(database_url: s
     engine = create_engine(normalise_url(database_url))
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+
+
+def test_the_migration_keeps_references_and_renumbers_only_duplicates(tmp_path: Path) -> None:
+    """A database from before 0011 with the old fault (two NV-80001/A1 in one case)."""
+    from alembic import command
+
+    from bot.storage.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0010_link_tokens")
+    engine = create_engine(url)
+    rows = [
+        "INSERT INTO partnership (id, name) VALUES (1, 'P')",
+        "INSERT INTO agency (id, partnership_id, key, name, kind) VALUES (1, 1, 'a', 'A', 'x')",
+        "INSERT INTO contact (id, agency_id, key, name, role, email, active)"
+        " VALUES (1, 1, 'ian', 'Ian', 'x', 'i@x', 1)",
+        'INSERT INTO "case" (id, partnership_id, reference, created_at)'
+        " VALUES (1, 1, 'NV-80001', '2026-11-01 09:00:00')",
+        "INSERT INTO child (id, case_id, pseudonym, date_of_birth)"
+        " VALUES (1, 1, 'C1', '2018-01-01')",
+    ]
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+        for d in (1, 2):
+            connection.execute(
+                text(
+                    "INSERT INTO discussion (id, case_id, convenor_id, chair_id, category,"
+                    " harm_tags, identified_at, due_date, deadline_at, deadline_rule, meeting_at,"
+                    " status, convened_at) VALUES (:d, 1, 1, 1, 'standard', '[]',"
+                    " '2026-11-01 09:00:00', '2026-11-04', '2026-11-04 23:59:59', 'r',"
+                    " '2026-11-02 10:00:00', 'held', '2026-11-01 09:00:00')"
+                ),
+                {"d": d},
+            )
+            connection.execute(text("INSERT INTO discussion_child VALUES (:d, 1)"), {"d": d})
+        for action_id, d, n in ((1, 1, 1), (2, 1, 2), (3, 2, 1)):
+            connection.execute(
+                text(
+                    "INSERT INTO action (id, discussion_id, number, description, owner_id,"
+                    " due_at, status, created_by_id, created_at, urgent) VALUES (:id, :d, :n,"
+                    " 'x', 1, '2026-11-10 23:59:59', 'open', 1, '2026-11-02 10:00:00', 0)"
+                ),
+                {"id": action_id, "d": d, "n": n},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        numbers = connection.execute(text("SELECT id, number FROM discussion ORDER BY id"))
+        assert numbers.all() == [(1, 1), (2, 2)]
+        actions = connection.execute(text("SELECT id, case_id, number FROM action ORDER BY id"))
+        # The references people had are kept; only the duplicate A1 of #2 is now A3.
+        assert actions.all() == [(1, 1, 1), (2, 1, 2), (3, 1, 3)]
+        dates = connection.execute(text("SELECT date_of_birth FROM discussion_child"))
+        assert [str(d) for d in dates.scalars()] == ["2018-01-01", "2018-01-01"]
+        details = connection.execute(
+            text("SELECT details FROM audit_event WHERE event = 'action_renumbered'")
+        ).scalar_one()
+        assert "NV-80001/A1" in details and "NV-80001/A3" in details
     engine.dispose()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.calendar.port import Attendee, Invites, Meeting
 from bot.core import Core
+from bot.references import discussion_reference
 from bot.shared import when
 from bot.storage import models
 from bot.storage.calendar_models import CalendarEvent, CalendarSend, Method, Route, SendStatus
@@ -157,7 +158,7 @@ def meeting_for(
     outlook: bool = False,
 ) -> Meeting:
     """The meeting as sent; `outlook`: the Graph event's version, whose replies are read."""
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     context = {
         "case": case,
         "meeting": when(core, discussion.meeting_at),

@@ -35,6 +35,7 @@ from bot.calendar.routing import invites_of
 from bot.core import Core
 from bot.mail import Email, MailRefused
 from bot.messages import Kind, Outgoing, message
+from bot.references import discussion_reference
 from bot.shared import audit, schedule, when
 from bot.storage import models
 from bot.storage.calendar_models import (
@@ -351,7 +352,7 @@ def _chair_notice(
             message=message(
                 Kind.ALERT,
                 "calendar/chair_notice.txt.j2",
-                case=discussion.case.reference,
+                case=discussion_reference(discussion),
                 meeting=when(core, discussion.meeting_at),
                 cancelled=discussion.status == models.DiscussionStatus.CANCELLED,
                 outbox=outbox,

@@ -55,6 +55,7 @@ def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
         known=v.many("known"),
         referrer=v.optional("referrer"),
         late_reason=v.optional("late_reason"),
+        dropped=v.optional("dropped"),
     )
     return convene(unit, actor, request)
 
@@ -124,11 +125,14 @@ def _record(unit: Unit, actor: Contact, v: Values) -> Outcome:
         v.extra,
         v.optional("reason"),
         finalise=v.flag("finalise"),
+        share=v.optional("share"),
     )
 
 
 RECORD_REASON = Field("reason", multiline=True, max_length=REASON, on_form=False)
 RECORD_FINALISE = Field("finalise", kind=FieldKind.FLAG, max_length=ID)
+# The chair lets someone not invited read a final record: share=<directory id>.
+RECORD_SHARE = Field("share", identifier=True, max_length=ID, on_form=False)
 # The record's own fields, typed as name=...: who attended and the children are
 # directory ids and pseudonyms; everything else is a section of text.
 RECORD_SECTION = Field("section", multiline=True, max_length=RECORD_SECTION_CHARACTERS)
@@ -197,6 +201,7 @@ RECORD = worded(
         Field("verb", kind=FieldKind.WORDS, max_length=ID, on_form=False),
         RECORD_REASON,
         RECORD_FINALISE,
+        RECORD_SHARE,
     ],
     open=_record_option,
     opens_form=True,
@@ -225,6 +230,7 @@ INTENTS = IntentTable(
                 Field("known", kind=FieldKind.CHOICES, choices=choices.everyone, max_length=IDS),
                 Field("referrer", kind=FieldKind.CHOICE, choices=choices.everyone, max_length=ID),
                 Field("late_reason", multiline=True, max_length=REASON),
+                Field("dropped", multiline=True, max_length=REASON),
             ],
             who=require_convenor,
             opens_form=True,

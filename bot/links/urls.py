@@ -42,4 +42,3 @@ def link_for(public_url: str | None, token: str) -> str:
     """The address of the answer page for `token`, e.g.
     https://strategy-bot.my-council.gov.uk/answer/Xy3..."""
     return f"{checked_public_url(public_url)}{ANSWER_PATH}/{token}"
-

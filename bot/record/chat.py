@@ -25,6 +25,7 @@ def record(
     fields: Mapping[str, str],
     reason: str | None = None,
     finalise: bool = False,
+    share: str | None = None,
 ) -> Outcome:
     """The record command: show, finalise, save fields, or the record as a form.
 
@@ -36,6 +37,10 @@ def record(
     if len(words) > 1 or (words and words[0] not in VERBS):
         raise refusal("record.words_after_case", words=" ".join(positional), example=example)
     verb = words[0] if words else None
+    if share is not None:
+        if verb is not None or fields or reason is not None or finalise:
+            raise refusal("record.share_alone", case=case)
+        return service.share(unit, actor, case, share)
     if verb is not None and (fields or reason is not None):
         raise refusal("record.verb_alone", verb=verb, case=case)
     if verb == "show":
@@ -64,7 +69,7 @@ def _save_and_finalise(
     note = render("record/saved_in_draft.txt.j2") if saved else ""
     text = f"{finalised.reply.text} {note}".strip()
     reply = Message(Kind.ERROR, text, finalised.reply.template, finalised.reply.context)
-    return Outcome(reply, outgoing, ok=False, field="finalise")
+    return Outcome(reply, outgoing, ok=False, field="finalise", saved=saved is not None)
 
 
 def require_team_manager(actor: Contact) -> None:

@@ -59,6 +59,10 @@ class ActionRow(BaseModel):
     due_at: str | None  # ISO instant
     due: str | None  # as shown to people
     status: str
+    # The discussion that agreed it (NV-40213, NV-40213#2), and for one carried forward
+    # into a review, how it stands: on time, overdue, more time asked for.
+    agreed_at: str | None = None
+    progress: str | None = None
 
 
 class Snapshot(BaseModel):
@@ -80,6 +84,8 @@ class Snapshot(BaseModel):
     attendance: list[AttendanceRow]
     children: list[ChildRow]
     actions: list[ActionRow]
+    # A review: the open actions of the case's earlier discussions, still followed up here.
+    carried_forward: list[ActionRow] = []
 
 
 class RecordContent(BaseModel):

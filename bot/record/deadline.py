@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.messages import Kind, Outgoing
 from bot.record.service import latest_final
+from bot.references import discussion_reference
 from bot.shared import audit, to_chair, when
 from bot.storage import models
 from bot.unit import Unit
@@ -44,7 +45,7 @@ def check_circulation(
             discussion,
             Kind.ALERT,
             "messages/record_overdue.txt.j2",
-            case=discussion.case.reference,
+            case=discussion_reference(discussion),
             deadline=when(core, deadline),
             finalised=final is not None,
             undelivered=undelivered or 0,

@@ -47,7 +47,7 @@ def form_content(
     discussion = visible_discussion(unit.session, case, actor)
     latest = service.latest_version(unit.session, discussion)
     content = RecordContent.load(latest.content) if latest is not None else RecordContent()
-    children = [child.pseudonym for child in discussion.case.children]
+    children = [child.pseudonym for child in discussion.child_facts]
     directory = unit.core.directory
     invited = [directory.contact(i.contact.key) for i in discussion.invitations]
     names = {agency.id: agency.name for agency in directory.agencies}

@@ -22,6 +22,12 @@ per team and per category. The definitions:
   at the time of the report.
 - open overdue actions: open and past their due date at the time of the
   report, counted by the owner's agency.
+- reviews: of the discussions held, those that were a case's second or later
+  discussion (NV-40213#2). Every discussion is counted, not every case.
+- same police unit and health professional as the first: of the reviews held,
+  those attended by someone of a police unit that attended the case's first
+  discussion, and by a health professional who attended it (the audits'
+  consistency concern).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from bot.record.circulation import recipients
 from bot.record.completeness import is_complete
 from bot.record.content import AttendanceRow, RecordContent
 from bot.record.snapshot import action_row, attendance
+from bot.references import discussion_reference
 from bot.shared import when
 from bot.storage import models
 from bot.storage.record_models import DeliveryStatus, RecordStatus, RecordVersion
@@ -73,6 +80,8 @@ class DiscussionFacts:
     record_circulated_in_time: bool
     record_complete: bool
     actions: tuple[ActionFacts, ...] = ()
+    review: bool = False
+    same_people_as_first: bool = False  # for a review; see the definitions above
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ class Figures:
     records_complete: Ratio
     actions_with_owner_and_due: Ratio
     actions_closed_by_due: Ratio
+    reviews: Ratio = Ratio(0, 0)
+    reviews_same_people: Ratio = Ratio(0, 0)  # of the reviews
     open_overdue_by_agency: dict[str, int] = field(default_factory=dict)
 
 
@@ -126,6 +137,8 @@ RATIOS = (
     "records_complete",
     "actions_with_owner_and_due",
     "actions_closed_by_due",
+    "reviews",
+    "reviews_same_people",
 )
 
 
@@ -169,6 +182,8 @@ def figures(facts: Sequence[DiscussionFacts]) -> Figures:
             sum(1 for a in actions if a.has_owner_and_due), len(actions)
         ),
         actions_closed_by_due=Ratio(sum(1 for a in due if a.closed_on_time), len(due)),
+        reviews=share(lambda f: f.review, facts),
+        reviews_same_people=share(lambda f: f.same_people_as_first, (f for f in facts if f.review)),
         open_overdue_by_agency=dict(sorted(overdue.items(), key=lambda item: (-item[1], item[0]))),
     )
 
@@ -225,19 +240,14 @@ def compliance_report(unit: Unit, start: date, end: date) -> Report:
 def discussion_facts(
     core: Core, session: Session, discussion: models.Discussion, as_of: datetime
 ) -> DiscussionFacts:
-    versions = session.scalars(
-        select(RecordVersion)
-        .where(RecordVersion.discussion_id == discussion.id)
-        .order_by(RecordVersion.version)
-    ).all()
+    versions = _versions(session, discussion)
     finals = [v for v in versions if v.status == RecordStatus.FINAL]
-    contents = [RecordContent.load(v.content) for v in versions]
-    confirmed = next((c for c in reversed(contents) if c.attended is not None), None)
+    confirmed = _confirmed(versions)
     rows = _attendance(core, discussion, confirmed)
     health = [r for r in rows if r.attended and r.agency_kind == "health"]
     first_final = next((v for v in finals if v.version == 1), None)
     latest_final = finals[-1] if finals else None
-    children = [c.pseudonym for c in discussion.case.children]
+    children = [c.pseudonym for c in discussion.child_facts]
     complete = False
     if latest_final is not None:
         content = RecordContent.load(latest_final.content)
@@ -245,7 +255,7 @@ def discussion_facts(
             snapshot = content.snapshot
             complete = is_complete(content, children, snapshot.actions, snapshot.attendance)
     return DiscussionFacts(
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         team=_team(core, discussion),
         category=discussion.category,
         within_timescale=discussion.meeting_at <= discussion.deadline_at,
@@ -259,7 +269,41 @@ def discussion_facts(
         record_circulated_in_time=first_final is not None and _circulated_in_time(first_final),
         record_complete=complete,
         actions=tuple(_action_facts(core, a, as_of) for a in discussion.actions),
+        review=discussion.number > 1,
+        same_people_as_first=discussion.number > 1
+        and _same_people(core, session, discussion, rows),
     )
+
+
+def _versions(session: Session, discussion: models.Discussion) -> Sequence[RecordVersion]:
+    return session.scalars(
+        select(RecordVersion)
+        .where(RecordVersion.discussion_id == discussion.id)
+        .order_by(RecordVersion.version)
+    ).all()
+
+
+def _confirmed(versions: Sequence[RecordVersion]) -> RecordContent | None:
+    contents = [RecordContent.load(v.content) for v in versions]
+    return next((c for c in reversed(contents) if c.attended is not None), None)
+
+
+def _same_people(
+    core: Core, session: Session, review: models.Discussion, rows: Sequence[AttendanceRow]
+) -> bool:
+    """Someone of a police unit, and a health professional, who attended the first attended."""
+    first = next((d for d in review.case.discussions if d.number == 1), None)
+    if first is None:
+        return False
+    first_rows = _attendance(core, first, _confirmed(_versions(session, first)))
+    same_police = _attended(first_rows, "police", unit=True) & _attended(rows, "police", unit=True)
+    same_health = _attended(first_rows, "health") & _attended(rows, "health")
+    return bool(same_police) and bool(same_health)
+
+
+def _attended(rows: Sequence[AttendanceRow], kind: str, *, unit: bool = False) -> set[str]:
+    """Who of an agency kind attended: the people, or (`unit`) their roles (police units)."""
+    return {r.role if unit else r.contact for r in rows if r.attended and r.agency_kind == kind}
 
 
 def _attendance(

@@ -17,17 +17,18 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import not_allowed, refusal, wording
-from bot.messages import Kind, Message, Outcome, message
-from bot.record import circulation, document
+from bot.errors import NotAllowed, not_allowed, refusal, wording
+from bot.messages import Kind, Message, Outcome, Outgoing, message
+from bot.record import circulation, document, further
 from bot.record.completeness import essential_gaps, is_complete, other_gaps
 from bot.record.content import RecordContent, Snapshot
 from bot.record.fields import EXAMPLES, FieldContext, apply
 from bot.record.form import essential_rows, other_rows
 from bot.record.snapshot import build_snapshot
-from bot.shared import audit, contact_row, visible_discussion, when
+from bot.references import discussion_reference, numbered_reference, read_discussion_reference
+from bot.shared import audit, contact_row, invitation_of, visible_discussion, when
 from bot.storage import models
-from bot.storage.record_models import RecordStatus, RecordVersion
+from bot.storage.record_models import RecordShare, RecordStatus, RecordVersion
 from bot.unit import Unit
 from bot.wording import say
 from scheduling.deadlines import record_circulation_deadline
@@ -57,7 +58,7 @@ def update(
     session = unit.session
     discussion = _held_discussion(core, session, actor, case_reference)
     _require_editor(discussion, actor)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     latest = latest_version(session, discussion)
     now = core.clock.now()
     if latest is not None and latest.is_final:
@@ -118,7 +119,7 @@ def update(
 def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     core, session = unit.core, unit.session
     discussion = _held_discussion(core, session, actor, case_reference)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if actor.id != discussion.chair.key:
         raise not_allowed("record.finaliser", chair=discussion.chair.name)
     latest = latest_version(session, discussion)
@@ -132,7 +133,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
         )
     content = RecordContent.load(latest.content) if latest is not None else RecordContent()
     snapshot = build_snapshot(core, discussion, content)
-    children = [c.pseudonym for c in discussion.case.children]
+    children = [c.pseudonym for c in discussion.child_facts]
     gaps = essential_gaps(content, children, snapshot.actions)
     if latest is None or gaps:
         not_ready = message(
@@ -171,6 +172,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     session.flush()
     people = circulation.recipients(snapshot)
     circulation.schedule_deliveries(core, session, latest, people)
+    further.schedule_reminder(core, session, discussion, final)
     complete = is_complete(final, children, snapshot.actions, snapshot.attendance)
     audit(
         session,
@@ -192,16 +194,87 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
             full=sum(1 for p in people if p.scope.value == "full"),
             actions_only=sum(1 for p in people if p.scope.value == "actions"),
             deadline=when(core, latest.circulation_due_at),
+            late=latest.circulation_due_at < now,
             gaps=other_gaps(final, snapshot.attendance),
         )
     )
 
 
+def share(unit: Unit, actor: Contact, case_reference: str, person: str) -> Outcome:
+    """The chair lets someone not invited read the final record (e.g. a review's invitee)."""
+    core, session = unit.core, unit.session
+    discussion = visible_discussion(session, case_reference, actor)
+    case = discussion_reference(discussion)
+    if actor.id != discussion.chair.key:
+        raise not_allowed("record.sharer", chair=discussion.chair.name, case=case)
+    contact = core.directory.find(person)
+    if contact is None:
+        raise refusal("record.share_unknown", person=person, case=case, field="share")
+    final = latest_final(session, discussion)
+    if final is None:
+        raise refusal("record.share_not_final", case=case, field="share")
+    if invitation_of(discussion, contact.id) is not None or _shared_with(
+        session, discussion, contact
+    ):
+        raise refusal("record.share_already", name=contact.name, case=case, field="share")
+    session.add(
+        RecordShare(
+            discussion_id=discussion.id,
+            contact_id=contact_row(session, contact.id).id,
+            shared_by_id=contact_row(session, actor.id).id,
+            shared_at=core.clock.now(),
+        )
+    )
+    audit(session, core, actor.id, "record_shared", discussion, contact=contact.id)
+    read = numbered_reference(discussion.case.reference, discussion.number)
+    notice = Outgoing(
+        to=contact.id,
+        message=message(
+            Kind.NOTICE, "record/shared.txt.j2", case=case, chair=actor.name, read=read
+        ),
+    )
+    reply = message(Kind.REPLY, "record/shared_reply.txt.j2", case=case, name=contact.name)
+    return Outcome(reply, [notice])
+
+
+def _shared_with(session: Session, discussion: models.Discussion, contact: Contact) -> bool:
+    return (
+        session.scalars(
+            select(RecordShare)
+            .join(models.Contact, RecordShare.contact_id == models.Contact.id)
+            .where(RecordShare.discussion_id == discussion.id, models.Contact.key == contact.id)
+        ).first()
+        is not None
+    )
+
+
+def _shown_discussion(session: Session, case_reference: str, actor: Contact) -> models.Discussion:
+    """The discussion the actor was invited to, or (CASE#N) one whose record was shared."""
+    try:
+        return visible_discussion(session, case_reference, actor)
+    except NotAllowed:
+        wanted = read_discussion_reference(case_reference)
+        shared = session.scalars(
+            select(models.Discussion)
+            .join(models.Case)
+            .join(RecordShare, RecordShare.discussion_id == models.Discussion.id)
+            .join(models.Contact, RecordShare.contact_id == models.Contact.id)
+            .where(
+                models.Case.reference == wanted.case,
+                models.Discussion.number == wanted.number,
+                models.Contact.key == actor.id,
+            )
+        ).first()
+        if wanted.number is None or shared is None:
+            raise
+        return shared
+
+
 def show(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     """The record as a document: the final version, or the draft for the chair and convenor."""
     core, session = unit.core, unit.session
-    discussion = visible_discussion(session, case_reference, actor)
-    case = discussion.case.reference
+    discussion = _shown_discussion(session, case_reference, actor)
+    case = discussion_reference(discussion)
     latest = latest_version(session, discussion)
     editor = actor.id in (discussion.chair.key, discussion.convenor.key)
     if latest is not None and not latest.is_final and editor:
@@ -248,25 +321,31 @@ def _held_discussion(
     core: Core, session: Session, actor: Contact, case_reference: str
 ) -> models.Discussion:
     discussion = visible_discussion(session, case_reference, actor)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if discussion.status == models.DiscussionStatus.CANCELLED:
         raise refusal("record.cancelled", case=case)
     if discussion.meeting_at > core.clock.now():
-        raise refusal("record.not_held", case=case, meeting=when(core, discussion.meeting_at))
+        earlier = numbered_reference(discussion.case.reference, discussion.number - 1)
+        raise refusal(
+            "record.not_held",
+            case=case,
+            meeting=when(core, discussion.meeting_at),
+            earlier=earlier if discussion.number > 1 else None,
+        )
     return discussion
 
 
 def _require_editor(discussion: models.Discussion, actor: Contact) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
-        raise not_allowed("record.editor", case=discussion.case.reference)
+        raise not_allowed("record.editor", case=discussion_reference(discussion))
 
 
 def _field_context(core: Core, discussion: models.Discussion) -> FieldContext:
     return FieldContext(
         directory=core.directory,
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         invited=tuple(i.contact.key for i in discussion.invitations),
-        children=tuple(c.pseudonym for c in discussion.case.children),
+        children=tuple(c.pseudonym for c in discussion.child_facts),
     )
 
 
@@ -281,7 +360,7 @@ def _form_message(
     essentials = essential_rows(content, snapshot)
     names = {agency.id: agency.name for agency in core.directory.agencies}
     others = other_rows(content, snapshot, names)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     missing = [row.key for row in essentials + others if not row.done]
     examples = _examples(case, snapshot)
     return message(

@@ -5,15 +5,16 @@ from __future__ import annotations
 from bot.core import Core
 from bot.directory import Role
 from bot.record.content import ActionRow, AttendanceRow, ChildRow, RecordContent, Snapshot
-from bot.references import action_reference
-from bot.shared import describe_child, when
+from bot.references import action_reference, discussion_reference, numbered_reference
+from bot.shared import carried_forward, describe_child, when
 from bot.storage import models
+from bot.wording import say
 from templates import render
 
 
 def build_snapshot(core: Core, discussion: models.Discussion, content: RecordContent) -> Snapshot:
     return Snapshot(
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         partnership=core.directory.partnership.name,
         category=discussion.category,
         tags=list(discussion.harm_tags),
@@ -32,10 +33,30 @@ def build_snapshot(core: Core, discussion: models.Discussion, content: RecordCon
                 discussed=child.pseudonym in content.children,
                 note=content.child_notes.get(child.pseudonym),
             )
-            for child in discussion.case.children
+            for child in discussion.child_facts
         ],
         actions=[action_row(core, action) for action in discussion.actions],
+        carried_forward=[
+            action_row(core, action).model_copy(
+                update={
+                    "agreed_at": numbered_reference(
+                        action.discussion.case.reference, action.discussion.number
+                    ),
+                    "progress": progress(core, action),
+                }
+            )
+            for action in carried_forward(discussion)
+        ],
     )
+
+
+def progress(core: Core, action: models.Action) -> str:
+    """How an open action stands, in words: overdue, more time asked for, or on time."""
+    if action.requested_due_at is not None:
+        return say("action_progress.more_time", until=when(core, action.requested_due_at))
+    if action.due_at < core.clock.now():
+        return say("action_progress.overdue")
+    return say("action_progress.on_time")
 
 
 def attendance(

@@ -11,22 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.core import Core
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
-from bot.references import action_reference
+from bot.references import action_reference, discussion_reference
 from bot.services.common import action_outgoing
 from bot.services.reminders import cancel_nudges, schedule_nudge
 from bot.shared import (
     audit,
     contact_row,
     due_from_text,
+    next_action_number,
     open_action,
     visible_discussion,
     when,
 )
 from bot.storage import models
+from bot.storage.record_models import RecordVersion
 from bot.unit import Unit
 
 
@@ -51,9 +55,11 @@ def add_action(
     session = unit.session
     discussion = visible_discussion(session, case_reference, actor)
     _require_chair_or_convenor(discussion, actor, wording("actions.records_actions"))
+    _require_open_for_actions(core, session, discussion)
     action = models.Action(
         discussion=discussion,
-        number=len(discussion.actions) + 1,
+        case_id=discussion.case_id,
+        number=next_action_number(session, discussion.case),
         description=description,
         owner=contact_row(session, owner_contact.id),
         due_at=due_at,
@@ -228,3 +234,23 @@ def my_actions(unit: Unit, actor: Contact) -> Outcome:
 def _require_chair_or_convenor(discussion: models.Discussion, actor: Contact, what: str) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
         raise not_allowed("actions.chair_or_convenor", what=what, chair=discussion.chair.name)
+
+
+def _require_open_for_actions(core: Core, session: Session, discussion: models.Discussion) -> None:
+    """No new action on a cancelled discussion, nor once its record is final (the final
+    record lists the actions agreed, and cannot change without a correction)."""
+    name = discussion_reference(discussion)
+    if discussion.status == models.DiscussionStatus.CANCELLED:
+        raise refusal("actions.discussion_cancelled", case=name)
+    latest = session.scalars(
+        select(RecordVersion)
+        .where(RecordVersion.discussion_id == discussion.id)
+        .order_by(RecordVersion.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.is_final:
+        raise refusal(
+            "actions.record_final",
+            case=name,
+            finalised=when(core, latest.finalised_at or core.clock.now()),
+        )

@@ -13,10 +13,13 @@ from datetime import timedelta
 
 from bot.core import Core
 from bot.messages import Delivery, Kind, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import schedule, schedule_sync, when
 from bot.storage import models
 from bot.unit import Unit
+from scheduling.deadlines import deadline_warning_times
+from scheduling.rules import ConcernCategory
 
 
 def announce(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
@@ -34,7 +37,7 @@ def announce(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     ]
     _schedule_work(core, unit, discussion)
     outgoing.append(quorum_outgoing(core, discussion))
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if discussion.chair.key != discussion.convenor.key:
         outgoing.append(
             Outgoing(
@@ -83,8 +86,12 @@ def _schedule_work(core: Core, unit: Unit, discussion: models.Discussion) -> Non
         )
     schedule(session, models.WorkKind.MEETING_START, discussion.meeting_at, discussion=discussion)
     schedule_sync(session, core, discussion)  # calendar invitations, sent from scheduled work
-    warning_at = discussion.deadline_at - timedelta(
-        minutes=core.directory.partnership.reminders.deadline_warning_minutes
-    )
-    if warning_at > now:
-        schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
+    partnership = core.directory.partnership
+    for warning_at in deadline_warning_times(
+        discussion.deadline_at,
+        core.calendar,
+        same_day=partnership.timescales.days_for(ConcernCategory(discussion.category)) == 0,
+        minutes_before=partnership.reminders.deadline_warning_minutes,
+    ):
+        if warning_at > now:
+            schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from bot.calendar.port import Answer, Reply
 from bot.messages import Kind, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing
-from bot.services.fallback import agency_still_possible, run_fallback
+from bot.services.fallback import agency_still_possible, others_invited, run_fallback
 from bot.services.respond import after_response
 from bot.shared import audit, kind_of
 from bot.storage import models
@@ -101,7 +102,7 @@ def apply_replies(
                     message=message(
                         Kind.NOTICE,
                         "calendar/outlook_declined.txt.j2",
-                        case=discussion.case.reference,
+                        case=discussion_reference(discussion),
                         name=contact.name,
                         agency=contact.agency.name,
                     ),
@@ -114,7 +115,10 @@ def apply_replies(
                     discussion,
                     kind,
                     say(
-                        "fallback_trigger.declined_in_outlook", name=contact.name, agency=kind.label
+                        "fallback_trigger.declined_in_outlook",
+                        name=contact.name,
+                        agency=kind.label,
+                        others=others_invited(invitation),
                     ),
                 )
             changed = True
@@ -126,7 +130,7 @@ def apply_replies(
                     message=message(
                         Kind.NOTICE,
                         "calendar/tentative.txt.j2",
-                        case=discussion.case.reference,
+                        case=discussion_reference(discussion),
                         name=contact.name,
                         agency=contact.agency.name,
                     ),

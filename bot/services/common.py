@@ -7,7 +7,7 @@ from typing import Any
 from bot.core import Core
 from bot.directory import AgencyKind
 from bot.messages import Button, Kind, Outgoing, message
-from bot.references import action_reference
+from bot.references import action_reference, discussion_reference
 from bot.routing import Router, describe
 from bot.shared import describe_child, kind_of, quorum_of, when
 from bot.storage import models
@@ -22,14 +22,15 @@ def status_words(status: str) -> str:
 def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, Any]:
     """What invitees may see about a discussion. Never a child's name: there is none to show."""
     return {
-        "case": discussion.case.reference,
+        "case": discussion_reference(discussion),
+        "number": discussion.number,
         "category": discussion.category.replace("_", " "),
         "deadline": when(core, discussion.deadline_at),
         "deadline_rule": discussion.deadline_rule,
         "meeting": when(core, discussion.meeting_at),
         "meeting_at": discussion.meeting_at.isoformat(),  # the instant, for machines
         "late_reason": discussion.late_reason,
-        "children": [describe_child(core, c) for c in discussion.children],
+        "children": [describe_child(core, c) for c in discussion.child_facts],
         "tags": [t.replace("_", " ") for t in discussion.harm_tags],
         "chair": discussion.chair.name,
         "invitees": [
@@ -37,7 +38,7 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
                 "contact": i.contact.key,
                 "name": i.contact.name,
                 "agency": i.contact.agency.name,
-                "role": i.reason,
+                "role": role_of(discussion, i),
                 "status": status_words(i.status),
                 "decline_reason": i.decline_reason,
                 "delegated_to": i.delegated_to.name if i.delegated_to else None,
@@ -47,10 +48,20 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
     }
 
 
+def role_of(discussion: models.Discussion, invitation: models.Invitation) -> str:
+    """Why someone is invited; a chair who delegated the chair is no longer "chair"."""
+    if (
+        invitation.reason == say("invited_as.chair")
+        and invitation.contact.id != discussion.chair_id
+    ):
+        return say("invited_as.former_chair", name=discussion.chair.name)
+    return invitation.reason
+
+
 def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
     """The invitation to one person; re-sent after a response, it updates in place."""
     discussion = invitation.discussion
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     accept, decline, delegate = (Button(name, case) for name in ("accept", "decline", "delegate"))
     buttons: tuple[Button, ...] = ()
     if invitation.status == models.InvitationStatus.INVITED:

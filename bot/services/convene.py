@@ -15,8 +15,11 @@ from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
 from bot.errors import LateMeeting, not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, message
-from bot.references import case_reference
+from bot.references import discussion_reference, read_discussion_reference
 from bot.services.announce import announce
+from bot.services.review import Review, refuse_while_upcoming, start_review
+from bot.services.review import changes as review_changes
+from bot.services.review import context as review_context
 from bot.services.time_search import refuse_while_finding, start_search
 from bot.shared import audit, contact_row, when
 from bot.storage import models
@@ -37,6 +40,8 @@ class ConveneRequest:
     known: Sequence[str] = ()  # directory ids or names of professionals known to the family
     referrer: str | None = None  # the referring professional, by directory id or name
     late_reason: str | None = None
+    # For a review: children of the last discussion left out of this one, with the reason.
+    dropped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class CheckedConvene:
     """A request that passed every check, in typed values."""
 
     case_reference: str
+    number: int | None  # as typed (NV-40213#2); None: the next discussion of the case
     children: tuple[ChildSpec, ...]
     category: ConcernCategory
     identified_at: datetime
@@ -56,6 +62,7 @@ class CheckedConvene:
     referrer: Contact | None
     late_reason: str | None
     notes: list[str] = field(default_factory=list)
+    dropped: str | None = None
 
 
 def example(core: Core) -> str:
@@ -95,7 +102,8 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
     """Every check on a convene request, before anything is written."""
     require_convenor(actor)
     partnership = core.directory.partnership
-    reference = case_reference(request.case_reference)
+    named = read_discussion_reference(request.case_reference)
+    reference = named.case
     if not partnership.is_case_reference(reference):
         raise refusal("convene.not_a_case", case=request.case_reference, example=example(core))
     children = _check_children(core, request.children)
@@ -142,6 +150,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         raise refusal("convene.no_chair")
     return CheckedConvene(
         case_reference=reference,
+        number=named.number,
         children=children,
         category=category,
         identified_at=identified_at,
@@ -153,6 +162,7 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         known=known_contacts,
         referrer=referrer,
         late_reason=late_reason,
+        dropped=(request.dropped or "").strip() or None,
     )
 
 
@@ -214,19 +224,21 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
     core, session = unit.core, unit.session
     now = core.clock.now()
     case = _case(core, session, checked.case_reference)
-    open_discussion = next(
-        (d for d in case.discussions if d.status == models.DiscussionStatus.SCHEDULED), None
-    )
     refuse_while_finding(case)
-    if open_discussion is not None:
-        raise refusal(
-            "convene.already_scheduled",
-            case=case.reference,
-            meeting=when(core, open_discussion.meeting_at),
-        )
+    latest = case.discussions[-1] if case.discussions else None
+    review: Review | None = None
+    if latest is not None:
+        refuse_while_upcoming(core, actor, latest)
+        review = start_review(core, session, latest, checked.children, checked.dropped)
+    elif checked.dropped is not None:
+        raise refusal("convene.dropped_first", case=case.reference, field="dropped")
+    number = review.number if review is not None else 1
+    if checked.number not in (None, number):
+        raise refusal("convene.not_next", typed=checked.number, case=case.reference, next=number)
     children = _children(session, case, checked.children)
     discussion = models.Discussion(
         case=case,
+        number=number,
         convenor=contact_row(session, actor.id),
         chair=contact_row(session, checked.chair.id),
         category=checked.category.value,
@@ -242,7 +254,12 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
         if checked.meeting_at is not None
         else models.DiscussionStatus.FINDING_TIME,
         convened_at=now,
-        children=children,
+        child_facts=[
+            models.DiscussionChild(
+                child=child, date_of_birth=child.date_of_birth, expected_date=child.expected_date
+            )
+            for child in children
+        ],
     )
     session.add(discussion)
     session.flush()
@@ -252,7 +269,7 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
         actor.id,
         "convened",
         discussion,
-        case=case.reference,
+        case=discussion_reference(discussion),
         category=checked.category.value,
         deadline=checked.deadline.deadline.isoformat(),
         rule=checked.deadline.rule,
@@ -260,10 +277,23 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
         late_reason=checked.late_reason,
         children=[c.pseudonym for c in checked.children],
         tags=[t.value for t in checked.tags],
+        number=discussion.number,
+        dropped=review.dropped if review is not None else {},
     )
 
     planned = plan_invitations(
-        core.directory, checked.chair, actor, checked.tags, checked.known, checked.referrer
+        core.directory,
+        checked.chair,
+        actor,
+        checked.tags,
+        checked.known,
+        checked.referrer,
+        last_time=review.attended if review is not None else (),
+    )
+    continuity = (
+        review_changes(review, planned, [t.value for t in checked.tags])
+        if review is not None
+        else []
     )
     for plan in planned:
         organiser = plan.contact.id in (actor.id, checked.chair.id)
@@ -294,7 +324,7 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
     reply = message(
         Kind.REPLY,
         "messages/convened.txt.j2",
-        case=case.reference,
+        case=discussion_reference(discussion),
         category=checked.category.value.replace("_", " "),
         deadline=when(core, checked.deadline.deadline),
         rule=checked.deadline.rule,
@@ -303,6 +333,8 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
         late_reason=checked.late_reason,
         chair=checked.chair.name,
         invited=[(p.contact.name, p.reason) for p in planned],
+        review=review_context(core, review) if review is not None else None,
+        changes=continuity,
     )
     return Outcome(reply=reply, outgoing=outgoing)
 

@@ -8,9 +8,13 @@ asked, the chair is told that too, so that nobody assumes health is coming.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.directory import AgencyKind
 from bot.domain import duty_contact
 from bot.messages import Kind, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
@@ -23,6 +27,14 @@ ACTIVE = (models.InvitationStatus.INVITED, models.InvitationStatus.ACCEPTED)
 def agency_still_possible(discussion: models.Discussion, kind: AgencyKind) -> bool:
     """Is anyone from this agency still invited or accepted?"""
     return any(kind_of(i) is kind and i.status in ACTIVE for i in discussion.invitations)
+
+
+def others_invited(invitation: models.Invitation) -> bool:
+    """Were others from the same kind of agency invited (and have declined or delegated)?"""
+    kind = kind_of(invitation)
+    return any(
+        kind_of(i) is kind and i.id != invitation.id for i in invitation.discussion.invitations
+    )
 
 
 def run_fallback(
@@ -40,6 +52,7 @@ def run_fallback(
     chair = discussion.chair.key
     kind_words = kind.value.replace("_", " ")
     if contact is None:
+        told = _told_exhausted(session, discussion, kind)
         audit(
             session,
             core,
@@ -49,13 +62,15 @@ def run_fallback(
             agency=kind.value,
             trigger=trigger,
         )
+        if told:
+            return []  # the chair has been told once already
         return [
             Outgoing(
                 to=chair,
                 message=message(
                     Kind.ALERT,
                     "messages/fallback_exhausted.txt.j2",
-                    case=discussion.case.reference,
+                    case=discussion_reference(discussion),
                     agency=kind_words,
                     role=rule.role.label,
                 ),
@@ -90,7 +105,7 @@ def run_fallback(
             message=message(
                 Kind.ALERT,
                 "messages/fallback_invited.txt.j2",
-                case=discussion.case.reference,
+                case=discussion_reference(discussion),
                 agency=kind_words,
                 trigger=trigger,
                 name=contact.name,
@@ -99,3 +114,13 @@ def run_fallback(
         ),
         quorum_outgoing(core, discussion),
     ]
+
+
+def _told_exhausted(session: Session, discussion: models.Discussion, kind: AgencyKind) -> bool:
+    events = session.scalars(
+        select(models.AuditEvent).where(
+            models.AuditEvent.discussion_id == discussion.id,
+            models.AuditEvent.event == "fallback_exhausted",
+        )
+    ).all()
+    return any(e.details.get("agency") == kind.value for e in events)

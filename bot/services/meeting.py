@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from bot.messages import Kind, Outgoing
+from bot.references import discussion_reference
 from bot.shared import audit, schedule, to_chair, when
 from bot.storage import models
 from bot.unit import Unit
@@ -40,13 +41,22 @@ def start(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     circulate_by = record_circulation_deadline(
         discussion.meeting_at, core.calendar, core.directory.partnership.timescales
     )
-    schedule(session, models.WorkKind.RECORD_DEADLINE, circulate_by, discussion=discussion)
+    # Checked at 23:59 the alert would land when nobody can act: the next working morning.
+    schedule(
+        session,
+        models.WorkKind.RECORD_DEADLINE,
+        core.calendar.next_working_morning(
+            circulate_by, core.calendar.settings.working_hours.start
+        ),
+        discussion=discussion,
+        payload={"deadline": circulate_by.isoformat()},
+    )
     return [
         to_chair(
             discussion,
             Kind.NOTICE,
             "messages/meeting_started.txt.j2",
-            case=discussion.case.reference,
+            case=discussion_reference(discussion),
             meeting=when(core, discussion.meeting_at),
             silent=[i.contact.name for i in silent],
             quorum_met=discussion.quorum_met_at is not None,
@@ -65,7 +75,7 @@ def deadline_warning(unit: Unit, discussion: models.Discussion) -> list[Outgoing
             discussion,
             Kind.ALERT,
             "messages/deadline_warning.txt.j2",
-            case=discussion.case.reference,
+            case=discussion_reference(discussion),
             deadline=when(core, discussion.deadline_at),
             meeting=when(core, discussion.meeting_at),
             late_reason=discussion.late_reason,

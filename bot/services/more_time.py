@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Button, Kind, Outcome, Outgoing, message
-from bot.references import action_reference
+from bot.references import action_reference, discussion_reference
 from bot.services.reminders import schedule_nudge
 from bot.shared import audit, due_from_text, open_action, when
 from bot.unit import Unit
@@ -78,9 +78,10 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
         raise refusal(
             "more_time.no_request",
             reference=action_reference(action),
-            case=discussion.case.reference,
+            case=discussion_reference(discussion),
         )
     requested, asked_reason = action.requested_due_at, action.request_reason
+    was_due = action.due_at  # the chair's updated request shows the move "from" this
     if approve:
         action.due_at = requested
         action.escalated_at = None
@@ -116,7 +117,7 @@ def decide(unit: Unit, actor: Contact, reference: str, approve: bool, reason: st
             reference=ref,
             owner=action.owner.name,
             description=action.description,
-            due=when(core, action.due_at),
+            due=when(core, was_due),
             new_due=when(core, requested),
             reason=asked_reason or "",
             decided="approved" if approve else "refused",

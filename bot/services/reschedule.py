@@ -218,7 +218,7 @@ def _tell_everyone(
                 message=message(
                     Kind.NOTICE,
                     template,
-                    case=discussion.case.reference,
+                    case=references.discussion_reference(discussion),
                     meeting=when(core, discussion.meeting_at),
                     by=actor.name,
                     **context,

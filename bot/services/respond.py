@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
-from bot.services.fallback import agency_still_possible, run_fallback
+from bot.services.fallback import agency_still_possible, others_invited, run_fallback
 from bot.shared import (
     audit,
     contact_row,
@@ -29,7 +30,7 @@ MIN_REASON_LENGTH = 5
 def accept(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     core, session = unit.core, unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if invitation.status == models.InvitationStatus.ACCEPTED:
         return Outcome(message(Kind.REPLY, "messages/already.txt.j2", case=case, status="accepted"))
     invitation.status = models.InvitationStatus.ACCEPTED
@@ -51,12 +52,12 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
     session = unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
     if discussion.chair.key == actor.id:
-        raise not_allowed("respond.chair_cannot_decline", case=discussion.case.reference)
+        raise not_allowed("respond.chair_cannot_decline", case=discussion_reference(discussion))
     invitation.status = models.InvitationStatus.DECLINED
     invitation.decline_reason = reason
     invitation.responded_at = core.clock.now()
     audit(session, core, actor.id, "declined", discussion, reason=reason)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     outgoing = [
         invitation_outgoing(core, invitation),
         to_chair(
@@ -75,7 +76,12 @@ def decline(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Out
             unit,
             discussion,
             kind,
-            say("fallback_trigger.declined", name=actor.name, agency=kind.value.replace("_", " ")),
+            say(
+                "fallback_trigger.declined",
+                name=actor.name,
+                agency=kind.value.replace("_", " "),
+                others=others_invited(invitation),
+            ),
         )
     outgoing += after_response(unit, discussion)
     return Outcome(
@@ -98,7 +104,7 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
         )
     session = unit.session
     discussion, invitation = _own_invitation(session, actor, case_reference)
-    case = discussion.case.reference
+    case = discussion_reference(discussion)
     if invitation_of(discussion, colleague.id) is not None:
         raise refusal("respond.already_invited", name=colleague.name, case=case)
     is_chair = discussion.chair.key == actor.id
@@ -158,7 +164,9 @@ def _own_invitation(
             if invitation.delegated_to
             else wording("respond.a_colleague")
         )
-        raise refusal("respond.delegated_away", delegate=delegate, case=discussion.case.reference)
+        raise refusal(
+            "respond.delegated_away", delegate=delegate, case=discussion_reference(discussion)
+        )
     return discussion, invitation
 
 
@@ -176,7 +184,7 @@ def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
                 discussion,
                 Kind.NOTICE,
                 "messages/quorum_met.txt.j2",
-                case=discussion.case.reference,
+                case=discussion_reference(discussion),
             )
         )
     return outgoing

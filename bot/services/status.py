@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.core import Core
 from bot.directory import Contact
 from bot.messages import Kind, Outcome, message
-from bot.references import action_reference
+from bot.references import action_reference, discussion_reference, numbered_reference
 from bot.services.common import discussion_context
 from bot.services.time_search import finding_line
-from bot.shared import quorum_of, visible_discussion, when
+from bot.shared import carried_forward, quorum_of, visible_discussion, when
 from bot.storage import models
 from bot.unit import Unit
 
@@ -41,7 +43,7 @@ def upcoming_discussions(unit: Unit, actor: Contact) -> list[DiscussionRow]:
     ).all()
     return [
         DiscussionRow(
-            d.case.reference,
+            discussion_reference(d),
             finding_line(unit.core, unit.session, d) or when(unit.core, d.meeting_at),
             all(quorum_of(d).values()),
         )
@@ -57,17 +59,8 @@ def status(unit: Unit, actor: Contact, case_reference: str | None) -> Outcome:
         return Outcome(message(Kind.REPLY, "messages/my_discussions.txt.j2", discussions=rows))
     discussion = visible_discussion(session, case_reference, actor)
     now = core.clock.now()
-    actions = [
-        {
-            "reference": action_reference(a),
-            "description": a.description,
-            "owner": a.owner.name,
-            "due": when(core, a.due_at),
-            "status": a.status,
-            "overdue": a.status == models.ActionStatus.OPEN and a.due_at < now,
-        }
-        for a in discussion.actions
-    ]
+    actions = [_action_row(core, a, now) for a in discussion.actions]
+    carried = [_action_row(core, a, now) for a in carried_forward(discussion)]
     return Outcome(
         message(
             Kind.REPLY,
@@ -77,5 +70,18 @@ def status(unit: Unit, actor: Contact, case_reference: str | None) -> Outcome:
             finding=finding_line(core, session, discussion),
             quorum=[(k.value.replace("_", " "), ok) for k, ok in quorum_of(discussion).items()],
             actions=actions,
+            carried=carried,
         )
     )
+
+
+def _action_row(core: Core, action: models.Action, now: datetime) -> dict[str, object]:
+    return {
+        "reference": action_reference(action),
+        "description": action.description,
+        "owner": action.owner.name,
+        "due": when(core, action.due_at),
+        "status": action.status,
+        "overdue": action.status == models.ActionStatus.OPEN and action.due_at < now,
+        "agreed_at": numbered_reference(action.discussion.case.reference, action.discussion.number),
+    }

@@ -56,6 +56,7 @@ class WorkKind(StrEnum):
     CALENDAR_SYNC = "calendar_sync"
     CALENDAR_RESPONSES = "calendar_responses"
     POLL_CLOSE = "poll_close"
+    FURTHER_REMINDER = "further_reminder"
 
 
 class WorkStatus(StrEnum):
@@ -128,9 +129,12 @@ class Child(Base):
 
 class Discussion(Base):
     __tablename__ = "discussion"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_discussion_case_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    # Numbered within the case: 1 is the first discussion, 2 on are reviews (NV-40213#2).
+    number: Mapped[int] = mapped_column(default=1, server_default="1")
     convenor_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     chair_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     category: Mapped[str] = mapped_column(String(40))
@@ -151,7 +155,13 @@ class Discussion(Base):
     case: Mapped[Case] = relationship(back_populates="discussions")
     convenor: Mapped[Contact] = relationship(foreign_keys=[convenor_id])
     chair: Mapped[Contact] = relationship(foreign_keys=[chair_id])
-    children: Mapped[list[Child]] = relationship(secondary="discussion_child", order_by="Child.id")
+    children: Mapped[list[Child]] = relationship(
+        secondary="discussion_child", order_by="Child.id", viewonly=True
+    )
+    # The children as this discussion knew them: its own dates, untouched by a later review.
+    child_facts: Mapped[list[DiscussionChild]] = relationship(
+        order_by="DiscussionChild.child_id", cascade="all, delete-orphan"
+    )
     invitations: Mapped[list[Invitation]] = relationship(
         back_populates="discussion", order_by="Invitation.id"
     )
@@ -167,6 +177,15 @@ class DiscussionChild(Base):
 
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussion.id"), primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), primary_key=True)
+    # The dates given when this discussion was convened (the child row holds the latest).
+    date_of_birth: Mapped[date | None]
+    expected_date: Mapped[date | None]
+
+    child: Mapped[Child] = relationship()
+
+    @property
+    def pseudonym(self) -> str:
+        return self.child.pseudonym
 
 
 class Invitation(Base):
@@ -192,11 +211,15 @@ class Invitation(Base):
 
 class Action(Base):
     __tablename__ = "action"
-    __table_args__ = (UniqueConstraint("discussion_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("discussion_id", "number"),
+        UniqueConstraint("case_id", "number", name="uq_action_case_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussion.id"))
-    # Numbered within the discussion: A1, A2, ...
+    # Numbered across the case, never reused: A1, A2, ... so NV-40213/A3 names one action.
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     number: Mapped[int]
     description: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))

@@ -93,3 +93,17 @@ class RecordDelivery(Base):
 
     record_version: Mapped[RecordVersion] = relationship(back_populates="deliveries")
     contact: Mapped[Contact] = relationship()
+
+
+class RecordShare(Base):
+    """The chair let someone not invited to a discussion read its final record (e.g. a
+    professional invited to a later review only). Audited as `record_shared`."""
+
+    __tablename__ = "record_share"
+    __table_args__ = (UniqueConstraint("discussion_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussion.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    shared_by_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    shared_at: Mapped[datetime]

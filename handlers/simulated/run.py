@@ -43,6 +43,7 @@ from bot.unit import unit_of_work
 from handlers.simulated.find_time import PersonCalendars, SeenByTheBot
 from handlers.simulated.model import Model, Scenario, model
 from handlers.simulated.people import SyntheticPeople
+from handlers.simulated.reviews import plan_reviews
 from scheduling.clock import SimulatedClock
 from scheduling.workdays import WorkingCalendar
 
@@ -80,6 +81,7 @@ class Result:
     fallback: bool
     report: Report
     convened: int = 0
+    reviews: int = 0  # review discussions convened
     refused: list[str] = field(default_factory=list)
     messages: int = 0
     emails: int = 0
@@ -126,6 +128,7 @@ class Simulation:
         self.events: list[_Event] = []
         self.order = itertools.count()
         self.convened = 0
+        self.reviews = 0  # review discussions convened (handlers/simulated/reviews.py)
         self.refused: list[str] = []
         self._children: dict[str, list[str]] = {}
 
@@ -336,6 +339,7 @@ def _run(
     )
     for referral in planned:
         simulation.at(referral.arrival, partial(simulation.convene, referral))
+    plan_reviews(simulation, planned, seed)
     calendar = core.calendar
     start = calendar.local_date(simulation.model.start)
     last_day = calendar.add_working_days(start, days - 1)
@@ -351,6 +355,7 @@ def _run(
         fallback=fallback,
         report=report,
         convened=simulation.convened,
+        reviews=simulation.reviews,
         refused=simulation.refused,
         messages=simulation.people.messages,
         emails=mailer.sent,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import NotAllowed
+from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing
 from bot.shared import visible_discussion
 from bot.storage import models
@@ -74,7 +75,7 @@ def invitation_view(core: Core, session: Session, link: LinkToken, actor: Contac
         title=f"Strategy discussion for case {details['case']}",
         details=details,
         forms=forms,
-        item_fields={"case": invitation.discussion.case.reference},
+        item_fields={"case": discussion_reference(invitation.discussion)},
     )
 
 
@@ -94,7 +95,9 @@ def _is_current(session: Session, invitation: models.Invitation, actor: Contact)
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return False
     try:
-        current = visible_discussion(session, discussion.case.reference, actor, scheduled_only=True)
+        current = visible_discussion(
+            session, discussion_reference(discussion), actor, scheduled_only=True
+        )
     except NotAllowed:
         return False
     return current.id == discussion.id

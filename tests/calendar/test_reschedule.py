@@ -149,6 +149,6 @@ def test_the_chair_cancels_and_nothing_more_happens(convened: Bot) -> None:
         in say(convened, "megan.price", "/strategy accept NV-40213").text
     )
     assert (
-        "Strategy discussion convened for case NV-40213"
+        "Review strategy discussion 2 for case NV-40213#2 (standard); discussion 1 was cancelled"
         in say(convened, "ben.okafor", CONVENE).text
     )

@@ -95,3 +95,34 @@ def test_someone_not_invited_sees_nothing(driver: PlatformDriver) -> None:
     driver.command("ben.okafor", CONVENE)
     reply = driver.command("ian.campbell", "/strategy status NV-40213")
     assert "You have no strategy discussion for case NV-40213" in reply
+
+
+def test_a_review_discussion_continues_the_case(driver: PlatformDriver) -> None:
+    driver.command("ben.okafor", CONVENE)
+    driver.command(
+        "asha.patel",
+        '/strategy action NV-40213 owner=megan.price due="in 5 working days" '
+        'text="Complete a DASH risk assessment"',
+    )
+    for who in ("megan.price", "olivia.bennett"):
+        driver.press(who, "accept", "NV-40213")
+    driver.advance(timedelta(days=1, hours=5))  # the first discussion is held
+    reply = driver.command("ben.okafor", CONVENE)
+    assert "Review strategy discussion 2 for case NV-40213#2" in reply
+    assert "Open actions carried forward: NV-40213/A1" in reply
+    assert "You are invited to a strategy discussion for case NV-40213#2" in joined(
+        driver.inbox("megan.price")
+    )
+    # Pressed on the review's own invitation card, the answer goes to the review.
+    driver.press("megan.price", "accept", "NV-40213#2")
+    assert "Strategy discussion for case NV-40213#2: you accepted" in joined(
+        driver.inbox("megan.price")
+    )
+    added = driver.command(
+        "asha.patel",
+        '/strategy action NV-40213 owner=megan.price due="in 5 working days" '
+        'text="Speak to the partner about the bail breach"',
+    )
+    assert "Action NV-40213/A2 recorded" in added
+    status = driver.command("asha.patel", "/strategy status NV-40213#1")
+    assert "Case NV-40213: strategy discussion (held)" in status

@@ -16,7 +16,8 @@ from handlers.simulated import compare_times, simulate
 def test_found_times_bring_the_first_invited_and_need_the_fallback_less() -> None:
     typed, found = compare_times(12, seed=1, days=3)
     assert (typed.times, found.times) == ("typed", "found")
-    assert typed.report.overall.held == found.report.overall.held == 12
+    # Every referral is held in both modes (reviews, issue 12, add discussions on top).
+    assert typed.report.overall.held >= 12 and found.report.overall.held >= 12
     accepted_typed, invited_typed = typed.first_invited
     accepted_found, invited_found = found.first_invited
     assert invited_typed and invited_found

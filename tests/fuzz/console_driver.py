@@ -66,8 +66,16 @@ class ConsoleProcess:
         self.stderr_path = folder / "stderr.txt"
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", "--database",
-             f"sqlite:///{self.database}", "--start", START],
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "console",
+                "--database",
+                f"sqlite:///{self.database}",
+                "--start",
+                START,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -118,9 +118,28 @@ class Generator:
         rng = self.rng
         kind = rng.choices(
             [
-                "convene", "accept", "decline", "delegate", "status", "action", "close",
-                "more-time", "approve", "refuse", "snooze", "reassign", "actions", "record",
-                "finalise", "report", "reschedule", "cancel", "help", "clock", "who", "as",
+                "convene",
+                "accept",
+                "decline",
+                "delegate",
+                "status",
+                "action",
+                "close",
+                "more-time",
+                "approve",
+                "refuse",
+                "snooze",
+                "reassign",
+                "actions",
+                "record",
+                "finalise",
+                "report",
+                "reschedule",
+                "cancel",
+                "help",
+                "clock",
+                "who",
+                "as",
             ],
             weights=[14, 8, 5, 3, 4, 8, 4, 3, 2, 2, 3, 2, 2, 8, 2, 2, 3, 1, 1, 8, 1, 2],
         )[0]
@@ -135,7 +154,7 @@ class Generator:
             known = ",".join(rng.sample(INVITEES, rng.randint(0, 2)))
             text = (
                 f"/strategy convene {case} children={children} "
-                f"category={rng.choice(CATEGORIES)} meeting=\"{rng.choice(MEETINGS)}\""
+                f'category={rng.choice(CATEGORIES)} meeting="{rng.choice(MEETINGS)}"'
             )
             if tags:
                 text += f" tags={tags}"
@@ -182,8 +201,14 @@ class Generator:
                 for _ in range(rng.randint(1, 3))
             )
             extra = rng.choice(
-                ["", f"attended={rng.choice(CHAIRS)},{invitee}", 's47="joint: injuries"',
-                 'family="share: nothing to withhold"', "children=C1", "show"]
+                [
+                    "",
+                    f"attended={rng.choice(CHAIRS)},{invitee}",
+                    's47="joint: injuries"',
+                    'family="share: nothing to withhold"',
+                    "children=C1",
+                    "show",
+                ]
             )
             return rng.choice(CHAIRS), f"/strategy record {case} {fields} {extra}".strip()
         if kind == "finalise":
@@ -200,8 +225,18 @@ class Generator:
         if kind == "help":
             return rng.choice(EVERYONE), rng.choice(["/strategy help", "help", "/strategy"])
         if kind == "clock":
-            move = rng.choice(["+30m", "+90m", "+2h", "+1d", "+1 working day", "tomorrow 9am",
-                               "", "+3 working days"])
+            move = rng.choice(
+                [
+                    "+30m",
+                    "+90m",
+                    "+2h",
+                    "+1d",
+                    "+1 working day",
+                    "tomorrow 9am",
+                    "",
+                    "+3 working days",
+                ]
+            )
             return rng.choice(EVERYONE), f"clock {move}".strip()
         if kind == "who":
             return rng.choice(EVERYONE), "who"
@@ -215,12 +250,14 @@ class Generator:
         words = text.split(" ")
         if mutation == 0:  # a quote lost or added
             at = rng.randrange(len(text) + 1)
-            return text.replace('"', "", 1) if '"' in text and rng.random() < 0.5 else (
-                text[:at] + rng.choice(['"', "'"]) + text[at:]
+            return (
+                text.replace('"', "", 1)
+                if '"' in text and rng.random() < 0.5
+                else (text[:at] + rng.choice(['"', "'"]) + text[at:])
             )
         if mutation == 1:  # the command word's case
             return rng.choice(["/Strategy", "/STRATEGY", "Strategy", "STRATEGY", "/strategy"]) + (
-                text[text.index(" "):] if " " in text else ""
+                text[text.index(" ") :] if " " in text else ""
             )
         if mutation == 2:  # a space before or after '='
             return text.replace("=", rng.choice([" =", "= ", " = "]), 1)
@@ -229,10 +266,12 @@ class Generator:
             for key in ("meeting=", "due=", "until=", "identified="):
                 if key in text:
                     start = text.index(key) + len(key)
-                    end = text.find('"', start + 1) + 1 if text[start:start + 1] == '"' else (
-                        text.find(" ", start) if " " in text[start:] else len(text)
+                    end = (
+                        text.find('"', start + 1) + 1
+                        if text[start : start + 1] == '"'
+                        else (text.find(" ", start) if " " in text[start:] else len(text))
                     )
-                    return text[:start] + f'"{time}"' + text[max(end, start):]
+                    return text[:start] + f'"{time}"' + text[max(end, start) :]
             if text.startswith("clock"):
                 return f"clock {time}"
             return text + f' due="{time}"'
@@ -288,7 +327,7 @@ class Generator:
         rng = self.rng
         return rng.choice(
             [
-                b"/strategy decline NV-40213 reason=\"caf\xe9 \xff\xfe\"",
+                b'/strategy decline NV-40213 reason="caf\xe9 \xff\xfe"',
                 b"as ben.ok\xc3\x28afor",
                 b"\xed\xa0\x80 lone surrogate in UTF-8 form",
                 bytes(rng.randrange(1, 256) for _ in range(rng.randint(1, 80))).replace(

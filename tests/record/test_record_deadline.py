@@ -13,7 +13,8 @@ from tests.helpers import audit_events, say, take_sent, to
 from tests.record.conftest import COMPLETE_RECORD
 
 # Meeting Tue 24 Nov 2026 14:00; the record is due by the end of the next working day.
-AFTER_DEADLINE = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
+# The deadline is Wed 25 Nov, 23:59; the alert comes at the start of the next working day.
+AFTER_DEADLINE = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
 
 def chair_alerts(bot: Bot) -> list[str]:

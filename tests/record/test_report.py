@@ -65,7 +65,13 @@ def test_each_figure_counts_what_it_says() -> None:
                 action("Health", due=False, on_time=False),
             ),
         ),
-        facts(case="NV-10003", health_via_fallback=True, police_attended=False),
+        facts(
+            case="NV-10003#2",
+            health_via_fallback=True,
+            police_attended=False,
+            review=True,
+            same_people_as_first=True,
+        ),
         facts(
             case="NV-10004",
             health_invited=False,
@@ -92,6 +98,8 @@ def test_each_figure_counts_what_it_says() -> None:
         records_complete=Ratio(3, 4),
         actions_with_owner_and_due=Ratio(4, 4),
         actions_closed_by_due=Ratio(1, 3),  # the Health action is not due yet
+        reviews=Ratio(1, 4),  # every discussion counts, a review too
+        reviews_same_people=Ratio(1, 1),
         open_overdue_by_agency={"Housing": 1, "Police": 1},
     )
     assert figures([]).within_timescale == Ratio(0, 0)
@@ -247,6 +255,7 @@ def test_every_figure_from_the_bots_own_data(
         records_complete=Ratio(1, 3),  # A's record has the essentials only
         actions_with_owner_and_due=Ratio(3, 3),
         actions_closed_by_due=Ratio(1, 3),  # A1 on time; C's late; A2 still open
+        reviews=Ratio(0, 3),  # three first discussions
         open_overdue_by_agency={"Northvale Community Partners": 1},
     )
     assert list(report.by_team) == ["Child Protection and Court", "Referral and Assessment"]

@@ -53,6 +53,16 @@ def test_the_command_line_prints_the_report_or_json() -> None:
     assert runner.invoke(app, ["simulate", "--referrals", "0", "--seed", "2"]).exit_code == 2
 
 
+def test_reviews_are_convened_for_a_share_of_cases_and_counted_in_the_report() -> None:
+    result = simulate(12, seed=5)
+    assert result.refused == []
+    assert result.reviews > 0
+    overall = result.report.overall
+    assert overall.held == result.convened + result.reviews  # discussions, not cases
+    assert overall.reviews.count == result.reviews
+    assert overall.reviews_same_people.total == result.reviews
+
+
 def test_the_simulation_routes_as_production_and_counts_by_channel() -> None:
     result = simulate(8, seed=3)
     assert result.undeliverable == 0  # the sample directory reaches everyone

@@ -73,9 +73,7 @@ def test_due_999999_days_on_is_refused() -> None:
         parse_due("+999999d", NOW, CALENDAR)
 
 
-@pytest.mark.parametrize(
-    "text", ["28 march 2027 1:30am", "28/3/2027 01:30", "28/3 1.30am"]
-)
+@pytest.mark.parametrize("text", ["28 march 2027 1:30am", "28/3/2027 01:30", "28/3 1.30am"])
 def test_a_time_in_the_spring_forward_gap_is_refused_not_moved(text: str) -> None:
     with pytest.raises(TimeTextError) as refused:
         parse_meeting_time(text, datetime(2027, 3, 20, 10, tzinfo=UTC), CALENDAR)

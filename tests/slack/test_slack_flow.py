@@ -149,6 +149,7 @@ def test_convene_without_details_opens_the_form(slack: SlackTest) -> None:
         "known",
         "referrer",
         "late_reason",
+        "dropped",
     ]
     values = {
         "case": {"case": text_input("NV-40213")},

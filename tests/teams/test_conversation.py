@@ -101,6 +101,7 @@ def test_convene_alone_opens_the_form_and_the_form_convenes(driver: TeamsDriver)
         "known",
         "referrer",
         "late_reason",
+        "dropped",
     }
     categories = next(i for i in inputs if i["id"] == "category")["choices"]
     assert {c["value"] for c in categories} >= {"standard", "serious_harm", "complex"}

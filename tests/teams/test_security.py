@@ -81,15 +81,27 @@ def test_every_token_case_is_refused_logged_with_its_reason_and_sends_nothing(
         "no token": (good, None, "no bearer token"),
         "not a token": (good, "not-a-jwt", "not a JWT"),
         "another key": (good, fake.token(key=signing_key("someone else")), "signature"),
-        "another bot": (good, fake.token(audience="11111111-2222-4333-8444-555555555555"),
-                        "audience"),
-        "another serviceUrl": (good, fake.token("https://smba.trafficmanager.net/emea/"),
-                               "service URL"),
+        "another bot": (
+            good,
+            fake.token(audience="11111111-2222-4333-8444-555555555555"),
+            "audience",
+        ),
+        "another serviceUrl": (
+            good,
+            fake.token("https://smba.trafficmanager.net/emea/"),
+            "service URL",
+        ),
         "serviceUrl moved to the attacker's": (
-            {**good, "serviceUrl": elsewhere}, fake.token(), "service URL"),
+            {**good, "serviceUrl": elsewhere},
+            fake.token(),
+            "service URL",
+        ),
         "no serviceurl claim": (good, fake.token(serviceurl=None), "no serviceurl claim"),
         "no serviceUrl in the activity": (
-            {k: v for k, v in good.items() if k != "serviceUrl"}, fake.token(), "service URL"),
+            {k: v for k, v in good.items() if k != "serviceUrl"},
+            fake.token(),
+            "service URL",
+        ),
         "expired": (good, fake.token(expires_in=-3600), "expired"),
         "no expiry": (good, fake.token(expires_in=None), "no exp claim"),
         "not valid yet": (good, fake.token(not_before_in=3600), "not valid yet"),
@@ -101,8 +113,11 @@ def test_every_token_case_is_refused_logged_with_its_reason_and_sends_nothing(
             "not endorsed for msteams",
         ),
         "Entra issuer, another tenant": (good, entra_token, "is not the Bot Framework"),
-        "another issuer": (good, fake.token(issuer="https://sts.windows.net/x/"),
-                           "is not the Bot Framework"),
+        "another issuer": (
+            good,
+            fake.token(issuer="https://sts.windows.net/x/"),
+            "is not the Bot Framework",
+        ),
         "another channel": ({**good, "channelId": "webchat"}, fake.token(), "channel"),
         "another tenant (conversation)": (
             {**good, "conversation": {**good["conversation"], "tenantId": OTHER_TENANT}},
@@ -110,10 +125,16 @@ def test_every_token_case_is_refused_logged_with_its_reason_and_sends_nothing(
             "tenant",
         ),
         "another tenant (channelData)": (
-            {**good, "channelData": {"tenant": {"id": OTHER_TENANT}}}, fake.token(), "tenant"),
+            {**good, "channelData": {"tenant": {"id": OTHER_TENANT}}},
+            fake.token(),
+            "tenant",
+        ),
         "no tenant": (
-            {**good, "channelData": {}, "conversation": {
-                k: v for k, v in good["conversation"].items() if k != "tenantId"}},
+            {
+                **good,
+                "channelData": {},
+                "conversation": {k: v for k, v in good["conversation"].items() if k != "tenantId"},
+            },
             fake.token(),
             "names no tenant",
         ),

@@ -1,7 +1,7 @@
 """find a time: the search for a meeting time and the poll's answers
 
 Revision ID: 0014_find_a_time
-Revises: 0010_link_tokens
+Revises: 0011_discussion_series
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_find_a_time"
-down_revision: str | None = "0010_link_tokens"
+down_revision: str | None = "0011_discussion_series"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
