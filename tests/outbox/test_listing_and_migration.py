@@ -48,7 +48,7 @@ def test_the_migration_moves_slack_and_teams_threads_into_thread_bindings(
     database_url: str,
 ) -> None:
     config = alembic_config(database_url)
-    command.downgrade(config, "0011_discussion_series")
+    command.downgrade(config, "0014_find_a_time")
     engine = create_engine(normalise_url(database_url))
     now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     with engine.begin() as connection:

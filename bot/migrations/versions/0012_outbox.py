@@ -6,7 +6,7 @@ and the Teams channel gives it the contact key at start-up, from the directory
 (handlers/teams/chat.py adopt_bindings).
 
 Revision ID: 0012_outbox
-Revises: 0011_discussion_series
+Revises: 0014_find_a_time
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_outbox"
-down_revision: str | None = "0011_discussion_series"
+down_revision: str | None = "0014_find_a_time"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
