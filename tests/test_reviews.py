@@ -419,7 +419,8 @@ def test_an_old_cards_button_acts_on_its_own_discussion_never_on_the_review(
 
     # The review's own card answers the review; typing the bare case still means the latest.
     assert bot.press(bethany, accept.action, "NV-40213#2").ok
-    assert "declined" in say(bot, "bethany.cole", '/strategy decline NV-40213 reason="on leave"').text
+    declined = say(bot, "bethany.cole", '/strategy decline NV-40213 reason="on leave"')
+    assert "declined" in declined.text
 
 
 def test_an_old_card_of_a_cancelled_discussion_is_refused(bot: Bot) -> None:
