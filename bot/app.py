@@ -15,6 +15,7 @@ from bot.calendar.routing import invites_from_settings
 from bot.core import Core
 from bot.directory import Contact, Directory, load_directory
 from bot.errors import InputError, refusal, wording
+from bot.find_time.settings import calendars_from_settings, slot_rules_from_settings
 from bot.forms import ChoiceContext, Form
 from bot.intents import INTENTS, Intent, IntentTable
 from bot.intents.forms import button as dress_button
@@ -77,12 +78,15 @@ def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | No
     )
     _require_current_schema(engine, url)
     directory = load_partner_directory(settings, platforms)
+    invites = invites_from_settings(settings, clock, directory.partnership.calendar.timezone)
     core = Core(
         sessions=make_sessionmaker(engine),
         directory=directory,
         calendar=WorkingCalendar(directory.partnership.calendar),
         clock=clock,
-        invites=invites_from_settings(settings, clock, directory.partnership.calendar.timezone),
+        invites=invites,
+        availability=calendars_from_settings(settings, directory, graph=invites.graph is not None),
+        slot_rules=slot_rules_from_settings(settings),
     )
     with transaction(core.sessions) as session:
         sync_directory(session, directory)

@@ -22,6 +22,7 @@ from bot.app import SchemaOutOfDate, build_core, load_partner_directory
 from bot.calendar.routing import CalendarSettingsError
 from bot.core import Core
 from bot.directory import DirectoryError
+from bot.find_time.settings import FindTimeSettingsError
 from bot.settings import Settings
 from bot.text_input import shown
 from handlers.platforms import PLATFORM_KEYS
@@ -75,7 +76,12 @@ def open_core(settings: Settings, clock: Clock, *, reading: bool = False) -> Cor
     with database_errors(settings.database_url):
         try:
             return build_core(settings, clock, platforms=PLATFORM_KEYS)
-        except (DirectoryError, SchemaOutOfDate, CalendarSettingsError) as problem:
+        except (
+            DirectoryError,
+            SchemaOutOfDate,
+            CalendarSettingsError,
+            FindTimeSettingsError,
+        ) as problem:
             fail(str(problem), BAD_SETUP)
 
 

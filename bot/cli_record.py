@@ -103,11 +103,22 @@ def simulate_command(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also write the report's chart (PNG) here.")
     ] = None,
+    compare_times: Annotated[
+        bool,
+        typer.Option(
+            "--compare-times",
+            help="Give everyone a weekly calendar and run the referrals twice: times typed, "
+            "and times found by the bot; print the comparison.",
+        ),
+    ] = False,
 ) -> None:
     """Run synthetic referrals through the real bot on a simulated clock; report the figures."""
     from handlers.simulated import simulate  # the simulation loads only when asked for
 
     _writable(chart, "--chart")
+    if compare_times:
+        _compare_times(referrals, seed, days)
+        return
 
     result = simulate(referrals, seed, days=days, fallback=not no_fallback)
     if chart is not None:
@@ -144,6 +155,14 @@ def simulate_command(
     for problem in result.refused:
         typer.echo(f"Refused: {problem}")
     sys.stdout.write(report_output.as_table(result.report) + "\n")
+
+
+def _compare_times(referrals: int, seed: int, days: int) -> None:
+    from handlers.simulated import compare_times
+    from handlers.simulated.compare import comparison_table
+
+    typed, found = compare_times(referrals, seed, days)
+    typer.echo(comparison_table(typed, found))
 
 
 def _by_channel(counts: dict[str, int]) -> str:

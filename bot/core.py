@@ -10,7 +10,9 @@ from bot.calendar.port import Invites
 from bot.directory import Directory
 from bot.directory.model import REACH_CHANNELS
 from bot.mail import Mailer
+from scheduling.availability import AvailabilitySource
 from scheduling.clock import Clock
+from scheduling.slots import SlotRules
 from scheduling.workdays import WorkingCalendar
 
 
@@ -29,6 +31,12 @@ class Core:
     # written as .eml/.ics files to ./outbox (bot.app.build_core sets it from
     # the settings).
     invites: Invites | None = None
+    # Whose free/busy the bot can see when it finds a time (bot/find_time/). None:
+    # Graph getSchedule for the tenant's people when Graph is configured, else
+    # nobody's (everyone is asked by poll). The console sets the sample calendars.
+    availability: AvailabilitySource | None = None
+    # How candidate slots are made and how long the poll stays open.
+    slot_rules: SlotRules = field(default_factory=SlotRules)
     # The ways out this process has (bot/routing.py), for showing the chair how each
     # invitee is reached. The default, every channel, is what production would do.
     reach_channels: frozenset[str] = field(default_factory=lambda: frozenset(REACH_CHANNELS))

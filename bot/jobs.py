@@ -37,6 +37,7 @@ from bot.services import meeting
 from bot.services.calendar_replies import apply_replies
 from bot.services.fallback import run_fallback
 from bot.services.reminders import send_nudge
+from bot.services.time_search import close_poll
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.unit import Unit, unit_of_work
@@ -229,6 +230,10 @@ def _further_reminder(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     return further.remind(unit, _discussion(unit, work), datetime.fromisoformat(by) if by else None)
 
 
+def _poll_close(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+    return close_poll(unit, _discussion(unit, work))
+
+
 Job = Callable[[Unit, models.ScheduledWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a job here and a
@@ -242,5 +247,6 @@ JOBS: dict[str, Job] = {
     models.WorkKind.CALENDAR_RESPONSES: _calendar_replies,
     models.WorkKind.RECORD_DELIVERY: deliver_record,
     models.WorkKind.RECORD_DEADLINE: _record_deadline,
+    models.WorkKind.POLL_CLOSE: _poll_close,
     models.WorkKind.FURTHER_REMINDER: _further_reminder,
 }

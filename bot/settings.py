@@ -83,4 +83,15 @@ class Settings(HttpTimeout):
     # before a restart, or on another replica, must be reloaded before it is sent.
     link_secret: str | None = None
 
+    # --- Finding a time (convening without a meeting time) ---
+    # Simulated calendars (YAML, see docs/find-a-time.md) whose free/busy the bot may
+    # read instead of Graph's. None: with the bundled sample directory and no Graph,
+    # the bundled sample calendars; otherwise none (Graph's, or everyone is polled).
+    strategy_calendars: Path | None = None
+    # Overrides of the slot rules as JSON, e.g. {"poll_working_minutes": 90,
+    # "slot_minutes": 45} (scheduling/slots.py SlotRules: slot_minutes, max_slots,
+    # lead_minutes, step_minutes, day_spacing_minutes, poll_working_minutes,
+    # poll_time_left_divisor, same_day_poll_minutes).
+    find_time_rules: dict[str, int] = {}
+
     # --- Records and reports ---

@@ -11,9 +11,10 @@ Where slots may lie:
 - Any other category: inside working hours on working days (weekends, bank
   holidays and the partnership's closure days excluded), ending by the end of
   working hours, on or before the due date.
-- Never before the poll closes (nor before `lead_minutes` from now): a slot
-  that has started before the choice is made cannot be chosen. For same-day
-  categories both are 30 minutes by default.
+- Never before the poll closes: a slot that has started before the choice
+  is made cannot be chosen. For working-day categories not before
+  `lead_minutes` after it closes either, so that the invitations arrive before
+  the meeting; for same-day categories from `lead_minutes` ahead.
 - Start times on a `step_minutes` grid of local wall time (09:00, 09:15...).
 - Never when the chair is known to be busy.
 
@@ -178,10 +179,11 @@ def search_window(
 ) -> Interval | None:
     """[earliest slot start, deadline): the window to ask for free/busy; None if none is left."""
     now = as_utc(now)
-    earliest = max(
-        now + timedelta(minutes=rules.lead_minutes),
-        poll_closes_at(now, deadline, calendar, rules),
-    )
+    closes = poll_closes_at(now, deadline, calendar, rules)
+    lead = timedelta(minutes=rules.lead_minutes)
+    # Same day: from `lead_minutes` ahead (the poll closes by then). Otherwise a slot
+    # leaves `lead_minutes` after the poll closes, for the invitations to arrive.
+    earliest = max(now + lead, closes) if is_same_day(deadline) else closes + lead
     if earliest + timedelta(minutes=rules.slot_minutes) > deadline.deadline:
         return None
     return Interval(earliest, deadline.deadline)

@@ -104,6 +104,7 @@ CONVENE_OPTIONS = (
     "children",
     "category",
     "meeting",
+    "find_time",
     "identified",
     "tags",
     "known",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.calendar.port import CalendarRefused, CalendarUnavailable
 from scheduling.availability import Availability, Interval, Known, Person, Unknown
@@ -36,6 +36,7 @@ BUSY_VIEW_WORDS = frozenset({"tentative", "busy", "out of office", "unknown", "u
 OUTSIDE_TENANT = "not in the partnership's Microsoft 365 tenant: asked by poll"
 
 
+@runtime_checkable
 class ScheduleReader(Protocol):
     """What this needs of Graph: `GraphCalendar.get_schedule` (bot/calendar/graph.py)."""
 

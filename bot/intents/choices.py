@@ -8,6 +8,7 @@ from bot.directory import Contact
 from bot.domain import HarmTag
 from bot.forms import Choice, ChoiceContext
 from scheduling.rules import ConcernCategory
+from scheduling.slots import SlotRules
 from templates import phrase, words
 
 
@@ -49,3 +50,17 @@ def colleagues(context: ChoiceContext) -> Sequence[Choice]:
 
 def report_groups(context: ChoiceContext) -> Sequence[Choice]:
     return [Choice("team", "team"), Choice("category", "category")]
+
+
+def slots(context: ChoiceContext) -> Sequence[Choice]:
+    """A poll's slots by number (the message the form is on lists their times: the
+    choices are worked out without the database)."""
+    return [
+        Choice(str(n), phrase(words("intents")["slot"], number=n))
+        for n in range(1, SlotRules().max_slots + 1)
+    ]
+
+
+def poll_answers(context: ChoiceContext) -> Sequence[Choice]:
+    """The slots, and "none of these"."""
+    return [*slots(context), Choice("none", str(words("intents")["none_of_these"]))]

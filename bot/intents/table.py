@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.directory import Contact
+from bot.errors import refusal
 from bot.forms import Field, FieldKind, FormContent
 from bot.intents import choices
 from bot.intents.intent import IntentTable, Values, worded
 from bot.messages import Kind, Outcome, message
 from bot.record import chat as record_chat
 from bot.record import draft as record_draft
-from bot.services import actions, more_time, reminders, reschedule, respond, status
+from bot.services import actions, more_time, poll_answers, reminders, reschedule, respond, status
 from bot.services.convene import ConveneRequest, convene, parse_children, require_convenor
 from bot.text_input import (
     ACTION_TEXT_CHARACTERS,
@@ -41,11 +42,14 @@ ACTION = Field("action", kind=REFERENCE, required=True, max_length=ID, on_form=F
 
 
 def _convene(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    if v.flag("find_time") and v.optional("meeting"):
+        raise refusal("find_time.time_and_find", field="meeting")
     request = ConveneRequest(
         case_reference=v.text("case"),
         children=parse_children(v.text("children")),
         category=v.text("category"),
-        meeting=v.text("meeting"),
+        # No time (or "find a time" ticked on the form): the bot finds one.
+        meeting=None if v.flag("find_time") else v.optional("meeting"),
         identified=v.optional("identified"),
         tags=v.many("tags"),
         known=v.many("known"),
@@ -166,6 +170,22 @@ def _cancel(unit: Unit, actor: Contact, v: Values) -> Outcome:
     return reschedule.cancel(unit, actor, v.text("case"), v.text("reason"))
 
 
+def _available(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    chosen = v.many("answer") + v.many("slots")
+    return poll_answers.available(unit, actor, v.text("case"), chosen, v.optional("when"))
+
+
+def _slots(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    return poll_answers.slots(unit, actor, v.text("case"))
+
+
+def _pick(unit: Unit, actor: Contact, v: Values) -> Outcome:
+    number = v.optional("slot") or (" ".join(v.many("number")) or None)
+    return poll_answers.pick(
+        unit, actor, v.text("case"), number, v.optional("meeting"), v.optional("late_reason")
+    )
+
+
 def _help(unit: Unit, actor: Contact, v: Values) -> Outcome:
     usage = {intent.name: intent.usage for intent in INTENTS}
     return Outcome(
@@ -203,7 +223,8 @@ INTENTS = IntentTable(
                     choices=choices.categories,
                     max_length=ID,
                 ),
-                Field("meeting", required=True, max_length=TIME),
+                Field("meeting", max_length=TIME),
+                Field("find_time", kind=FieldKind.FLAG, max_length=ID),
                 Field("identified", max_length=TIME),
                 Field("tags", kind=FieldKind.CHOICES, choices=choices.harm_tags, max_length=IDS),
                 Field("known", kind=FieldKind.CHOICES, choices=choices.everyone, max_length=IDS),
@@ -315,6 +336,31 @@ INTENTS = IntentTable(
             "cancel",
             _cancel,
             [CASE, Field("reason", required=True, multiline=True, max_length=REASON)],
+        ),
+        worded(
+            "available",
+            _available,
+            [
+                CASE,
+                Field("answer", kind=FieldKind.WORDS, max_length=IDS, on_form=False),
+                Field(
+                    "slots", kind=FieldKind.CHOICES, choices=choices.poll_answers, max_length=IDS
+                ),
+                Field("when", max_length=TIME),
+            ],
+            positive=True,
+        ),
+        worded("slots", _slots, [CASE]),
+        worded(
+            "pick",
+            _pick,
+            [
+                CASE,
+                Field("number", kind=FieldKind.WORDS, max_length=ID, on_form=False),
+                Field("slot", kind=FieldKind.CHOICE, choices=choices.slots, max_length=ID),
+                Field("meeting", max_length=TIME),
+                Field("late_reason", multiline=True, max_length=REASON),
+            ],
         ),
         worded("help", _help, [Field("topic", kind=FieldKind.WORDS, max_length=ID, on_form=False)]),
     ]

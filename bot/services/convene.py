@@ -14,16 +14,17 @@ from bot.core import Core
 from bot.directory import Contact
 from bot.domain import CHILD_PSEUDONYM, ChildSpec, HarmTag, chair_for, plan_invitations
 from bot.errors import LateMeeting, not_allowed, refusal, wording
-from bot.messages import Delivery, Kind, Outcome, Outgoing, message
+from bot.messages import Kind, Outcome, message
 from bot.references import discussion_reference, read_discussion_reference
-from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.services.announce import announce
 from bot.services.review import Review, refuse_while_upcoming, start_review
 from bot.services.review import changes as review_changes
 from bot.services.review import context as review_context
-from bot.shared import audit, contact_row, schedule, schedule_sync, when
+from bot.services.time_search import refuse_while_finding, start_search
+from bot.shared import audit, contact_row, when
 from bot.storage import models
 from bot.unit import Unit
-from scheduling.deadlines import Deadline, deadline_warning_times, statutory_deadline
+from scheduling.deadlines import Deadline, statutory_deadline
 from scheduling.rules import ConcernCategory
 from scheduling.timetext import TimeTextError, parse_identified, parse_meeting_time
 
@@ -33,7 +34,7 @@ class ConveneRequest:
     case_reference: str
     children: Sequence[ChildSpec]
     category: str
-    meeting: str  # as typed, e.g. "tomorrow 2pm"
+    meeting: str | None  # as typed, e.g. "tomorrow 2pm"; None: find a time
     identified: str | None = None  # as typed; None means now
     tags: Sequence[str] = ()
     known: Sequence[str] = ()  # directory ids or names of professionals known to the family
@@ -53,7 +54,7 @@ class CheckedConvene:
     category: ConcernCategory
     identified_at: datetime
     deadline: Deadline
-    meeting_at: datetime
+    meeting_at: datetime | None  # None: find a time
     meeting_warnings: tuple[str, ...]
     tags: tuple[HarmTag, ...]
     chair: Contact
@@ -126,14 +127,16 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         )
     except TimeTextError as problem:
         raise refusal("convene.identified", problem=problem) from None
-    try:
-        meeting = parse_meeting_time(request.meeting, now, core.calendar)
-    except TimeTextError as problem:
-        raise refusal("convene.meeting", problem=problem) from None
+    meeting = None
+    if request.meeting is not None:
+        try:
+            meeting = parse_meeting_time(request.meeting, now, core.calendar)
+        except TimeTextError as problem:
+            raise refusal("convene.meeting", problem=problem) from None
 
     deadline = statutory_deadline(identified_at, category, core.calendar, partnership.timescales)
     late_reason = (request.late_reason or "").strip() or None
-    if meeting.at > deadline.deadline and late_reason is None:
+    if meeting is not None and meeting.at > deadline.deadline and late_reason is None:
         raise refusal(
             "convene.after_deadline",
             raising=LateMeeting,
@@ -152,8 +155,8 @@ def check(core: Core, actor: Contact, request: ConveneRequest) -> CheckedConvene
         category=category,
         identified_at=identified_at,
         deadline=deadline,
-        meeting_at=meeting.at,
-        meeting_warnings=meeting.warnings,
+        meeting_at=meeting.at if meeting is not None else None,
+        meeting_warnings=meeting.warnings if meeting is not None else (),
         tags=tags,
         chair=chair,
         known=known_contacts,
@@ -214,12 +217,14 @@ def _find_contact(core: Core, name: str) -> Contact:
 
 def convene(unit: Unit, actor: Contact, request: ConveneRequest) -> Outcome:
     checked = check(unit.core, actor, request)
-    return _convene(unit.core, unit.session, actor, checked)
+    return _convene(unit, actor, checked)
 
 
-def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConvene) -> Outcome:
+def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
+    core, session = unit.core, unit.session
     now = core.clock.now()
     case = _case(core, session, checked.case_reference)
+    refuse_while_finding(case)
     latest = case.discussions[-1] if case.discussions else None
     review: Review | None = None
     if latest is not None:
@@ -242,9 +247,12 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         due_date=checked.deadline.due_date,
         deadline_at=checked.deadline.deadline,
         deadline_rule=checked.deadline.rule,
-        meeting_at=checked.meeting_at,
+        # Finding a time: the deadline until the search sets the first candidate slot.
+        meeting_at=checked.meeting_at or checked.deadline.deadline,
         late_reason=checked.late_reason,
-        status=models.DiscussionStatus.SCHEDULED,
+        status=models.DiscussionStatus.SCHEDULED
+        if checked.meeting_at is not None
+        else models.DiscussionStatus.FINDING_TIME,
         convened_at=now,
         child_facts=[
             models.DiscussionChild(
@@ -265,7 +273,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         category=checked.category.value,
         deadline=checked.deadline.deadline.isoformat(),
         rule=checked.deadline.rule,
-        meeting_at=checked.meeting_at.isoformat(),
+        meeting_at=checked.meeting_at.isoformat() if checked.meeting_at else None,
         late_reason=checked.late_reason,
         children=[c.pseudonym for c in checked.children],
         tags=[t.value for t in checked.tags],
@@ -287,7 +295,6 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         if review is not None
         else []
     )
-    invitations: list[models.Invitation] = []
     for plan in planned:
         organiser = plan.contact.id in (actor.id, checked.chair.id)
         invitation = models.Invitation(
@@ -311,67 +318,9 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
             contact=plan.contact.id,
             reason=plan.reason,
         )
-        if not organiser:
-            invitations.append(invitation)
-    session.flush()
-    session.refresh(discussion)
-    # Rendered after every invitation exists, so each shows the full list of invitees.
-    outgoing = [invitation_outgoing(core, invitation) for invitation in invitations]
-
-    for rule in core.directory.partnership.fallbacks:
-        cutoff = min(
-            now + timedelta(minutes=rule.cutoff_minutes),
-            checked.meeting_at - timedelta(minutes=rule.latest_before_meeting_minutes),
-        )
-        schedule(
-            session,
-            models.WorkKind.FALLBACK_CHECK,
-            max(cutoff, now),
-            discussion=discussion,
-            agency_kind=rule.agency_kind,
-        )
-    schedule(session, models.WorkKind.MEETING_START, checked.meeting_at, discussion=discussion)
-    schedule_sync(session, core, discussion)  # calendar invitations, sent from scheduled work
-    partnership = core.directory.partnership
-    for warning_at in deadline_warning_times(
-        checked.deadline.deadline,
-        core.calendar,
-        same_day=partnership.timescales.days_for(checked.category) == 0,
-        minutes_before=partnership.reminders.deadline_warning_minutes,
-    ):
-        if warning_at > now:
-            schedule(session, models.WorkKind.DEADLINE_WARNING, warning_at, discussion=discussion)
-
-    outgoing.append(quorum_outgoing(core, discussion))
-    if checked.chair.id != actor.id:
-        outgoing.append(
-            Outgoing(
-                to=checked.chair.id,
-                message=message(
-                    Kind.NOTICE,
-                    "messages/chair_convened.txt.j2",
-                    case=discussion_reference(discussion),
-                    convenor=actor.name,
-                    category=checked.category.value.replace("_", " "),
-                    deadline=when(core, checked.deadline.deadline),
-                    rule=checked.deadline.rule,
-                    meeting=when(core, checked.meeting_at),
-                    late_reason=checked.late_reason,
-                ),
-            )
-        )
-    outgoing.append(
-        Outgoing(
-            to=core.channel,
-            delivery=Delivery.CHANNEL,
-            message=message(
-                Kind.NOTICE,
-                "messages/channel_convened.txt.j2",
-                case=discussion_reference(discussion),
-                meeting=when(core, checked.meeting_at),
-            ),
-        )
-    )
+    if checked.meeting_at is None:  # no time given: find one (bot/services/time_search.py)
+        return start_search(unit, actor, discussion, checked.deadline)
+    outgoing = announce(unit, discussion)
     reply = message(
         Kind.REPLY,
         "messages/convened.txt.j2",
@@ -379,7 +328,7 @@ def _convene(core: Core, session: Session, actor: Contact, checked: CheckedConve
         category=checked.category.value.replace("_", " "),
         deadline=when(core, checked.deadline.deadline),
         rule=checked.deadline.rule,
-        meeting=when(core, checked.meeting_at),
+        meeting=when(core, discussion.meeting_at),
         warnings=checked.meeting_warnings,
         late_reason=checked.late_reason,
         chair=checked.chair.name,

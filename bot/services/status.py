@@ -12,6 +12,7 @@ from bot.directory import Contact
 from bot.messages import Kind, Outcome, message
 from bot.references import action_reference, discussion_reference, numbered_reference
 from bot.services.common import discussion_context
+from bot.services.time_search import finding_line
 from bot.shared import carried_forward, quorum_of, visible_discussion, when
 from bot.storage import models
 from bot.unit import Unit
@@ -34,13 +35,17 @@ def upcoming_discussions(unit: Unit, actor: Contact) -> list[DiscussionRow]:
         .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
         .where(
             models.Contact.key == actor.id,
-            models.Discussion.status == models.DiscussionStatus.SCHEDULED,
+            models.Discussion.status.in_(
+                (models.DiscussionStatus.SCHEDULED, models.DiscussionStatus.FINDING_TIME)
+            ),
         )
         .order_by(models.Discussion.meeting_at)
     ).all()
     return [
         DiscussionRow(
-            discussion_reference(d), when(unit.core, d.meeting_at), all(quorum_of(d).values())
+            discussion_reference(d),
+            finding_line(unit.core, unit.session, d) or when(unit.core, d.meeting_at),
+            all(quorum_of(d).values()),
         )
         for d in discussions
     ]
@@ -61,7 +66,8 @@ def status(unit: Unit, actor: Contact, case_reference: str | None) -> Outcome:
             Kind.REPLY,
             "messages/status.txt.j2",
             **discussion_context(core, discussion),
-            status=discussion.status,
+            status=discussion.status.replace("_", " "),
+            finding=finding_line(core, session, discussion),
             quorum=[(k.value.replace("_", " "), ok) for k, ok in quorum_of(discussion).items()],
             actions=actions,
             carried=carried,

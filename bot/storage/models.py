@@ -29,6 +29,8 @@ class DiscussionStatus(StrEnum):
     SCHEDULED = "scheduled"
     HELD = "held"
     CANCELLED = "cancelled"
+    # Convened without a time: the poll about candidate slots is open (time_search).
+    FINDING_TIME = "finding_time"
 
 
 class InvitationStatus(StrEnum):
@@ -53,6 +55,7 @@ class WorkKind(StrEnum):
     RECORD_DEADLINE = "record_deadline"
     CALENDAR_SYNC = "calendar_sync"
     CALENDAR_RESPONSES = "calendar_responses"
+    POLL_CLOSE = "poll_close"
     FURTHER_REMINDER = "further_reminder"
 
 
@@ -141,6 +144,7 @@ class Discussion(Base):
     deadline_at: Mapped[datetime]
     # The rule used, in words, so the record shows how the deadline was reached.
     deadline_rule: Mapped[str] = mapped_column(Text)
+    # While a time is being found (status finding_time): the earliest candidate slot.
     meeting_at: Mapped[datetime]
     # Why the meeting is after the statutory deadline, when it is.
     late_reason: Mapped[str | None] = mapped_column(Text)

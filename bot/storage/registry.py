@@ -6,6 +6,7 @@ module: a new module of models must be imported here.
 
 from bot.storage import (
     calendar_models,  # noqa: F401
+    find_time_models,  # noqa: F401
     link_models,  # noqa: F401
     models,  # noqa: F401
     record_models,  # noqa: F401

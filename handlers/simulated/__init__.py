@@ -6,6 +6,6 @@ would: `run.py` (the simulated world: clock, events, referrals), `people.py`
 ChatPort) and `model.yaml` (the behaviour model, as data; `model.py` reads it).
 """
 
-from handlers.simulated.run import Result, simulate
+from handlers.simulated.run import Result, compare_times, simulate
 
-__all__ = ["Result", "simulate"]
+__all__ = ["Result", "compare_times", "simulate"]

@@ -89,6 +89,16 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Calendars:
+    visible_agencies: tuple[str, ...]
+    busy_declines: float
+    free_odds: dict[str, tuple[float, float]]  # group -> (accept, decline) when free
+    poll_answers: dict[str, float]  # group -> share who answer the poll
+    poll_minutes: tuple[int, int]
+    busy_reason: str
+
+
+@dataclass(frozen=True)
 class Model:
     start: datetime
     settle_working_days: int
@@ -99,6 +109,7 @@ class Model:
     reach: Reach
     after_the_meeting: AfterTheMeeting
     record: Record
+    calendars: Calendars
 
 
 @cache
@@ -141,6 +152,17 @@ def model() -> Model:
         ),
         after_the_meeting=AfterTheMeeting(**_tuples(data["after_the_meeting"])),
         record=Record(**_tuples(data["record"])),
+        calendars=Calendars(
+            visible_agencies=tuple(data["calendars"]["visible_agencies"]),
+            busy_declines=float(data["calendars"]["busy_declines"]),
+            free_odds={
+                group: (float(a), float(d))
+                for group, (a, d) in data["calendars"]["free_odds"].items()
+            },
+            poll_answers={g: float(v) for g, v in data["calendars"]["poll_answers"].items()},
+            poll_minutes=tuple(data["calendars"]["poll_minutes"]),
+            busy_reason=str(data["calendars"]["busy_reason"]),
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from bot.directory import AgencyKind, Directory, Role
 from bot.messages import Delivery, Kind, Outgoing
 from bot.routing import EMAIL, Router
+from handlers.simulated.find_time import PersonCalendars, free_slots
 from handlers.simulated.model import Model
 from scheduling.workdays import WorkingCalendar
 
@@ -48,6 +49,10 @@ class World(Protocol):
     def say(self, who: str, text: str) -> str: ...
 
     def children_of(self, case: str) -> list[str]: ...
+
+    # Everyone's own calendar, when the simulation runs with calendars (find_time.py).
+    @property
+    def calendars(self) -> PersonCalendars | None: ...
 
 
 @dataclass
@@ -103,6 +108,8 @@ class SyntheticPeople:
                 after = timedelta(minutes=self.world.rng.randrange(*self._after.minutes))
                 case = context["case"]
                 self.world.at(meeting_at + after, lambda: self._after_meeting(case, who))
+        elif message.kind is Kind.REQUEST and first and "slot_starts" in context:
+            self._answer_poll(who, context)
         elif message.kind is Kind.ACTION:
             due_at = datetime.fromisoformat(context["due_at"])
             self._plan_close(who, context["reference"], self.world.now(), due_at)
@@ -127,6 +134,13 @@ class SyntheticPeople:
         assert contact is not None, who
         group = _group(contact.role)
         accept, decline = replies.odds[group]
+        calendars = self.world.calendars
+        busy = calendars is not None and not calendars.free(who, meeting_at)
+        if calendars is not None:  # their own calendar decides first
+            odds = self.model.calendars
+            accept, decline = odds.free_odds.get(group, (accept, decline))
+            if busy and rng.random() < odds.busy_declines:
+                accept, decline = 0.0, 1.0
         by_email = channel == EMAIL
         if by_email:
             accept, decline = accept * reach.email_answers, decline * reach.email_answers
@@ -147,7 +161,9 @@ class SyntheticPeople:
         if draw < accept:
             self._reply(when, who, channel, f"/strategy accept {case}")
         elif draw < accept + decline:
-            reason = rng.choice(replies.decline_reasons)
+            reason = (
+                self.model.calendars.busy_reason if busy else rng.choice(replies.decline_reasons)
+            )
             self._reply(when, who, channel, f'/strategy decline {case} reason="{reason}"')
 
     def _reply(self, when: datetime, who: str, channel: str, text: str) -> None:
@@ -159,6 +175,27 @@ class SyntheticPeople:
             self.world.say(who, text)
 
         self.world.at(when, answer)
+
+    # --- a poll about candidate times (finding a time)
+
+    def _answer_poll(self, who: str, context: dict[str, Any]) -> None:
+        """Tick the slots their own calendar leaves free (or none), or never answer."""
+        calendars, rng, odds = self.world.calendars, self.world.rng, self.model.calendars
+        contact = self.world.directory.contact(who)
+        if calendars is None or contact is None:
+            return
+        if rng.random() >= odds.poll_answers.get(_group(contact.role), 1.0):
+            return  # too busy to answer in time: the poll closes without them
+        starts = [datetime.fromisoformat(s) for s in context["slot_starts"]]
+        closes = datetime.fromisoformat(context["closes_at"])
+        now = self.world.now()
+        when = now + timedelta(minutes=rng.randrange(*odds.poll_minutes))
+        if when >= closes:
+            when = now + (closes - now) * rng.uniform(0.2, 0.8)
+        numbers = free_slots(calendars, who, starts, rng, 1 - odds.busy_declines)
+        answer = ",".join(str(n) for n in numbers) if numbers else "none"
+        case = context["case"]
+        self.world.at(when, lambda: self.world.say(who, f"/strategy available {case} {answer}"))
 
     # --- action owners
 

@@ -28,7 +28,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from bot.app import Bot, build_core
 from bot.core import Core
@@ -37,7 +38,9 @@ from bot.jobs import next_due_at
 from bot.mail import Email
 from bot.record.report import Report, compliance_report
 from bot.settings import Settings
+from bot.storage import models
 from bot.unit import unit_of_work
+from handlers.simulated.find_time import PersonCalendars, SeenByTheBot
 from handlers.simulated.model import Model, Scenario, model
 from handlers.simulated.people import SyntheticPeople
 from handlers.simulated.reviews import plan_reviews
@@ -45,6 +48,8 @@ from scheduling.clock import SimulatedClock
 from scheduling.workdays import WorkingCalendar
 
 T = TypeVar("T")
+
+TIMES = ("typed", "found")
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Referral:
     convenor: str
     command: str
     children: tuple[str, ...]  # the pseudonyms the convenor gave
+    typed: str = ""  # finding times: the command with the time typed, if none can be found
 
 
 @dataclass
@@ -79,6 +85,11 @@ class Result:
     refused: list[str] = field(default_factory=list)
     messages: int = 0
     emails: int = 0
+    # With calendars: "typed" (the convenor types the time) or "found" (the bot finds it).
+    times: str | None = None
+    # Police and health people first invited (not the fallback) to discussions held:
+    # how many accepted, of how many.
+    first_invited: tuple[int, int] = (0, 0)
     # By channel (teams, slack, email): invitations, nudges, replies to invitations.
     invitations: dict[str, int] = field(default_factory=dict)
     nudges: dict[str, int] = field(default_factory=dict)
@@ -96,8 +107,18 @@ class _Event:
 class Simulation:
     """The simulated world: its clock, its events, and the referrals that start them."""
 
-    def __init__(self, core: Core, clock: SimulatedClock, rng: random.Random, days: int) -> None:
+    def __init__(
+        self,
+        core: Core,
+        clock: SimulatedClock,
+        rng: random.Random,
+        days: int,
+        calendars: PersonCalendars | None = None,
+        find_times: bool = False,
+    ) -> None:
         self.core, self.clock, self.rng, self.days = core, clock, rng, days
+        self.calendars = calendars
+        self.find_times = find_times
         self.model: Model = model()
         self.directory: Directory = core.directory
         self.calendar: WorkingCalendar = core.calendar
@@ -166,16 +187,23 @@ class Simulation:
             referrer = f" referrer={rng.choice(pool)}"
         meeting, late = self._meeting(arrival, identified, category)
         case = f"NV-{10001 + number:05d}"
+        # Finding times: the same referral, with the time left for the bot to find.
+        typed = "" if self.find_times else f'meeting="{_stamp(calendar.local(meeting))}" '
         command = (
             f"/strategy convene {case} children={','.join(children)} category={category} "
             f'identified="{_stamp(calendar.local(identified))}" '
-            f'meeting="{_stamp(calendar.local(meeting))}" tags={",".join(scenario.tags)}'
+            f"{typed}tags={','.join(scenario.tags)}"
             + (f" known={','.join(known)}" if known else "")
             + referrer
-            + (f' late_reason="{plan.late_reason}"' if late else "")
+            + (f' late_reason="{plan.late_reason}"' if late and not self.find_times else "")
         )
         pseudonyms = tuple(child.split(":", 1)[0].upper() for child in children)
-        return Referral(number, case, arrival, convenor, command, pseudonyms)
+        fallback = ""
+        if self.find_times:  # the same referral as typed, for when no time can be found
+            fallback = command.replace(
+                "tags=", f'meeting="{_stamp(calendar.local(meeting))}" tags=', 1
+            ) + (f' late_reason="{plan.late_reason}"' if late else "")
+        return Referral(number, case, arrival, convenor, command, pseudonyms, fallback)
 
     def _role(self, role: Role) -> list[Contact]:
         return self.directory.by_role(role)
@@ -232,6 +260,9 @@ class Simulation:
         assert convenor is not None
         self._children[referral.case] = list(referral.children)
         outcome = self.bot.command(convenor, referral.command)
+        if not outcome.ok and self.find_times and referral.typed:
+            # No time could be found (the chair is booked up): the convenor types one.
+            outcome = self.bot.command(convenor, referral.typed)
         if not outcome.ok:
             self.refused.append(f"{referral.case}: {outcome.reply.text.splitlines()[0]}")
             return
@@ -239,9 +270,21 @@ class Simulation:
 
 
 def simulate(
-    referrals: int, seed: int, days: int = 20, fallback: bool = True, folder: Path | None = None
+    referrals: int,
+    seed: int,
+    days: int = 20,
+    fallback: bool = True,
+    folder: Path | None = None,
+    times: str | None = None,
 ) -> Result:
-    """Run the simulation; a temporary folder holds the database unless `folder` is given."""
+    """Run the simulation; a temporary folder holds the database unless `folder` is given.
+
+    `times`: None runs without calendars (as before finding a time existed);
+    "typed" gives everyone a calendar and the convenor types the time; "found"
+    gives everyone a calendar and leaves the time to the bot.
+    """
+    if times not in (None, *TIMES):
+        raise ValueError(f"times is one of {', '.join(TIMES)}")
     if referrals < 1 or days < 1:
         raise ValueError("the simulation needs at least one referral and one day")
     with tempfile.TemporaryDirectory(prefix="strategy-bot-sim-") as temporary:
@@ -254,13 +297,27 @@ def simulate(
         clock = SimulatedClock(model().start)
         core = build_core(settings, clock)
         try:
-            return _run(core, clock, referrals, seed, days, fallback)
+            return _run(core, clock, referrals, seed, days, fallback, times)
         finally:
             core.close()
 
 
+def compare_times(referrals: int, seed: int, days: int = 20) -> tuple[Result, Result]:
+    """The same referrals, with the same calendars, with times typed and with times found."""
+    return (
+        simulate(referrals, seed, days, times="typed"),
+        simulate(referrals, seed, days, times="found"),
+    )
+
+
 def _run(
-    core: Core, clock: SimulatedClock, referrals: int, seed: int, days: int, fallback: bool
+    core: Core,
+    clock: SimulatedClock,
+    referrals: int,
+    seed: int,
+    days: int,
+    fallback: bool,
+    times: str | None = None,
 ) -> Result:
     _fast_sqlite(core)
     mailer = NullMailer()
@@ -271,7 +328,12 @@ def _run(
         partnership = core.directory.partnership
         rules = tuple(r for r in partnership.fallbacks if r.agency_kind is not AgencyKind.HEALTH)
         core.directory = replace(core.directory, partnership=replace(partnership, fallbacks=rules))
-    simulation = Simulation(core, clock, random.Random(seed), days)
+    calendars = PersonCalendars(seed, core.directory, core.calendar) if times else None
+    if calendars is not None:
+        core.availability = SeenByTheBot(calendars, model().calendars.visible_agencies)
+    simulation = Simulation(
+        core, clock, random.Random(seed), days, calendars, find_times=times == "found"
+    )
     planned = sorted(
         (simulation.referral(n) for n in range(referrals)), key=lambda r: (r.arrival, r.number)
     )
@@ -285,6 +347,7 @@ def _run(
     simulation.run(calendar.at_local(end_day, time(18)))
     with unit_of_work(core) as unit:
         report = compliance_report(unit, start, end_day)
+        first = _first_invited(unit.session)
     return Result(
         referrals=referrals,
         seed=seed,
@@ -296,11 +359,32 @@ def _run(
         refused=simulation.refused,
         messages=simulation.people.messages,
         emails=mailer.sent,
+        times=times,
+        first_invited=first,
         invitations=dict(sorted(simulation.people.invitations.items())),
         nudges=dict(sorted(simulation.people.nudges.items())),
         replies=dict(sorted(simulation.people.replies.items())),
         undeliverable=simulation.people.undeliverable,
     )
+
+
+def _first_invited(session: Session) -> tuple[int, int]:
+    """Police and health people invited in the first place (not the fallback, not by
+    delegation) to discussions that were held: how many accepted, of how many."""
+    rows = session.execute(
+        select(models.Invitation.status)
+        .join(models.Discussion)
+        .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
+        .join(models.Agency)
+        .where(
+            models.Discussion.status == models.DiscussionStatus.HELD,
+            models.Invitation.via_fallback.is_(False),
+            models.Agency.kind.in_((AgencyKind.POLICE.value, AgencyKind.HEALTH.value)),
+            ~models.Invitation.reason.startswith("delegated"),
+        )
+    ).all()
+    accepted = sum(1 for (status,) in rows if status == models.InvitationStatus.ACCEPTED)
+    return accepted, len(rows)
 
 
 def _fast_sqlite(core: Core) -> None:

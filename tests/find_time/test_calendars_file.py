@@ -68,7 +68,7 @@ def test_slots_avoid_the_sample_chairs_busy_times() -> None:
     busy = load_calendars().busy_times([chair], now, deadline.deadline)["asha.patel"]
     slots = candidate_slots(now, deadline, calendar, chair=busy)
     assert [format_local(s.start, calendar) for s in slots] == [
-        "Mon 23 Nov 2026, 11:30 GMT",
+        "Mon 23 Nov 2026, 12:00 GMT",
         "Tue 24 Nov 2026, 11:00 GMT",
         "Wed 25 Nov 2026, 09:30 GMT",
         "Thu 26 Nov 2026, 12:00 GMT",  # the panel runs 10:00-12:00

@@ -58,10 +58,11 @@ def slots_for(
 
 def test_a_standard_concern_gets_one_slot_a_day_up_to_the_deadline() -> None:
     # Monday 23 Nov 2026, 09:30: the deadline is the end of Thursday 26th; the poll closes
-    # after 2 working hours (11:30), so Monday's slot starts then.
+    # after 2 working hours (11:30), so Monday's slot starts 30 minutes later, for the
+    # invitations to arrive first.
     slots = slots_for("2026-11-23 09:30")
     assert local(slots) == [
-        "Mon 23 Nov 11:30",
+        "Mon 23 Nov 12:00",
         "Tue 24 Nov 09:00",
         "Wed 25 Nov 09:00",
         "Thu 26 Nov 09:00",
@@ -75,8 +76,8 @@ def test_bank_holidays_and_closure_days_carry_no_slots() -> None:
     # are bank holidays, so the 3 working days are 29, 30 and 31 December.
     slots = slots_for("2026-12-24 16:00")
     assert local(slots) == [
-        "Tue 29 Dec 10:00",  # the poll closes after 1 hour on the 24th and 1 hour on the 29th
-        "Tue 29 Dec 12:00",
+        "Tue 29 Dec 10:30",  # the poll closes after 1 hour on the 24th and 1 hour on the 29th
+        "Tue 29 Dec 12:30",
         "Wed 30 Dec 09:00",
         "Thu 31 Dec 09:00",
     ]
@@ -102,8 +103,8 @@ def test_slots_stay_inside_working_hours_and_before_the_deadline() -> None:
 def test_a_one_day_timescale_spreads_two_slots_over_each_day() -> None:
     slots = slots_for("2026-11-23 09:30", ConcernCategory.IMMEDIATE_ACTION)
     assert local(slots) == [
-        "Mon 23 Nov 11:30",
-        "Mon 23 Nov 13:30",
+        "Mon 23 Nov 12:00",
+        "Mon 23 Nov 14:00",
         "Tue 24 Nov 09:00",
         "Tue 24 Nov 11:00",
     ]
@@ -166,7 +167,7 @@ def test_the_chairs_busy_times_are_skipped() -> None:
     ]
     # an unknown chair calendar skips nothing
     assert local(slots_for("2026-11-23 09:30", chair=Unknown("not in the tenant")))[0] == (
-        "Mon 23 Nov 11:30"
+        "Mon 23 Nov 12:00"
     )
 
 

@@ -143,6 +143,7 @@ def test_convene_without_details_opens_the_form(slack: SlackTest) -> None:
         "children",
         "category",
         "meeting",
+        "find_time",
         "identified",
         "tags",
         "known",

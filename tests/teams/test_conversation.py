@@ -95,6 +95,7 @@ def test_convene_alone_opens_the_form_and_the_form_convenes(driver: TeamsDriver)
         "children",
         "category",
         "meeting",
+        "find_time",
         "identified",
         "tags",
         "known",

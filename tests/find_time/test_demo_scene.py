@@ -1,0 +1,23 @@
+"""The demo's finding-a-time scene: free/busy for the council's staff, a poll for the GP."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+
+def test_the_demo_finds_a_time_with_calendars_and_a_poll() -> None:
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    story = [
+        "Calendars read for: Asha Patel, Ben Okafor",  # the tally, sent first
+        "Asked by poll: Tessa Morgan, Ian Campbell",  # the convenor's reply
+        "finding a time: 1 of 2 answered",  # the tally, updated in place
+        "Thank you: for case NV-40655 you can make 2",  # the GP's reply
+        "the meeting is at Tue 1 Dec 2026, 09:30 GMT (slot 2)",
+        "can all come",
+    ]
+    positions = [result.output.find(marker) for marker in story]
+    assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))
+    assert positions == sorted(positions)
