@@ -78,6 +78,18 @@ def visible_discussion(
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)
+    if scheduled_only and wanted.number is not None:
+        # A numbered reference (a button on an old card) names one discussion: if it
+        # has been held or cancelled, say so, rather than act on a later one.
+        named_one = session.scalars(query).first()
+        if named_one is not None and named_one.status != models.DiscussionStatus.SCHEDULED:
+            raise refusal(
+                "lookups.no_longer_upcoming",
+                case=references.discussion_reference(named_one),
+                number=named_one.number,
+                status=named_one.status,
+                latest=wanted.case,
+            )
     if scheduled_only:
         query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
     discussion = session.scalars(query).first()

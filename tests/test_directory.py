@@ -219,6 +219,23 @@ def test_default_fallback_is_the_mash_nurse() -> None:
     assert directory.fallback_for(AgencyKind.POLICE) is None
 
 
+def test_a_deputy_is_read_and_found(tmp_path: Path) -> None:
+    path = minimal_with(
+        tmp_path, "role: team_manager, email", "role: team_manager, deputy: sw.one, email"
+    )
+    directory = load_directory(path)
+    chair = directory.contact("tm.one")
+    assert chair is not None and chair.deputy_id == "sw.one"
+    assert directory.deputy_of(chair) == directory.contact("sw.one")
+    worker = directory.contact("sw.one")
+    assert worker is not None and directory.deputy_of(worker) is None
+
+
+def test_the_sample_directory_names_a_deputy() -> None:
+    directory = load_directory()
+    assert any(directory.deputy_of(c) is not None for c in directory.contacts())
+
+
 def test_minimal_defaults() -> None:
     partnership = load_directory(MINIMAL).partnership
     assert partnership.calendar.region is Region.ENGLAND_WALES
@@ -325,6 +342,18 @@ def test_load_raises_with_every_problem() -> None:
             "no team_manager in social care: nobody can chair",
         ),
         ("manager: tm.one", "manager: sw.one", 10, "contact 'sw.one' cannot be their own manager"),
+        (
+            "role: team_manager, email",
+            "role: team_manager, deputy: no.body, email",
+            9,
+            "deputy 'no.body' of contact 'tm.one' is not a contact",
+        ),
+        (
+            "role: team_manager, email",
+            "role: team_manager, deputy: tm.one, email",
+            9,
+            "contact 'tm.one' cannot be their own deputy",
+        ),
         ("email: pc.one@testvale.example", "email: ''", 15, "contact 'pc.one' has no email"),
         ("email: mn.one@testvale.example", "email: mn one@x.example", 20, "malformed email"),
         ("    name: Testvale Police\n", "", 11, "agency 'tv-police' has no name"),

@@ -46,9 +46,9 @@ def test_the_invitations_buttons_as_people_see_them(bot: Bot) -> None:
         o.message for o in to(take_sent(bot), "olivia.bennett") if o.message.kind is Kind.INVITATION
     )
     assert [(b.action, b.label, b.command) for b in invitation.buttons] == [
-        ("accept", "Accept", "/strategy accept NV-40213"),
-        ("decline", "Decline", '/strategy decline NV-40213 reason="..."'),
-        ("delegate", "Delegate", "/strategy delegate NV-40213 to=<colleague>"),
+        ("accept", "Accept", "/strategy accept NV-40213#1"),
+        ("decline", "Decline", '/strategy decline NV-40213#1 reason="..."'),
+        ("delegate", "Delegate", "/strategy delegate NV-40213#1 to=<colleague>"),
     ]
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Bot
+from bot.messages import Message, Outgoing
 from bot.storage import models
 from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, audit_events, say, table_counts, take_sent, to
@@ -371,3 +372,62 @@ def test_no_further_reminder_once_the_review_is_convened(
     clock.advance(timedelta(days=20))
     convened.run_due_work()
     assert not [o for o in take_sent(convened) if "further strategy discussion" in o.message.text]
+
+
+def _card(items: list[Outgoing], who: str) -> Message:
+    """The latest invitation card sent to someone."""
+    invitations = [o for o in to(items, who) if o.message.template.endswith("invitation.txt.j2")]
+    return invitations[-1].message
+
+
+def test_an_old_cards_button_acts_on_its_own_discussion_never_on_the_review(
+    bot: Bot, clock: SimulatedClock
+) -> None:
+    say(bot, "ben.okafor", CONVENE)
+    first_card = _card(take_sent(bot), "bethany.cole")
+    # People read NV-40213; the buttons name the discussion itself.
+    assert "NV-40213" in first_card.text and "NV-40213#1" not in first_card.text
+    assert {b.value for b in first_card.buttons} == {"NV-40213#1"}
+    assert "/strategy accept NV-40213#1" in {b.command for b in first_card.buttons}
+    for who in ("megan.price", "olivia.bennett"):  # Bethany never answers #1
+        say(bot, who, "/strategy accept NV-40213")
+    clock.advance(timedelta(days=1, hours=4, minutes=30))
+    bot.run_due_work()
+    say(bot, "ben.okafor", REVIEW)
+    review_card = _card(take_sent(bot), "bethany.cole")
+    assert {b.value for b in review_card.buttons} == {"NV-40213#2"}
+
+    # Bethany presses Accept on the first discussion's old card.
+    bethany = bot.core.directory.contact("bethany.cole")
+    assert bethany is not None
+    before = table_counts(bot)
+    accept = next(b for b in first_card.buttons if b.action == "accept")
+    outcome = bot.press(bethany, accept.action, accept.value)
+    assert not outcome.ok
+    assert "This was for strategy discussion NV-40213 (discussion 1 of the case)" in (
+        outcome.reply.text
+    )
+    assert "has been held" in outcome.reply.text and "nothing was changed" in outcome.reply.text
+    assert table_counts(bot) == before
+    with bot.core.sessions() as session:
+        statuses = {
+            (i.discussion.number, i.status)
+            for i in session.scalars(select(models.Invitation))
+            if i.contact.key == "bethany.cole"
+        }
+    assert statuses == {(1, "no_response"), (2, "invited")}
+
+    # The review's own card answers the review; typing the bare case still means the latest.
+    assert bot.press(bethany, accept.action, "NV-40213#2").ok
+    declined = say(bot, "bethany.cole", '/strategy decline NV-40213 reason="on leave"')
+    assert "declined" in declined.text
+
+
+def test_an_old_card_of_a_cancelled_discussion_is_refused(bot: Bot) -> None:
+    say(bot, "ben.okafor", CONVENE)
+    card = _card(take_sent(bot), "megan.price")
+    say(bot, "ben.okafor", '/strategy cancel NV-40213 reason="family moved away"')
+    megan = bot.core.directory.contact("megan.price")
+    assert megan is not None
+    outcome = bot.press(megan, "accept", card.buttons[0].value)
+    assert not outcome.ok and "has been cancelled" in outcome.reply.text

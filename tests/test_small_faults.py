@@ -159,3 +159,42 @@ def test_a_same_day_deadline_is_warned_of_at_once_whatever_the_hour(
         ).all()
     # Serious harm: due the same day; the warning keeps to the time before the deadline.
     assert len(warnings) == 1 and warnings[0] > datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def test_a_same_day_warning_also_goes_to_the_chairs_deputy(bot: Bot, clock: SimulatedClock) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=UTC))  # out of hours
+    say(
+        bot,
+        "ben.okafor",
+        "/strategy convene NV-40213 children=C1:2020-05-14 category=serious_harm "
+        'meeting="today 11:30pm" tags=injury',
+    )
+    take_sent(bot)
+    seen = []
+    while clock.now() < datetime(2026, 11, 23, 23, 0, tzinfo=UTC):
+        clock.advance(timedelta(hours=1))
+        bot.run_due_work()
+        seen += [(o.to, o.message.text) for o in take_sent(bot)]
+    warned = [(who, text) for who, text in seen if "has not taken place yet" in text]
+    # The chair (Asha Patel) and the deputy the sample directory names for her.
+    assert [who for who, _ in warned] == ["asha.patel", "marcus.reid"]
+    assert warned[1][1].startswith("As Asha Patel's deputy")
+    assert not warned[0][1].startswith("As ")
+
+
+def test_a_deputy_is_not_warned_for_a_category_with_working_days(
+    bot: Bot, clock: SimulatedClock
+) -> None:
+    from tests.test_reminders import run_hourly
+
+    say(
+        bot,
+        "ben.okafor",
+        "/strategy convene NV-40213 children=C1:2020-05-14 category=standard "
+        'meeting="1/12 10am" late_reason="police cannot attend earlier"',
+    )
+    seen = run_hourly(bot, clock, "2026-11-27 00:00")
+    warned = [who for _, who, text in seen if "has not taken place yet" in text]
+    assert warned and set(warned) == {"asha.patel"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -64,21 +63,21 @@ def test_the_migrations_are_one_line_that_goes_down_and_up_again(database_url: s
     engine.dispose()
 
 
-def test_the_migration_keeps_references_and_renumbers_only_duplicates(tmp_path: Path) -> None:
-    """A database from before 0011 with the old fault (two NV-80001/A1 in one case)."""
+def test_the_migration_keeps_references_and_renumbers_only_duplicates(database_url: str) -> None:
+    """A database from before 0011 with the old fault (two NV-80001/A1 in one case),
+    on SQLite and PostgreSQL: the fresh database is taken back to 0010 first."""
     from alembic import command
 
     from bot.storage.db import alembic_config
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    config = alembic_config(url)
-    command.upgrade(config, "0010_link_tokens")
-    engine = create_engine(url)
+    config = alembic_config(database_url)
+    command.downgrade(config, "0010_link_tokens")
+    engine = create_engine(normalise_url(database_url))
     rows = [
         "INSERT INTO partnership (id, name) VALUES (1, 'P')",
         "INSERT INTO agency (id, partnership_id, key, name, kind) VALUES (1, 1, 'a', 'A', 'x')",
         "INSERT INTO contact (id, agency_id, key, name, role, email, active)"
-        " VALUES (1, 1, 'ian', 'Ian', 'x', 'i@x', 1)",
+        " VALUES (1, 1, 'ian', 'Ian', 'x', 'i@x', TRUE)",
         'INSERT INTO "case" (id, partnership_id, reference, created_at)'
         " VALUES (1, 1, 'NV-80001', '2026-11-01 09:00:00')",
         "INSERT INTO child (id, case_id, pseudonym, date_of_birth)"
@@ -104,7 +103,7 @@ def test_the_migration_keeps_references_and_renumbers_only_duplicates(tmp_path: 
                 text(
                     "INSERT INTO action (id, discussion_id, number, description, owner_id,"
                     " due_at, status, created_by_id, created_at, urgent) VALUES (:id, :d, :n,"
-                    " 'x', 1, '2026-11-10 23:59:59', 'open', 1, '2026-11-02 10:00:00', 0)"
+                    " 'x', 1, '2026-11-10 23:59:59', 'open', 1, '2026-11-02 10:00:00', FALSE)"
                 ),
                 {"id": action_id, "d": d, "n": n},
             )
@@ -118,7 +117,7 @@ def test_the_migration_keeps_references_and_renumbers_only_duplicates(tmp_path: 
         dates = connection.execute(text("SELECT date_of_birth FROM discussion_child"))
         assert [str(d) for d in dates.scalars()] == ["2018-01-01", "2018-01-01"]
         details = connection.execute(
-            text("SELECT details FROM audit_event WHERE event = 'action_renumbered'")
+            text("SELECT CAST(details AS TEXT) FROM audit_event WHERE event = 'action_renumbered'")
         ).scalar_one()
         assert "NV-80001/A1" in details and "NV-80001/A3" in details
     engine.dispose()

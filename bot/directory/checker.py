@@ -24,7 +24,7 @@ _ID = re.compile(r"[a-z0-9._-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _TOP_KEYS = ("partnership", "agencies")
 _AGENCY_KEYS = ("id", "name", "kind", "contacts", "reach")
-_CONTACT_KEYS = ("id", "name", "role", "team", "email", "manager", "chat", "reach")
+_CONTACT_KEYS = ("id", "name", "role", "team", "email", "manager", "deputy", "chat", "reach")
 
 
 def _no_chat() -> Mapping[str, str]:
@@ -46,6 +46,7 @@ class Checker(Nodes):
         self._contact_lines: dict[str, int] = {}
         self._chat_owners: dict[tuple[str, str], str] = {}
         self._managers: list[tuple[str, str, yaml.Node]] = []  # (contact, manager, node)
+        self._deputies: list[tuple[str, str, yaml.Node]] = []  # (contact, deputy, node)
         self._kinds_seen: set[AgencyKind] = set()
         self._roles_seen: set[Role] = set()  # roles held by some contact, in a matching agency
 
@@ -167,6 +168,9 @@ class Checker(Nodes):
         manager = self.text(fields, "manager", what, node, required=False)
         if manager is not None and contact_id is not None:
             self._managers.append((contact_id, manager, fields["manager"][1]))
+        deputy = self.text(fields, "deputy", what, node, required=False)
+        if deputy is not None and contact_id is not None:
+            self._deputies.append((contact_id, deputy, fields["deputy"][1]))
         chat = self._chat(fields, what, contact_id)
         reach = optional_order(self, fields, what)
         if agency_id is None or contact_id is None or name is None or role is None:
@@ -184,6 +188,7 @@ class Checker(Nodes):
             chat,
             line=line_of(node),
             reach=reach,
+            deputy_id=deputy,
         )
 
     def _chat(self, fields: Fields, what: str, contact_id: str | None) -> Mapping[str, str] | None:
@@ -215,11 +220,13 @@ class Checker(Nodes):
     # --- checks that need the whole file
 
     def _check_managers(self) -> None:
-        for contact_id, manager, node in self._managers:
-            if manager == contact_id:
-                self.add(node, f"contact '{contact_id}' cannot be their own manager")
-            elif manager not in self._contact_lines:
-                self.add(node, f"manager '{manager}' of contact '{contact_id}' is not a contact")
+        """Every `manager:` and `deputy:` names another contact of the directory."""
+        for word, named in (("manager", self._managers), ("deputy", self._deputies)):
+            for contact_id, other, node in named:
+                if other == contact_id:
+                    self.add(node, f"contact '{contact_id}' cannot be their own {word}")
+                elif other not in self._contact_lines:
+                    self.add(node, f"{word} '{other}' of contact '{contact_id}' is not a contact")
 
     def _check_fallbacks(self, partnership: Partnership, agencies_key: yaml.Node) -> None:
         for rule in partnership.fallbacks:

@@ -43,6 +43,8 @@ class Contact:
     line: int = field(default=0, compare=False)
     # The channels to try for this person, in order, when not their agency's (`reach:`).
     reach: tuple[str, ...] | None = None
+    # Who stands in for them (`deputy:`): as chair, the deputy also gets same-day warnings.
+    deputy_id: str | None = None
 
     @property
     def is_convenor(self) -> bool:
@@ -156,6 +158,9 @@ class Directory:
 
     def manager_of(self, contact: Contact) -> Contact | None:
         return self.contact(contact.manager_id) if contact.manager_id else None
+
+    def deputy_of(self, contact: Contact) -> Contact | None:
+        return self.contact(contact.deputy_id) if contact.deputy_id else None
 
     def fallback_for(self, kind: AgencyKind) -> FallbackRule | None:
         return next((r for r in self.partnership.fallbacks if r.agency_kind is kind), None)

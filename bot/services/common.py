@@ -7,7 +7,7 @@ from typing import Any
 from bot.core import Core
 from bot.directory import AgencyKind
 from bot.messages import Button, Kind, Outgoing, message
-from bot.references import action_reference, discussion_reference
+from bot.references import action_reference, discussion_reference, numbered_reference
 from bot.routing import Router, describe
 from bot.shared import describe_child, kind_of, quorum_of, when
 from bot.storage import models
@@ -61,8 +61,12 @@ def role_of(discussion: models.Discussion, invitation: models.Invitation) -> str
 def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
     """The invitation to one person; re-sent after a response, it updates in place."""
     discussion = invitation.discussion
-    case = discussion_reference(discussion)
-    accept, decline, delegate = (Button(name, case) for name in ("accept", "decline", "delegate"))
+    # Buttons name the discussion by number (NV-40213#1), so an old card acts on its
+    # own discussion even once the case has a later one; the text shows NV-40213.
+    numbered = numbered_reference(discussion.case.reference, discussion.number)
+    accept, decline, delegate = (
+        Button(name, numbered) for name in ("accept", "decline", "delegate")
+    )
     buttons: tuple[Button, ...] = ()
     if invitation.status == models.InvitationStatus.INVITED:
         buttons = (accept, decline, delegate)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from bot.messages import Kind, Outgoing
+from bot.directory import Contact
+from bot.messages import Kind, Outgoing, message
 from bot.references import discussion_reference
 from bot.shared import audit, schedule, to_chair, when
 from bot.storage import models
 from bot.unit import Unit
 from scheduling.deadlines import record_circulation_deadline
+from scheduling.rules import ConcernCategory
 
 
 def start(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
@@ -69,15 +71,44 @@ def deadline_warning(unit: Unit, discussion: models.Discussion) -> list[Outgoing
     core, session = unit.core, unit.session
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return []
-    audit(session, core, "system", "deadline_warning", discussion)
-    return [
-        to_chair(
-            discussion,
-            Kind.ALERT,
-            "messages/deadline_warning.txt.j2",
-            case=discussion_reference(discussion),
-            deadline=when(core, discussion.deadline_at),
-            meeting=when(core, discussion.meeting_at),
-            late_reason=discussion.late_reason,
+    facts = {
+        "case": discussion_reference(discussion),
+        "deadline": when(core, discussion.deadline_at),
+        "meeting": when(core, discussion.meeting_at),
+        "late_reason": discussion.late_reason,
+        "deputy_for": None,
+    }
+    warnings = [to_chair(discussion, Kind.ALERT, "messages/deadline_warning.txt.j2", **facts)]
+    deputy = _same_day_deputy(unit, discussion)
+    if deputy is not None:
+        warnings.append(
+            Outgoing(
+                to=deputy.id,
+                message=message(
+                    Kind.ALERT,
+                    "messages/deadline_warning.txt.j2",
+                    **(facts | {"deputy_for": discussion.chair.name}),
+                ),
+            )
         )
-    ]
+    audit(
+        session,
+        core,
+        "system",
+        "deadline_warning",
+        discussion,
+        **({"deputy": deputy.id} if deputy is not None else {}),
+    )
+    return warnings
+
+
+def _same_day_deputy(unit: Unit, discussion: models.Discussion) -> Contact | None:
+    """The chair's deputy from the directory, for a category due the same day (the
+    warning cannot wait for the chair to be back at work); None otherwise."""
+    directory = unit.core.directory
+    timescales = directory.partnership.timescales
+    if timescales.days_for(ConcernCategory(discussion.category)) != 0:
+        return None
+    chair = directory.contact(discussion.chair.key)
+    deputy = directory.deputy_of(chair) if chair is not None else None
+    return deputy if deputy is not None and deputy.id != discussion.chair.key else None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import NotAllowed
-from bot.references import discussion_reference
+from bot.references import numbered_reference
 from bot.services.common import invitation_outgoing
 from bot.shared import visible_discussion
 from bot.storage import models
@@ -58,6 +58,7 @@ def delegate_form(core: Core, actor: Contact) -> Form:
 def invitation_view(core: Core, session: Session, link: LinkToken, actor: Contact) -> PageView:
     invitation = link.invitation
     assert invitation is not None  # find_link only returns bound invitation links
+    discussion = invitation.discussion
     chat_message = invitation_outgoing(core, invitation).message
     details = dict(chat_message.context)
     heading, *items = render(details["checklist"]).splitlines()
@@ -75,7 +76,7 @@ def invitation_view(core: Core, session: Session, link: LinkToken, actor: Contac
         title=f"Strategy discussion for case {details['case']}",
         details=details,
         forms=forms,
-        item_fields={"case": discussion_reference(invitation.discussion)},
+        item_fields={"case": numbered_reference(discussion.case.reference, discussion.number)},
     )
 
 
@@ -88,15 +89,17 @@ def _form(core: Core, actor: Contact, intent: str) -> Form:
 
 
 def _is_current(session: Session, invitation: models.Invitation, actor: Contact) -> bool:
-    """Whether an answer now would be about this invitation: its discussion is still
-    scheduled and is the newest of the case that the invitee is invited to (the
-    services find the discussion by case reference)."""
+    """Whether this invitation can still be answered: its discussion is still scheduled
+    and the invitee still invited (the page's answers name it by number, NV-40213#1)."""
     discussion = invitation.discussion
     if discussion.status != models.DiscussionStatus.SCHEDULED:
         return False
     try:
         current = visible_discussion(
-            session, discussion_reference(discussion), actor, scheduled_only=True
+            session,
+            numbered_reference(discussion.case.reference, discussion.number),
+            actor,
+            scheduled_only=True,
         )
     except NotAllowed:
         return False

@@ -44,21 +44,21 @@ def test_bad_input_gets_the_problem_and_an_example(driver: PlatformDriver) -> No
 
 def test_respond_delegate_fallback_and_quorum(driver: PlatformDriver) -> None:
     driver.command("ben.okafor", CONVENE)
-    driver.press("olivia.bennett", "decline", "NV-40213", reason="On leave until Friday")
+    driver.press("olivia.bennett", "decline", "NV-40213#1", reason="On leave until Friday")
     assert "you declined" in joined(driver.inbox("olivia.bennett"))
     chair = joined(driver.inbox("asha.patel"))
     assert "declined" in chair and "On leave until Friday" in chair
     assert "Zoe Fletcher (MASH nurse) has been invited" in chair
     assert "You are invited" in joined(driver.inbox("zoe.fletcher"))
 
-    driver.press("megan.price", "accept", "NV-40213")
-    driver.press("zoe.fletcher", "accept", "NV-40213")
+    driver.press("megan.price", "accept", "NV-40213#1")
+    driver.press("zoe.fletcher", "accept", "NV-40213#1")
     assert "you accepted" in joined(driver.inbox("zoe.fletcher"))
     chair = joined(driver.inbox("asha.patel"))
     assert "quorum met" in chair
     assert "The discussion can go ahead" in chair
 
-    driver.press("bethany.cole", "delegate", "NV-40213", to="callum.fraser")
+    driver.press("bethany.cole", "delegate", "NV-40213#1", to="callum.fraser")
     assert "You are invited" in joined(driver.inbox("callum.fraser"))
     assert "you delegated" in joined(driver.inbox("bethany.cole"))
 
@@ -105,7 +105,7 @@ def test_a_review_discussion_continues_the_case(driver: PlatformDriver) -> None:
         'text="Complete a DASH risk assessment"',
     )
     for who in ("megan.price", "olivia.bennett"):
-        driver.press(who, "accept", "NV-40213")
+        driver.press(who, "accept", "NV-40213#1")
     driver.advance(timedelta(days=1, hours=5))  # the first discussion is held
     reply = driver.command("ben.okafor", CONVENE)
     assert "Review strategy discussion 2 for case NV-40213#2" in reply

@@ -54,9 +54,9 @@ def test_convene_inline_answers_privately_and_invites_by_direct_message(
     megan = invitation(slack, "megan.price")
     assert "Before and during the discussion (police)" in megan.words
     assert buttons(megan) == [
-        ("accept", "NV-40213"),
-        ("decline", "NV-40213"),
-        ("delegate", "NV-40213"),
+        ("accept", "NV-40213#1"),
+        ("decline", "NV-40213#1"),
+        ("delegate", "NV-40213#1"),
     ]
     assert "waiting for the statutory partners" in quorum_view(slack).words
     assert slack.dms("ian.campbell") == []
@@ -72,7 +72,7 @@ def test_accept_updates_the_invitation_and_the_chairs_view_in_place(slack: Slack
     before = invitation(slack, "megan.price")
     ts, channel = before.ts, before.channel
 
-    sent = slack.click("megan.price", "accept", "NV-40213", message=before)
+    sent = slack.click("megan.price", "accept", "NV-40213#1", message=before)
     assert sent.response.status_code == 200
     assert "you have accepted" in slack.reply_texts(sent)[0]
 
@@ -89,7 +89,7 @@ def test_accept_updates_the_invitation_and_the_chairs_view_in_place(slack: Slack
 def test_decline_asks_for_a_reason_and_the_mash_nurse_is_invited(slack: SlackTest) -> None:
     slack.command("ben.okafor", CONVENE_TEXT)
     sent = slack.click(
-        "olivia.bennett", "decline", "NV-40213", message=invitation(slack, "olivia.bennett")
+        "olivia.bennett", "decline", "NV-40213#1", message=invitation(slack, "olivia.bennett")
     )
     form = slack.opened(sent)
     assert slack.fake.views[form]["callback_id"] == "decline"
@@ -121,7 +121,7 @@ def test_decline_asks_for_a_reason_and_the_mash_nurse_is_invited(slack: SlackTes
 def test_delegate_offers_only_colleagues_in_the_same_agency(slack: SlackTest) -> None:
     slack.command("ben.okafor", CONVENE_TEXT)
     sent = slack.click(
-        "bethany.cole", "delegate", "NV-40213", message=invitation(slack, "bethany.cole")
+        "bethany.cole", "delegate", "NV-40213#1", message=invitation(slack, "bethany.cole")
     )
     form = slack.fake.views[slack.opened(sent)]
     offered = [o["value"] for o in form["blocks"][-1]["element"]["options"]]

@@ -130,7 +130,7 @@ def test_each_button_is_an_action_execute_carrying_what_it_is_about(
     actions = {e["data"]["action"]: (e, inputs) for e, inputs in executes(card)}
     assert set(actions) == {"accept", "decline", "delegate"}
     for execute, _ in actions.values():
-        assert execute["data"]["value"] == "NV-40213"
+        assert execute["data"]["value"] == "NV-40213#1"
         assert execute["data"]["thread"] == invitation.thread
     [reason] = actions["decline"][1]
     assert reason["id"] == "reason" and reason["isRequired"] is True

@@ -157,7 +157,7 @@ def test_answering_an_invitation_replaces_its_card_and_updates_the_chairs(
         for p in teams.teams.messages_in(teams.teams.personal_chat("29:1asha-patel"))
         if "waiting for the statutory partners" in card_text(p.cards[0])
     ]
-    answer = driver.press("megan.price", "accept", "NV-40213")
+    answer = driver.press("megan.price", "accept", "NV-40213#1")
     assert "Strategy discussion for case NV-40213: you accepted." in answer
     # Teams shows the answer in place of the invitation: one card, now without buttons.
     [card] = [c for _, c in driver.cards("megan.price")]
@@ -184,7 +184,7 @@ def test_a_bad_answer_is_shown_and_changes_nothing(driver: TeamsDriver) -> None:
     teams = driver.harness
     driver.command("ben.okafor", CONVENE)
     before = table_counts(teams.bot.bot)
-    answer = driver.press("olivia.bennett", "decline", "NV-40213", reason="no")
+    answer = driver.press("olivia.bennett", "decline", "NV-40213#1", reason="no")
     assert "Say why you cannot attend" in answer
     assert table_counts(teams.bot.bot) == before
     [card] = [c for _, c in driver.cards("olivia.bennett")]
@@ -290,7 +290,7 @@ def test_a_card_deleted_in_teams_is_sent_again(driver: TeamsDriver) -> None:
         p for p in harness.teams.messages_in(chair) if "statutory partners" in card_text(p.cards[0])
     )
     harness.teams.posted.remove(quorum)  # the chair deleted it
-    driver.press("megan.price", "accept", "NV-40213")
+    driver.press("megan.price", "accept", "NV-40213#1")
     [again] = [
         p for p in harness.teams.messages_in(chair) if "statutory partners" in card_text(p.cards[0])
     ]
@@ -320,7 +320,7 @@ def test_a_chat_the_bot_was_removed_from_is_started_again(driver: TeamsDriver) -
     driver.command("ben.okafor", CONVENE)
     teams.removed.add(teams.personal_chat("29:1asha-patel"))  # the app was removed and re-added
     started = len(teams.started_chats())
-    driver.press("megan.price", "accept", "NV-40213")
+    driver.press("megan.price", "accept", "NV-40213#1")
     assert len(teams.started_chats()) == started + 1
     assert "Megan Price, Northvale Police (police: Domestic abuse unit): accepted" in "\n".join(
         driver.inbox("asha.patel")
@@ -333,7 +333,7 @@ def test_throttling_is_retried_and_a_long_one_waits_as_long_as_teams_asks(
     harness = driver.harness
     driver.command("ben.okafor", CONVENE)
     harness.teams.throttle = 1  # one 429: the next try gets through, nothing is lost or doubled
-    driver.press("megan.price", "accept", "NV-40213")
+    driver.press("megan.price", "accept", "NV-40213#1")
     assert "Megan Price, Northvale Police (police: Domestic abuse unit): accepted" in "\n".join(
         driver.inbox("asha.patel")
     )
