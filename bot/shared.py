@@ -17,7 +17,7 @@ from bot.core import Core
 from bot.directory import AgencyKind, Contact
 from bot.domain import Attendance, quorum
 from bot.errors import InputError, not_allowed, refusal
-from bot.messages import Kind, Outgoing, message
+from bot.messages import Delivery, Kind, Outgoing, message
 from bot.references import action_reference, read_action_reference
 from bot.storage import models
 from bot.unit import ANSWERED, Answered
@@ -188,6 +188,15 @@ def schedule_sync(session: Session, core: Core, discussion: models.Discussion) -
 def to_chair(discussion: models.Discussion, kind: Kind, template: str, **context: Any) -> Outgoing:
     """A direct message to the discussion's chair, from a template."""
     return Outgoing(to=discussion.chair.key, message=message(kind, template, **context))
+
+
+def to_channel(core: Core, template: str, **context: Any) -> Outgoing:
+    """A notice to the partnership's notices channel, from a template."""
+    return Outgoing(
+        to=core.channel,
+        delivery=Delivery.CHANNEL,
+        message=message(Kind.NOTICE, template, **context),
+    )
 
 
 def open_action(session: Session, actor: Contact, reference: str) -> models.Action:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core import Core
-from bot.messages import Delivery, Kind, Outgoing, message
+from bot.messages import Kind, Outgoing, message
 from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
-from bot.shared import schedule, schedule_sync, when
+from bot.shared import schedule, schedule_sync, to_channel, when
 from bot.storage import models
 from bot.unit import Unit
 from scheduling.deadlines import deadline_warning_times
@@ -56,15 +56,11 @@ def announce(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
             )
         )
     outgoing.append(
-        Outgoing(
-            to=core.channel,
-            delivery=Delivery.CHANNEL,
-            message=message(
-                Kind.NOTICE,
-                "messages/channel_convened.txt.j2",
-                case=case,
-                meeting=when(core, discussion.meeting_at),
-            ),
+        to_channel(
+            core,
+            "messages/channel_convened.txt.j2",
+            case=case,
+            meeting=when(core, discussion.meeting_at),
         )
     )
     return outgoing

@@ -19,9 +19,9 @@ from bot import references
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import LateMeeting, not_allowed, refusal, wording
-from bot.messages import Delivery, Kind, Outcome, Outgoing, message
+from bot.messages import Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
-from bot.shared import audit, schedule_sync, visible_discussion, when
+from bot.shared import audit, schedule_sync, to_channel, visible_discussion, when
 from bot.storage import models
 from bot.unit import Unit
 from scheduling.timetext import TimeTextError, parse_meeting_time
@@ -98,15 +98,8 @@ def reschedule(
     )
     outgoing.append(quorum_outgoing(core, discussion))
     outgoing.append(
-        Outgoing(
-            to=core.channel,
-            delivery=Delivery.CHANNEL,
-            message=message(
-                Kind.NOTICE,
-                "messages/channel_rescheduled.txt.j2",
-                case=case,
-                meeting=when(core, new_time.at),
-            ),
+        to_channel(
+            core, "messages/channel_rescheduled.txt.j2", case=case, meeting=when(core, new_time.at)
         )
     )
     reply = message(
@@ -158,13 +151,7 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
             message=cancelled,
         )
     )
-    outgoing.append(
-        Outgoing(
-            to=core.channel,
-            delivery=Delivery.CHANNEL,
-            message=message(Kind.NOTICE, "messages/channel_cancelled.txt.j2", case=case),
-        )
-    )
+    outgoing.append(to_channel(core, "messages/channel_cancelled.txt.j2", case=case))
     reply = message(
         Kind.REPLY,
         "messages/cancelled.txt.j2",
