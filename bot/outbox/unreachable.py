@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.messages import Kind, Outgoing, message
 from bot.outbox.rows import write
+from bot.references import discussion_reference
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow
 
@@ -33,21 +34,24 @@ def tell_chair(
 ) -> None:
     """Write the chair's notice about this undeliverable row, in the caller's transaction.
 
-    Not when the chair is the one who cannot be reached, nor about a notice of this
-    kind itself: `strategy-bot jobs` lists those, and the log says so loudly.
+    When the chair is the one who cannot be reached, the convenor is told instead (if
+    someone else). Never about a notice of this kind itself: `strategy-bot jobs` lists
+    those, and the log says so loudly.
     """
     if discussion is None:
         log.error("outbox row %s is undeliverable and names no discussion", row.id)
         return
-    chair = discussion.chair.key
-    if chair == row.recipient or row.message.get("template") == UNREACHABLE_TEMPLATE:
-        log.error("outbox row %s is undeliverable, and so is its chair %s", row.id, chair)
+    told = discussion.chair.key
+    if told == row.recipient:
+        told = discussion.convenor.key
+    if told == row.recipient or row.message.get("template") == UNREACHABLE_TEMPLATE:
+        log.error("outbox row %s is undeliverable, and so is %s, who would be told", row.id, told)
         return
     contact = core.directory.contact(row.recipient)
     notice = message(
         Kind.ALERT,
         UNREACHABLE_TEMPLATE,
-        case=discussion.case.reference,
+        case=discussion_reference(discussion),
         person=contact.name if contact else row.recipient,
         role=contact.role.label if contact else "not in the directory",
         agency=core.directory.agency(contact.agency_id).name if contact else "unknown agency",
@@ -55,4 +59,4 @@ def tell_chair(
         what=WHAT.get(str(row.message.get("kind")), "a message"),
         recipient=row.recipient,
     )
-    write(session, core.clock.now(), [Outgoing(to=chair, message=notice)])
+    write(session, core.clock.now(), [Outgoing(to=told, message=notice)])

@@ -68,6 +68,17 @@ def test_user_not_found_falls_to_the_next_channel_and_the_chair_is_told_when_non
     assert events.count("delivery_refused") == 3 and events.count("undeliverable") == 1
 
 
+def test_when_the_chair_cannot_be_reached_the_convenor_is_told(bot: Bot) -> None:
+    chat = Refusing("slack", {"asha.patel"})
+    email = Refusing("email", {"asha.patel"})
+    routed = Bot(bot.core, chat, channels=[chat, email])
+    say(routed, "ben.okafor", CONVENE)
+
+    assert chat.texts("asha.patel") == email.texts("asha.patel") == []
+    told = "\n".join(chat.texts("ben.okafor"))
+    assert "Asha Patel cannot be reached" in told and "add a chat id" in told
+
+
 def test_updates_go_where_the_first_message_went_even_after_a_restart(bot: Bot) -> None:
     slack = Refusing("slack", {"olivia.bennett"})
     email = Refusing("email", set())
