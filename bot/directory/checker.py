@@ -24,7 +24,18 @@ _ID = re.compile(r"[a-z0-9._-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _TOP_KEYS = ("partnership", "agencies")
 _AGENCY_KEYS = ("id", "name", "kind", "contacts", "reach")
-_CONTACT_KEYS = ("id", "name", "role", "team", "email", "manager", "deputy", "chat", "reach")
+_CONTACT_KEYS = (
+    "id",
+    "name",
+    "role",
+    "team",
+    "email",
+    "manager",
+    "deputy",
+    "chat",
+    "reach",
+    "shared_mailbox",
+)
 
 
 def _no_chat() -> Mapping[str, str]:
@@ -173,6 +184,7 @@ class Checker(Nodes):
             self._deputies.append((contact_id, deputy, fields["deputy"][1]))
         chat = self._chat(fields, what, contact_id)
         reach = optional_order(self, fields, what)
+        shared = self.yes_or_no(fields, "shared_mailbox", what)
         if agency_id is None or contact_id is None or name is None or role is None:
             return None
         if email is None or chat is None:
@@ -189,6 +201,7 @@ class Checker(Nodes):
             line=line_of(node),
             reach=reach,
             deputy_id=deputy,
+            shared_mailbox=shared,
         )
 
     def _chat(self, fields: Fields, what: str, contact_id: str | None) -> Mapping[str, str] | None:

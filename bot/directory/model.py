@@ -45,6 +45,9 @@ class Contact:
     reach: tuple[str, ...] | None = None
     # Who stands in for them (`deputy:`): as chair, the deputy also gets same-day warnings.
     deputy_id: str | None = None
+    # A mailbox several people read (`shared_mailbox: true`, e.g. a MASH health inbox):
+    # an answer page asks who is answering, and records it with the answer.
+    shared_mailbox: bool = False
 
     @property
     def is_convenor(self) -> bool:

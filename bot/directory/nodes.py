@@ -96,6 +96,18 @@ class Nodes:
             return None
         return str(node.value).strip()
 
+    def yes_or_no(self, fields: Fields, key: str, what: str) -> bool:
+        """An optional `true`/`false` (absent: false); anything else is reported."""
+        node = self.optional(fields, key)
+        if node is None:
+            return False
+        word = str(node.value).strip().lower() if isinstance(node, yaml.ScalarNode) else ""
+        if word in ("true", "yes"):
+            return True
+        if word not in ("false", "no"):
+            self.add(node, f"{key} of {what} must be true or false")
+        return False
+
     def role(
         self, fields: Fields, what: str, owner: yaml.Node, kind: AgencyKind | None
     ) -> Role | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
+from bot.links import revocations
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import action_reference, discussion_reference
 from bot.services.common import action_outgoing
@@ -170,6 +171,7 @@ def reassign(unit: Unit, actor: Contact, reference: str, to: str) -> Outcome:
             reference=action_reference(action),
             typed=reference,
         )
+    revocations.owner_changed(session, core, action, previous, actor.id)
     action.owner = contact_row(session, new_owner.id)
     action.requested_due_at = action.request_reason = None
     audit(

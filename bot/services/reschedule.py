@@ -19,6 +19,7 @@ from bot import references
 from bot.core import Core
 from bot.directory import Contact
 from bot.errors import LateMeeting, not_allowed, refusal, wording
+from bot.links import revocations
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, to_channel, visible_discussion, when
@@ -86,6 +87,7 @@ def reschedule(
         reason=reason,
         late_reason=discussion.late_reason,
     )
+    revocations.discussion_changed(session, core, discussion, actor.id, "rescheduled")
     _move_work(core, session, discussion, new_time.at)
     schedule_sync(session, core, discussion)
     outgoing = _tell_everyone(
@@ -124,6 +126,7 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
     discussion = _own_discussion(session, actor, case, "cancel")
     discussion.status = models.DiscussionStatus.CANCELLED
     audit(session, core, actor.id, "cancelled", discussion, reason=reason)
+    revocations.discussion_changed(session, core, discussion, actor.id, "cancelled")
     _stop_work(session, discussion)
     schedule_sync(session, core, discussion)
     outgoing = _tell_everyone(

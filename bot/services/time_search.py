@@ -28,6 +28,7 @@ from bot.find_time.graph_schedule import GraphFreeBusy, ScheduleReader
 from bot.find_time.poll import Answer, Choice, Invitee, Poll, choose, needs_poll
 from bot.find_time.poll import poll_invitees as invitees_of
 from bot.find_time.poll import tally as count
+from bot.links import revocations
 from bot.messages import Button, Kind, Outcome, Outgoing, message
 from bot.services.announce import announce
 from bot.services.fallback import run_fallback
@@ -230,6 +231,8 @@ def decide(
         else (choice.closed_by.value if choice is not None and choice.closed_by else BY_CONVENOR)
     )
     search.status = SearchStatus.CHOSEN
+    closer = picked_by.id if picked_by is not None else "system"
+    revocations.poll_closed(session, core, search, closer, "time chosen")
     search.chosen_slot = choice.slot.number if choice is not None else None
     search.closed_by = closed_by
     search.chosen_at = core.clock.now()

@@ -2,7 +2,7 @@
 
 Only the SHA-256 of a token is stored: the token itself exists in the email
 (and, for a moment, in the process that wrote it). A token is bound to one
-contact and one item (an invitation or an action), lists the intents it may
+contact and one item (an invitation, an action, a poll or a record), lists the intents it may
 perform, and stops working when it expires or is revoked. The rules live in
 `bot.links.tokens`.
 """
@@ -15,15 +15,19 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.storage.find_time_models import TimeSearch
 from bot.storage.models import Action, Base, Contact, Invitation
+from bot.storage.record_models import RecordVersion
 
 
 class LinkItem(StrEnum):
-    """What a link is about. A slot poll (the find-a-time issue) will add
-    SLOT_POLL and a `slot_poll_id` column, in its own migration."""
+    """What a link is about: each kind has its own column for the item (migration
+    0015_link_items added the poll's and the record's)."""
 
     INVITATION = "invitation"
     ACTION = "action"
+    POLL = "poll"  # a find-a-time poll (`time_search`), for one invitee
+    RECORD = "record"  # a finalised record version, to read and download
 
 
 class LinkToken(Base):
@@ -36,6 +40,10 @@ class LinkToken(Base):
     item: Mapped[str] = mapped_column(String(20))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"), index=True)
+    time_search_id: Mapped[int | None] = mapped_column(ForeignKey("time_search.id"), index=True)
+    record_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_version.id"), index=True
+    )
     # What the holder may do on the item: intent names, e.g. ["accept", "decline"].
     intents: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime]
@@ -48,3 +56,5 @@ class LinkToken(Base):
     contact: Mapped[Contact] = relationship()
     invitation: Mapped[Invitation | None] = relationship()
     action: Mapped[Action | None] = relationship()
+    time_search: Mapped[TimeSearch | None] = relationship()
+    record_version: Mapped[RecordVersion | None] = relationship()

@@ -18,6 +18,7 @@ class FieldKind(StrEnum):
     TEXT = "text"  # one line
     TEXTAREA = "textarea"  # a reason, an outcome
     CHOICE = "choice"  # one of `choices` (a pick-list)
+    CHOICES = "choices"  # any of `choices` (checkboxes); submitted joined with ","
     DATE = "date"  # a calendar date (YYYY-MM-DD, the browser's date picker)
 
 
@@ -40,6 +41,13 @@ class FormField:
     error: str | None = None  # what was wrong with the last submission
     value: str = ""  # what was submitted last (shown again after an error)
     hint: str | None = None  # a sentence under the label, e.g. why it is needed
+    # What a required field left empty says (the chat's own wording, from the intent's
+    # field); without it: "Enter <label>."
+    missing: str | None = None
+
+    def chosen(self) -> list[str]:
+        """The values ticked, for CHOICES."""
+        return [part for part in self.value.split(",") if part]
 
 
 @dataclass(frozen=True)
@@ -73,23 +81,25 @@ def filled(form: Form, submitted: Mapping[str, str]) -> Form:
     for item in form.fields:
         value = submitted.get(item.name, "").strip()
         error = None
-        is_choice = item.kind is FieldKind.CHOICE
+        is_choice = item.kind in (FieldKind.CHOICE, FieldKind.CHOICES)
+        given = value.split(",") if item.kind is FieldKind.CHOICES else [value]
         if item.required and not value:
-            error = f"{'Choose' if is_choice else 'Enter'} {_lower(item.label)}."
-        elif value and is_choice and value not in {c.value for c in item.choices}:
+            error = item.missing or f"{'Choose' if is_choice else 'Enter'} {_lower(item.label)}."
+        elif value and is_choice and set(given) - {c.value for c in item.choices}:
             error = f"Choose {_lower(item.label)} from the list."
         fields.append(replace(item, value=value, error=error))
     return replace(form, fields=tuple(fields))
 
 
-def with_problem(form: Form, problem: str) -> Form:
-    """The form with the core's refusal shown on its first field (the intent's input).
-    A form without fields is returned as it is: the page shows the problem in its
-    error summary only."""
+def with_problem(form: Form, problem: str, field: str | None = None) -> Form:
+    """The form with the core's refusal shown on the field it names (`field`), else on
+    its first field (the intent's input). A form without fields is returned as it is:
+    the page shows the problem in its error summary only."""
     if not form.fields:
         return form
-    first, *rest = form.fields
-    return replace(form, fields=(replace(first, error=problem), *rest))
+    target = next((f.name for f in form.fields if f.name == field), form.fields[0].name)
+    fields = tuple(replace(f, error=problem) if f.name == target else f for f in form.fields)
+    return replace(form, fields=fields)
 
 
 def is_valid(form: Form) -> bool:

@@ -5,6 +5,7 @@ Routes, all under /answer (`bot.links.urls.ANSWER_PATH`):
     GET, HEAD  /answer/{token}            the item, its state, the forms that can be sent now
     POST       /answer/{token}            one intent, from a form carrying the CSRF token;
                                           answered with 303 to the same page (?done=intent)
+    GET, HEAD  /answer/{token}/record.pdf a record link's PDF (the circulated document)
     GET, HEAD  /answer/assets/page.css    the one stylesheet
     anything else under /answer           the same refusal as an unknown token
 
@@ -37,9 +38,12 @@ from bot.settings import Settings
 from bot.storage.db import transaction
 from bot.storage.link_models import LinkItem, LinkToken
 from handlers.web_page.acting import act
+from handlers.web_page.action import action_view
 from handlers.web_page.forms import Form, filled, is_valid, with_problem
 from handlers.web_page.invitation import invitation_view
+from handlers.web_page.poll import poll_view
 from handlers.web_page.ratelimit import Limits, RateLimiter
+from handlers.web_page.record import PDF_PATH, pdf_name, record_view
 from handlers.web_page.render import render_page, stylesheet
 from handlers.web_page.security import (
     BadBody,
@@ -56,13 +60,22 @@ from handlers.web_page.view import ANSWERER, IDENTIFY, PageView
 log = logging.getLogger(__name__)
 
 ViewBuilder = Callable[[Core, Session, LinkToken, Contact], PageView]
-# One view per kind of item; an action page (and a slot poll) is added here.
-VIEWS: Mapping[str, ViewBuilder] = {LinkItem.INVITATION: invitation_view}
+# One view per kind of item.
+VIEWS: Mapping[str, ViewBuilder] = {
+    LinkItem.INVITATION: invitation_view,
+    LinkItem.ACTION: action_view,
+    LinkItem.POLL: poll_view,
+    LinkItem.RECORD: record_view,
+}
+# An intent after which the item has nothing left to do, so its link stops at once
+# (a closed action): the thanks are the answer itself, not a redirect to a dead link.
+ENDS_LINK = {"close"}
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _no_shared_mailbox(_contact: Contact) -> bool:
-    return False
+def directory_flag(contact: Contact) -> bool:
+    """Whether the directory marks `contact` a shared mailbox (`shared_mailbox: true`)."""
+    return contact.shared_mailbox
 
 
 class AnswerPages:
@@ -73,7 +86,7 @@ class AnswerPages:
         bot: Bot,
         settings: Settings,
         *,
-        is_shared_mailbox: Callable[[Contact], bool] = _no_shared_mailbox,
+        is_shared_mailbox: Callable[[Contact], bool] = directory_flag,
         limits: Limits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -90,6 +103,9 @@ class AnswerPages:
         router = APIRouter(include_in_schema=False)
         router.add_api_route(f"{ANSWER_PATH}/assets/page.css", self.css, methods=["GET", "HEAD"])
         router.add_api_route(f"{ANSWER_PATH}/{{token}}", self.show, methods=["GET", "HEAD"])
+        router.add_api_route(
+            f"{ANSWER_PATH}/{{token}}/{PDF_PATH}", self.pdf, methods=["GET", "HEAD"]
+        )
         router.add_api_route(f"{ANSWER_PATH}/{{token}}", self.answer, methods=["POST"])
         router.add_api_route(ANSWER_PATH, self.unknown, methods=ALL_METHODS)
         router.add_api_route(f"{ANSWER_PATH}/{{rest:path}}", self.unknown, methods=ALL_METHODS)
@@ -115,6 +131,23 @@ class AnswerPages:
             view = VIEWS[link.item](self.core, session, link, actor)
             done = request.query_params.get("done")
             return self._page(request, link, actor, view, done=done)
+
+    def pdf(self, request: Request, token: str) -> Response:
+        """A record link's PDF, as the email attaches it; any other link: the refusal."""
+        limited = self._limited(request, token)
+        if limited is not None:
+            return limited
+        with self.core.sessions() as session:  # read only
+            found = self._find(session, token)
+            version = found[0].record_version if found is not None else None
+            if version is None or version.document_pdf is None:
+                return self._refused(request)
+            disposition = f'attachment; filename="{pdf_name(version)}"'
+            return Response(
+                version.document_pdf,
+                media_type="application/pdf",
+                headers={"Content-Disposition": disposition},
+            )
 
     async def answer(self, request: Request, token: str) -> Response:
         limited = self._limited(request, token)
@@ -171,6 +204,11 @@ class AnswerPages:
             if used is not None:
                 mark_used(used, self.core.clock.now())
         log.info("answered by link", extra={"link": link_name, "intent": intent})
+        if intent in ENDS_LINK:
+            html = render_page(
+                "closed.html.j2", reference=fields.get("action", ""), **self._common(request)
+            )
+            return HTMLResponse(html)
         return RedirectResponse(f"?done={intent}", status_code=303)
 
     def _refused_by_core(
@@ -190,7 +228,7 @@ class AnswerPages:
             view = VIEWS[link.item](self.core, session, link, actor)
             if view.form(submitted.intent) is None:
                 return self._page(request, link, actor, view, problem=refusal.problem, status=409)
-            shown = with_problem(submitted, refusal.problem)
+            shown = with_problem(submitted, refusal.problem, refusal.field)
             problem = None if shown.fields else refusal.problem
             view = view.replacing(shown)
             return self._page(
@@ -261,6 +299,7 @@ class AnswerPages:
             notice=notice,
             done=done if done in _DONE else None,
             actor=actor,
+            here=request.url.path,
             **self._common(request),
         )
         return HTMLResponse(html, status_code=status)
@@ -274,7 +313,7 @@ class AnswerPages:
 
 
 # The answers the page thanks people for after the redirect (its wording is in the template).
-_DONE = {"accept", "decline", "delegate"}
+_DONE = {"accept", "decline", "delegate", "more-time", "snooze", "approve", "refuse", "available"}
 
 
 def mount_answer_pages(
@@ -282,7 +321,7 @@ def mount_answer_pages(
     bot: Bot,
     settings: Settings,
     *,
-    is_shared_mailbox: Callable[[Contact], bool] = _no_shared_mailbox,
+    is_shared_mailbox: Callable[[Contact], bool] = directory_flag,
     limits: Limits | None = None,
 ) -> AnswerPages:
     """Serve the answer pages on `web` (the app `strategy-bot serve` runs)."""

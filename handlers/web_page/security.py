@@ -114,7 +114,7 @@ MAX_FIELDS = 20
 
 
 async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
-    """The submitted form's fields (the first value of each), read up to `max_bytes`."""
+    """The submitted form's fields (repeated ones joined with ","), read up to `max_bytes`."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
         raise BadBody(415)
@@ -137,7 +137,10 @@ async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
         raise BadBody(400) from None
     fields: dict[str, str] = {}
     for name, value in pairs:
-        fields.setdefault(name, value.replace("\r\n", "\n"))
+        value = value.replace("\r\n", "\n")
+        # A name sent more than once (ticked checkboxes) is joined with commas, the
+        # way a typed list is written ("1,3").
+        fields[name] = f"{fields[name]},{value}" if name in fields else value
     return fields
 
 

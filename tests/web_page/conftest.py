@@ -96,14 +96,14 @@ def serve_pages(
 ) -> tuple[AnswerPages, WebServer]:
     """The web app with the answer pages for `bot`, started under uvicorn.
 
-    `shared`: the directory ids to treat as shared mailboxes."""
+    `shared`: more directory ids to treat as shared mailboxes (besides the directory's)."""
     marked = shared if shared is not None else set()
     web = create_web_app()
     pages = mount_answer_pages(
         web,
         bot,
         Settings(link_secret=SECRET),
-        is_shared_mailbox=lambda contact: contact.id in marked,
+        is_shared_mailbox=lambda contact: contact.id in marked or contact.shared_mailbox,
         limits=limits,
     )
     return pages, WebServer(web, **uvicorn).start()
