@@ -289,3 +289,29 @@ def test_the_link_token_migration_goes_down_and_up(database_url: str) -> None:
     tables, indexes = schema()
     assert "link_token" in tables
     assert {"ix_link_token_invitation_id", "ix_link_token_action_id"} <= indexes
+
+
+def test_the_link_items_migration_goes_down_and_up(database_url: str) -> None:
+    """0015_link_items adds the poll's and the record's columns, with their keys and indexes."""
+    config = alembic_config(database_url)
+
+    def columns() -> tuple[set[str], set[str], set[str]]:
+        engine = create_engine(normalise_url(database_url))
+        with engine.connect() as connection:
+            found = inspect(connection)
+            names = {c["name"] for c in found.get_columns("link_token")}
+            indexes = {i["name"] or "" for i in found.get_indexes("link_token")}
+            targets = {k["referred_table"] for k in found.get_foreign_keys("link_token")}
+        engine.dispose()
+        return names, indexes, targets
+
+    command.downgrade(config, "0012_outbox")
+    names, indexes, targets = columns()
+    assert not {"time_search_id", "record_version_id"} & names
+    assert {"contact", "invitation", "action"} == targets
+    assert {"ix_link_token_invitation_id", "ix_link_token_action_id"} <= indexes
+    command.upgrade(config, "head")
+    names, indexes, targets = columns()
+    assert {"time_search_id", "record_version_id"} <= names
+    assert {"time_search", "record_version"} <= targets
+    assert {"ix_link_token_time_search_id", "ix_link_token_record_version_id"} <= indexes

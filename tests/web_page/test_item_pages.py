@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from bot.app import Bot
+from bot.links.tokens import issue_poll_link, issue_record_link, record_readers
+from bot.record.circulation import recipients
+from bot.record.content import RecordContent
 from bot.storage import models
+from bot.storage.db import transaction
+from bot.storage.find_time_models import TimeSearch
+from bot.storage.link_models import LinkToken
+from bot.storage.record_models import DeliveryScope, RecordVersion
 from tests.helpers import audit_events, say, take_sent
 from tests.web_page.conftest import Answer, answering
 from tests.web_page.items import (
@@ -20,6 +28,10 @@ from tests.web_page.items import (
     poll_link,
     record_link,
 )
+
+
+def clock_now(bot: Bot) -> datetime:
+    return bot.core.clock.now()
 
 
 def _url(answer: Answer, token: str) -> str:
@@ -54,7 +66,7 @@ def test_the_action_page_shows_the_action_and_its_history(answer: Answer) -> Non
     ):
         assert fact in html, fact
     assert _forms(html) == ["close", "more-time", "snooze"]
-    assert "<title>Action NV-40213/A1 – strategy-bot</title>" in html
+    assert "<title>Action NV-40213/A1 \N{EN DASH} strategy-bot</title>" in html
 
 
 def test_close_with_an_outcome_through_the_intent(answer: Answer) -> None:
@@ -173,12 +185,78 @@ def test_the_record_page_shows_the_record_and_its_pdf(answer: Answer) -> None:
     response = answer.http.get(link)
     html = response.text
     assert response.status_code == 200
-    assert (
-        "<title>Record of the strategy discussion for case NV-40213 – strategy-bot</title>" in html
-    )
+    title = "Record of the strategy discussion for case NV-40213 \N{EN DASH} strategy-bot"
+    assert f"<title>{title}</title>" in html
     assert "&lt;b&gt;and&lt;/b&gt;" in html and "<b>and</b>" not in html  # escaped
     assert "<form" not in html
     pdf = answer.http.get(link + "/record.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
     assert 'filename="NV-40213-strategy-record-v1.pdf"' in pdf.headers["content-disposition"]
+
+
+def test_a_shared_mailbox_says_who_answers_before_acting(answer: Answer) -> None:
+    """The sample's MASH health inbox is marked `shared_mailbox: true` in the directory."""
+    inbox = answer.bot.core.directory.contact("mash.health")
+    assert inbox is not None and inbox.shared_mailbox
+    add_action(answer.bot, owner="mash.health")
+    link = _url(answer, action_link(answer.bot, "mash.health"))
+    html = answer.http.get(link).text
+    assert "Who is answering?" in html and _forms(html) == ["identify"]
+    blind = answer.post(link, intent="snooze")
+    assert blind.status_code == 400 and "Enter your name." in blind.text
+    who = {"answerer_name": "Sam Green", "answerer_role": "Duty nurse"}
+    shown = answer.post(link, intent="identify", **who)
+    assert "Answering for this mailbox: <strong>Sam Green</strong>" in shown.text
+    assert _forms(shown.text) == ["close", "more-time", "snooze"]
+    assert answer.post(link, intent="snooze", **who).status_code == 303
+    assert _last(answer, "snoozed")[1]["answered_by"] == {"name": "Sam Green", "role": "Duty nurse"}
+
+
+def test_links_are_only_issued_to_the_people_an_item_is_for(answer: Answer) -> None:
+
+    finalise_record(answer.bot)
+    with transaction(answer.bot.core.sessions) as session:
+        version = session.scalars(select(RecordVersion)).one()
+        snapshot = RecordContent.load(version.content).snapshot
+        assert snapshot is not None
+        full = {r.contact for r in recipients(snapshot) if r.scope is DeliveryScope.FULL}
+        assert record_readers(version) == full  # the same people as the circulation
+        priya = session.scalars(
+            select(models.Contact).where(models.Contact.key == "priya.sharma")
+        ).one()
+        with pytest.raises(ValueError, match="circulated to"):
+            issue_record_link(
+                session,
+                version,
+                priya,
+                now=answer.bot.core.clock.now(),
+                calendar=answer.bot.core.calendar,
+            )
+    token = record_link(answer.bot, "olivia.bennett")
+    with answer.bot.core.sessions() as session:
+        row = session.scalars(select(LinkToken).where(LinkToken.item == "record")).one()
+        local = answer.bot.core.calendar.local(row.expires_at)
+        issued = answer.bot.core.calendar.local(row.created_at)
+        assert ((local.date() - issued.date()).days, local.hour, local.minute) == (30, 23, 59)
+    assert answer.http.get(_url(answer, token)).status_code == 200
+
+
+def test_a_poll_link_is_only_for_an_invitee_of_an_open_poll(polling: Answer) -> None:
+
+    bot = polling.bot
+    with transaction(bot.core.sessions) as session:
+        search = session.scalars(select(TimeSearch)).one()
+        priya = session.scalars(
+            select(models.Contact).where(models.Contact.key == "priya.sharma")
+        ).one()
+        with pytest.raises(ValueError, match="invitees"):
+            issue_poll_link(
+                session, search, priya, now=bot.core.clock.now(), calendar=bot.core.calendar
+            )
+    token = poll_link(bot, "megan.price")
+    with bot.core.sessions() as session:
+        row = session.scalars(select(LinkToken)).one()
+        assert row.time_search is not None and row.expires_at == row.time_search.closes_at
+    bot.core.clock.advance(row.expires_at - bot.core.clock.now())  # type: ignore[attr-defined]
+    assert polling.http.get(_url(polling, token)).status_code == 404  # closed: dead
