@@ -100,14 +100,17 @@ def action_form(intent: str, wording: dict[str, Any]) -> Form:
 
 def _field(field: Field, hint: str | None) -> FormField:
     kind = FieldKind.TEXTAREA if field.multiline else FieldKind.TEXT
+    example = field.example or None
     if field.name == "due":
-        kind = FieldKind.DATE  # the browser's date picker; the core reads 2026-12-04
+        # The browser's date picker (the core reads 2026-12-04 as typed dates): the
+        # chat's typed examples ("next friday") do not apply.
+        kind, example = FieldKind.DATE, None
     return FormField(
         field.name,
         field.label or field.name,
         kind,
         required=field.required,
-        example=field.example or None,
+        example=example,
         hint=hint,
         missing=field.missing or None,
     )

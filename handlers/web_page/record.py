@@ -33,6 +33,17 @@ def markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
+def as_html(document: str) -> str:
+    """The Markdown as HTML, every heading one level down: the page's own heading is
+    the one <h1>."""
+    parser = markdown()
+    tokens = parser.parse(document)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return str(parser.renderer.render(tokens, parser.options, {}))
+
+
 def record_view(core: Core, session: Session, link: LinkToken, actor: Contact) -> PageView:
     version = link.record_version
     assert version is not None  # find_link only returns bound record links
