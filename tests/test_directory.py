@@ -88,7 +88,8 @@ def test_sample_is_synthetic_and_reachable_on_every_platform(sample: Directory) 
     for contact in sample.contacts():
         assert contact.email.endswith(".example"), contact.id
         assert contact.chat_id("console") == contact.id
-        if contact.id == "owen.hughes":  # the neighbouring force's officer: email only
+        # The neighbouring force's officer and the shared maternity inbox: email only.
+        if contact.id in ("owen.hughes", "maternity.safeguarding"):
             assert set(contact.chat) == {"console"}
             continue
         assert re.fullmatch(r"U[A-Z0-9]{10}", contact.chat_id("slack") or ""), contact.id
@@ -229,6 +230,23 @@ def test_a_deputy_is_read_and_found(tmp_path: Path) -> None:
     assert directory.deputy_of(chair) == directory.contact("sw.one")
     worker = directory.contact("sw.one")
     assert worker is not None and directory.deputy_of(worker) is None
+
+
+def test_a_shared_mailbox_is_read_and_checked(tmp_path: Path) -> None:
+    path = minimal_with(
+        tmp_path, "role: team_manager, email", "role: team_manager, shared_mailbox: true, email"
+    )
+    directory = load_directory(path)
+    inbox, worker = directory.contact("tm.one"), directory.contact("sw.one")
+    assert inbox is not None and inbox.shared_mailbox
+    assert worker is not None and not worker.shared_mailbox  # absent: not shared
+    wrong = minimal_with(
+        tmp_path, "role: team_manager, email", "role: team_manager, shared_mailbox: maybe, email"
+    )
+    found = [m for _, m in problems_of(wrong)]
+    assert any("shared_mailbox of contact 'tm.one' must be true or false" in m for m in found)
+    sample = load_directory()
+    assert [c.id for c in sample.contacts() if c.shared_mailbox] == ["maternity.safeguarding"]
 
 
 def test_the_sample_directory_names_a_deputy() -> None:
@@ -512,7 +530,7 @@ def run_check(path: Path) -> tuple[int, str]:
 def test_cli_ok_for_the_sample() -> None:
     code, output = run_check(sample_directory_path())
     assert code == 0
-    assert output.strip().splitlines()[0] == "OK: 1 partnership, 7 agencies, 34 contacts"
+    assert output.strip().splitlines()[0] == "OK: 1 partnership, 7 agencies, 35 contacts"
     assert "Everyone can be reached." in output
 
 

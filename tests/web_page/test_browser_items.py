@@ -203,9 +203,9 @@ def test_read_the_record_and_download_the_pdf(served: Answer, page: Any) -> None
 
 def test_a_shared_mailbox_asks_who_answers(fresh: Bot, page: Any) -> None:
     say(fresh, "ben.okafor", CONVENE)
-    add_action(fresh, owner="mash.health")
+    add_action(fresh, owner="maternity.safeguarding")
     with answering(fresh) as answer:
-        _open(answer, page, action_link(fresh, "mash.health"))
+        _open(answer, page, action_link(fresh, "maternity.safeguarding"))
         assert page.get_by_role("button", name="Close the action").count() == 0
         _both(page, "action-shared-mailbox-who")
         page.get_by_label("Your name").fill("Sam Green")
@@ -218,3 +218,30 @@ def test_a_shared_mailbox_asks_who_answers(fresh: Bot, page: Any) -> None:
         assert "is closed" in page.get_by_role("heading", level=1).inner_text()
     closed = _events(fresh, "action_closed")[-1]
     assert closed["answered_by"] == {"name": "Sam Green", "role": "Duty nurse, MASH"}
+
+
+def test_the_poll_works_with_the_keyboard_on_a_phone(fresh: Bot, chromium: Any) -> None:
+    say(fresh, "ben.okafor", FIND)
+    take_sent(fresh)
+    with answering(fresh) as answer:
+        context = chromium.new_context(viewport=PHONE)  # JavaScript on, to read the focus
+        page = context.new_page()
+        try:
+            _open(answer, page, poll_link(fresh, "olivia.bennett"))
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            for row in page.locator(".checkbox").all():
+                assert row.bounding_box()["height"] >= 44
+            page.get_by_role("checkbox").first.focus()
+            style = page.evaluate(
+                "() => { const s = getComputedStyle(document.activeElement);"
+                " return [s.outlineStyle, s.outlineWidth]; }"
+            )
+            assert style == ["solid", "3px"]
+            page.keyboard.press("Space")
+            screenshot(page, "poll-focus-phone")
+            page.get_by_role("button", name="Send my answer").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url("**?done=available")
+        finally:
+            context.close()
+    assert _events(fresh, "poll_answered")[-1]["slots"] == [1]

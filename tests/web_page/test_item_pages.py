@@ -196,11 +196,11 @@ def test_the_record_page_shows_the_record_and_its_pdf(answer: Answer) -> None:
 
 
 def test_a_shared_mailbox_says_who_answers_before_acting(answer: Answer) -> None:
-    """The sample's MASH health inbox is marked `shared_mailbox: true` in the directory."""
-    inbox = answer.bot.core.directory.contact("mash.health")
+    """The sample's maternity safeguarding inbox is marked `shared_mailbox: true`."""
+    inbox = answer.bot.core.directory.contact("maternity.safeguarding")
     assert inbox is not None and inbox.shared_mailbox
-    add_action(answer.bot, owner="mash.health")
-    link = _url(answer, action_link(answer.bot, "mash.health"))
+    add_action(answer.bot, owner="maternity.safeguarding")
+    link = _url(answer, action_link(answer.bot, "maternity.safeguarding"))
     html = answer.http.get(link).text
     assert "Who is answering?" in html and _forms(html) == ["identify"]
     blind = answer.post(link, intent="snooze")
