@@ -197,7 +197,7 @@ def record_expiry(calendar: WorkingCalendar, issued: datetime) -> datetime:
 def record_readers(version: RecordVersion) -> set[str]:
     """The contact keys a final version is circulated to in full: its attendance rows,
     everyone invited and anyone who attended (the rule of `recipients` in
-    bot/record/circulation.py, a layer above; tests/web_page/test_record_page.py
+    bot/record/circulation.py, a layer above; tests/web_page/test_item_pages.py
     checks that the two agree)."""
     snapshot = RecordContent.load(version.content).snapshot
     if snapshot is None:
