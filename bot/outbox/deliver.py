@@ -210,18 +210,20 @@ class Deliverer:
                 raise Unreachable(
                     f"the {claimed.channel or 'chat'} channel is not configured in this process"
                     if claimed.channel
+                    else "no platform in this process posts notices to a channel"
+                    if claimed.outgoing.delivery is Delivery.CHANNEL
                     else "no channel is configured for them"
                 )
             reference = channel.send(claimed.outgoing, claimed.earlier)
         except Unreachable as refusal:
-            metrics.delivered(claimed.channel or "none", sent=0, failed=1)
+            metrics.refused(claimed.channel or "none")
             self._next_channel(claimed, str(refusal))
         except DeliveryFailed as failure:
-            metrics.delivered(claimed.channel, sent=0, failed=1)
+            metrics.retried(claimed.channel)
             self._later(claimed, f"DeliveryFailed: {failure}", failure.retry_after)
         except Exception as error:  # a fault of ours or an unexpected answer: tried again
             log.exception("sending outbox row %s on %s failed", claimed.id, claimed.channel)
-            metrics.delivered(claimed.channel, sent=0, failed=1)
+            metrics.retried(claimed.channel)
             self._later(claimed, f"{type(error).__name__}: {error}", None)
         else:
             metrics.delivered(claimed.channel, sent=1)
@@ -282,6 +284,7 @@ class Deliverer:
                 row.next_attempt_at = now
                 return
             row.status = OutboxStatus.UNDELIVERABLE
+            metrics.undeliverable(str(row.message.get("kind", "")))
             audit(session, self.core, "system", "undeliverable", discussion, outbox_id=row.id)
             tell_chair(session, self.core, row, discussion)
         log.error(

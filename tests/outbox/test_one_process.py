@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -103,7 +103,7 @@ def test_sweeping_from_every_platform_at_once_delivers_each_row_once(
     one_process.clock.advance(timedelta(minutes=61))  # the fallback check falls due too
 
     # The sweeper, each platform's own entry to the due work, and kicks, all at once.
-    sweeps = [
+    sweeps: list[Callable[[], object]] = [
         composed.due_work,
         composed.slack.due_work,
         composed.teams.run_due_work,
@@ -134,5 +134,7 @@ def test_sweeping_from_every_platform_at_once_delivers_each_row_once(
     assert len(slack.conversation(SLACK_NOTICES)) == 1
     assert len(list(teams.messages_in(teams.channel("strategy-notices")))) == 1
     # The fallback's invitation (due work) went out once, whoever swept.
-    zoe = [r for r in sent if r.recipient == "zoe.fletcher" and r.thread and "|copy" not in r.thread]
+    zoe = [
+        r for r in sent if r.recipient == "zoe.fletcher" and r.thread and "|copy" not in r.thread
+    ]
     assert len([r for r in zoe if r.message["kind"] == "invitation"]) == 1
