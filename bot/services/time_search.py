@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import refusal
+from bot.errors import InputError, not_allowed, refusal
 from bot.find_time.graph_schedule import GraphFreeBusy, ScheduleReader
 from bot.find_time.poll import Answer, Choice, Invitee, Poll, choose, needs_poll
 from bot.find_time.poll import poll_invitees as invitees_of
 from bot.find_time.poll import tally as count
 from bot.messages import Button, Kind, Outcome, Outgoing, message
+from bot.references import numbered_reference
 from bot.services.announce import announce
 from bot.services.fallback import run_fallback
-from bot.shared import audit, contact_row, schedule, when
+from bot.shared import audit, contact_row, schedule, visible_discussion, when
 from bot.storage import models
 from bot.storage.find_time_models import PollAnswer, SearchStatus, TimeSearch
 from bot.unit import Unit
@@ -212,6 +213,27 @@ def close_poll(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     return [] if chosen is None else decide(unit, state, chosen)
 
 
+def numbered(discussion: models.Discussion) -> str:
+    """What the poll's buttons carry: this discussion (NV-40213#1), never a later review."""
+    return numbered_reference(discussion.case.reference, discussion.number)
+
+
+def slot_label(core: Core, slot: Slot) -> str:
+    """'1 · Thu 3 Dec 10:00-11:00', in the partnership's time zone (forms and buttons)."""
+    start, end = core.calendar.local(slot.start), core.calendar.local(slot.end)
+    return say(
+        "find_time.slot_label",
+        number=slot.number,
+        day=f"{start:%a} {start.day} {start:%b}",
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+    )
+
+
+def slot_labels(core: Core, state: PollState) -> dict[str, str]:
+    return {str(s.number): slot_label(core, s) for s in state.poll.slots}
+
+
 def decide(
     unit: Unit,
     state: PollState,
@@ -235,13 +257,7 @@ def decide(
     search.chosen_at = core.clock.now()
     discussion.meeting_at = meeting_at
     discussion.status = models.DiscussionStatus.SCHEDULED
-    for work in session.scalars(  # the closing job has nothing left to do
-        select(models.ScheduledWork).where(
-            models.ScheduledWork.key == f"poll:{discussion.id}",
-            models.ScheduledWork.status == models.WorkStatus.PENDING,
-        )
-    ):
-        work.status = models.WorkStatus.CANCELLED
+    _drop_closing_job(session, discussion)
     audit(
         session,
         core,
@@ -269,8 +285,9 @@ def decide(
     found = message(
         Kind.NOTICE,
         "messages/time_found.txt.j2",
-        (Button("pick", discussion.case.reference),),
+        (Button("pick", numbered(discussion)),),
         case=discussion.case.reference,
+        slot_labels=slot_labels(core, state),
         meeting=when(core, meeting_at),
         slot=search.chosen_slot,
         closed_by=closed_by,
@@ -282,6 +299,70 @@ def decide(
     for key in dict.fromkeys([discussion.convenor.key, discussion.chair.key]):
         outgoing.append(Outgoing(to=key, thread=f"tally:{search.id}", message=found))
     return outgoing
+
+
+def _drop_closing_job(session: Session, discussion: models.Discussion) -> None:
+    """The poll's POLL_CLOSE job has nothing left to do."""
+    for work in session.scalars(
+        select(models.ScheduledWork).where(
+            models.ScheduledWork.key == f"poll:{discussion.id}",
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
+    ):
+        work.status = models.WorkStatus.CANCELLED
+
+
+def finding_discussion(
+    session: Session, actor: Contact, reference: str
+) -> models.Discussion | None:
+    """The discussion a reference names, if a time is being found for it (None otherwise,
+    or when the actor may not see it: the caller's usual lookup then says why)."""
+    try:
+        discussion = visible_discussion(session, reference, actor)
+    except InputError:
+        return None
+    return discussion if discussion.status == models.DiscussionStatus.FINDING_TIME else None
+
+
+def cancel_search(
+    unit: Unit, actor: Contact, discussion: models.Discussion, reason: str
+) -> Outcome:
+    """`/strategy cancel CASE` while a time is being found: the search ends, its closing
+    job is dropped, each invitee's poll says in place that it is no longer needed, and
+    the convenor's and chair's tally that it was cancelled. Nobody was invited yet."""
+    core, session = unit.core, unit.session
+    if actor.id not in (discussion.convenor.key, discussion.chair.key):
+        raise not_allowed("find_time.not_organiser", case=discussion.case.reference)
+    search = search_of(discussion, session)
+    assert search is not None  # a discussion finding a time has its search
+    search.status = SearchStatus.CANCELLED
+    search.closed_by = BY_CONVENOR
+    search.chosen_at = core.clock.now()
+    discussion.status = models.DiscussionStatus.CANCELLED
+    _drop_closing_job(session, discussion)
+    state = poll_state(core, search)
+    asked = needs_poll(state.poll, state.availability)
+    audit(session, core, actor.id, "time_search_cancelled", discussion, reason=reason)
+    audit(session, core, actor.id, "cancelled", discussion, reason=reason)
+    outgoing = [poll_outgoing(core, state, i, cancelled=(actor.name, reason)) for i in asked]
+    words = {
+        "case": discussion.case.reference,
+        "by": actor.name,
+        "reason": reason,
+        "asked": [i.name for i in asked],
+    }
+    ended = message(Kind.NOTICE, "messages/search_cancelled.txt.j2", **words)
+    outgoing += [
+        Outgoing(to=key, thread=f"tally:{search.id}", message=ended)
+        for key in dict.fromkeys([discussion.convenor.key, discussion.chair.key])
+    ]
+    return Outcome(message(Kind.REPLY, "messages/search_cancelled.txt.j2", **words), outgoing)
+
+
+def refuse_if_cancelled(search: TimeSearch) -> None:
+    """Answers and picks after a cancelled search are refused, saying so."""
+    if search.status == SearchStatus.CANCELLED:
+        raise refusal("find_time.cancelled", case=search.discussion.case.reference)
 
 
 def finding_line(core: Core, session: Session, discussion: models.Discussion) -> str | None:
@@ -299,8 +380,11 @@ def finding_line(core: Core, session: Session, discussion: models.Discussion) ->
     )
 
 
-def poll_outgoing(core: Core, state: PollState, invitee: Invitee) -> Outgoing:
-    """The poll to one invitee; sent again after they answer, it updates in place."""
+def poll_outgoing(
+    core: Core, state: PollState, invitee: Invitee, cancelled: tuple[str, str] | None = None
+) -> Outgoing:
+    """The poll to one invitee; sent again after they answer, it updates in place.
+    `cancelled`: who cancelled the search, and why (the poll then says it is not needed)."""
     given = state.answers.get(invitee.id)
     case = state.search.discussion.case.reference
     return Outgoing(
@@ -309,7 +393,9 @@ def poll_outgoing(core: Core, state: PollState, invitee: Invitee) -> Outgoing:
         message=message(
             Kind.REQUEST,
             "messages/poll.txt.j2",
-            (Button("available", case),) if state.search.status == SearchStatus.OPEN else (),
+            (Button("available", numbered(state.search.discussion)),)
+            if state.search.status == SearchStatus.OPEN
+            else (),
             **_slot_context(core, state),
             deadline=when(core, state.search.discussion.deadline_at),
             chair=state.search.discussion.chair.name,
@@ -318,6 +404,8 @@ def poll_outgoing(core: Core, state: PollState, invitee: Invitee) -> Outgoing:
             if state.search.status == SearchStatus.CHOSEN
             else None,
             suggested=when(core, given.suggested) if given and given.suggested else None,
+            cancelled=cancelled[0] if cancelled else None,
+            reason=cancelled[1] if cancelled else None,
         ),
     )
 
@@ -345,7 +433,7 @@ def tally_outgoing(core: Core, state: PollState) -> list[Outgoing]:
     text = message(
         Kind.NOTICE,
         "messages/tally.txt.j2",
-        (Button("pick", discussion.case.reference),),
+        (Button("pick", numbered(discussion)),),
         **_slot_context(core, state),
         agencies=agencies,
         asked=counted.asked,
@@ -392,6 +480,7 @@ def _slot_context(core: Core, state: PollState) -> dict[str, object]:
         "case": state.search.discussion.case.reference,
         "slots": [(s.number, when(core, s.start)) for s in state.poll.slots],
         "closes": when(core, state.search.closes_at),
+        "slot_labels": slot_labels(core, state),
         # The instants, for machines (the simulation's people read them).
         "slot_starts": [s.start.isoformat() for s in state.poll.slots],
         "closes_at": state.search.closes_at.isoformat(),
