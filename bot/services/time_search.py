@@ -386,7 +386,6 @@ def poll_outgoing(
     """The poll to one invitee; sent again after they answer, it updates in place.
     `cancelled`: who cancelled the search, and why (the poll then says it is not needed)."""
     given = state.answers.get(invitee.id)
-    case = state.search.discussion.case.reference
     return Outgoing(
         to=invitee.id,
         thread=f"poll:{state.search.id}:{invitee.id}",
