@@ -14,7 +14,7 @@ from bot.errors import InputError, not_allowed, refusal, wording
 from bot.find_time.poll import PollError, assess, choose, closing
 from bot.find_time.poll import answer as checked_answer
 from bot.messages import Kind, Outcome, message
-from bot.services import reschedule, time_search
+from bot.services import reschedule, search_cancel, time_search
 from bot.services.time_search import (
     PollState,
     decide,
@@ -73,7 +73,7 @@ def available(
     state = _state(unit, actor, case)
     reference = state.search.discussion.case.reference
     example = wording("find_time.available_example", case=reference)
-    time_search.refuse_if_cancelled(state.search)
+    search_cancel.refuse_if_cancelled(state.search)
     if state.search.status != SearchStatus.OPEN:
         raise refusal(
             "find_time.closed",
@@ -145,7 +145,7 @@ def pick(
     example = wording("find_time.pick_example", case=reference)
     if (number is None) == (meeting is None):
         raise refusal("find_time.pick_one", example=example)
-    time_search.refuse_if_cancelled(state.search)
+    search_cancel.refuse_if_cancelled(state.search)
     slot_number = _slot_number(state, number, example) if number is not None else None
     if state.search.status == SearchStatus.CHOSEN:  # found already: move the meeting
         if slot_number is not None:

@@ -20,7 +20,7 @@ from bot.core import Core
 from bot.directory import Contact
 from bot.errors import LateMeeting, not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
-from bot.services import time_search
+from bot.services import search_cancel
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, to_channel, visible_discussion, when
 from bot.storage import models
@@ -122,9 +122,9 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
     example = wording("reschedule.cancel_example", case=case)
     reason = _reason(reason, example)
     session = unit.session
-    finding = time_search.finding_discussion(session, actor, case)
+    finding = search_cancel.finding_discussion(session, actor, case)
     if finding is not None:  # no meeting yet: the search for a time ends instead
-        return time_search.cancel_search(unit, actor, finding, reason)
+        return search_cancel.cancel_search(unit, actor, finding, reason)
     discussion = _own_discussion(session, actor, case, "cancel")
     discussion.status = models.DiscussionStatus.CANCELLED
     audit(session, core, actor.id, "cancelled", discussion, reason=reason)

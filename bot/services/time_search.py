@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.directory import Contact
-from bot.errors import InputError, not_allowed, refusal
+from bot.errors import refusal
 from bot.find_time.graph_schedule import GraphFreeBusy, ScheduleReader
 from bot.find_time.poll import Answer, Choice, Invitee, Poll, choose, needs_poll
 from bot.find_time.poll import poll_invitees as invitees_of
@@ -32,7 +32,7 @@ from bot.messages import Button, Kind, Outcome, Outgoing, message
 from bot.references import numbered_reference
 from bot.services.announce import announce
 from bot.services.fallback import run_fallback
-from bot.shared import audit, contact_row, schedule, visible_discussion, when
+from bot.shared import audit, contact_row, schedule, when
 from bot.storage import models
 from bot.storage.find_time_models import PollAnswer, SearchStatus, TimeSearch
 from bot.unit import Unit
@@ -257,7 +257,7 @@ def decide(
     search.chosen_at = core.clock.now()
     discussion.meeting_at = meeting_at
     discussion.status = models.DiscussionStatus.SCHEDULED
-    _drop_closing_job(session, discussion)
+    drop_closing_job(session, discussion)
     audit(
         session,
         core,
@@ -301,7 +301,7 @@ def decide(
     return outgoing
 
 
-def _drop_closing_job(session: Session, discussion: models.Discussion) -> None:
+def drop_closing_job(session: Session, discussion: models.Discussion) -> None:
     """The poll's POLL_CLOSE job has nothing left to do."""
     for work in session.scalars(
         select(models.ScheduledWork).where(
@@ -310,59 +310,6 @@ def _drop_closing_job(session: Session, discussion: models.Discussion) -> None:
         )
     ):
         work.status = models.WorkStatus.CANCELLED
-
-
-def finding_discussion(
-    session: Session, actor: Contact, reference: str
-) -> models.Discussion | None:
-    """The discussion a reference names, if a time is being found for it (None otherwise,
-    or when the actor may not see it: the caller's usual lookup then says why)."""
-    try:
-        discussion = visible_discussion(session, reference, actor)
-    except InputError:
-        return None
-    return discussion if discussion.status == models.DiscussionStatus.FINDING_TIME else None
-
-
-def cancel_search(
-    unit: Unit, actor: Contact, discussion: models.Discussion, reason: str
-) -> Outcome:
-    """`/strategy cancel CASE` while a time is being found: the search ends, its closing
-    job is dropped, each invitee's poll says in place that it is no longer needed, and
-    the convenor's and chair's tally that it was cancelled. Nobody was invited yet."""
-    core, session = unit.core, unit.session
-    if actor.id not in (discussion.convenor.key, discussion.chair.key):
-        raise not_allowed("find_time.not_organiser", case=discussion.case.reference)
-    search = search_of(discussion, session)
-    assert search is not None  # a discussion finding a time has its search
-    search.status = SearchStatus.CANCELLED
-    search.closed_by = BY_CONVENOR
-    search.chosen_at = core.clock.now()
-    discussion.status = models.DiscussionStatus.CANCELLED
-    _drop_closing_job(session, discussion)
-    state = poll_state(core, search)
-    asked = needs_poll(state.poll, state.availability)
-    audit(session, core, actor.id, "time_search_cancelled", discussion, reason=reason)
-    audit(session, core, actor.id, "cancelled", discussion, reason=reason)
-    outgoing = [poll_outgoing(core, state, i, cancelled=(actor.name, reason)) for i in asked]
-    words = {
-        "case": discussion.case.reference,
-        "by": actor.name,
-        "reason": reason,
-        "asked": [i.name for i in asked],
-    }
-    ended = message(Kind.NOTICE, "messages/search_cancelled.txt.j2", **words)
-    outgoing += [
-        Outgoing(to=key, thread=f"tally:{search.id}", message=ended)
-        for key in dict.fromkeys([discussion.convenor.key, discussion.chair.key])
-    ]
-    return Outcome(message(Kind.REPLY, "messages/search_cancelled.txt.j2", **words), outgoing)
-
-
-def refuse_if_cancelled(search: TimeSearch) -> None:
-    """Answers and picks after a cancelled search are refused, saying so."""
-    if search.status == SearchStatus.CANCELLED:
-        raise refusal("find_time.cancelled", case=search.discussion.case.reference)
 
 
 def finding_line(core: Core, session: Session, discussion: models.Discussion) -> str | None:
