@@ -54,7 +54,6 @@ def cancel_search(
     assert search is not None  # a discussion finding a time has its search
     search.status = SearchStatus.CANCELLED
     search.closed_by = BY_CONVENOR
-    search.chosen_at = core.clock.now()
     discussion.status = models.DiscussionStatus.CANCELLED
     drop_closing_job(session, discussion)
     state = poll_state(core, search)
