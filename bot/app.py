@@ -240,12 +240,10 @@ class Bot:
         if chosen is None:
             raise _out_of_date(intent)
         chosen.allow(actor)
-        if chosen.form is None:
+        if chosen.form is None and chosen.labels is None:
             return form_for(chosen, ChoiceContext(self.core.directory, actor, item))
-        hook = chosen.form
         with unit_of_work(self.core) as unit:
-            content = hook(unit, actor, item)
-        return form_for(chosen, ChoiceContext(self.core.directory, actor, item), content)
+            return self._form_of(unit, actor, chosen, item)
 
     def button(self, intent: str, item: str) -> Button:
         """A button for an intent, as people see it (its label, its typed form)."""
@@ -346,7 +344,12 @@ class Bot:
     ) -> Form:
         item_field = intent.item_field
         item = str(fields.get(item_field.name, "")) if item_field else ""
-        context = ChoiceContext(self.core.directory, actor, item)
+        return self._form_of(unit, actor, intent, item)
+
+    def _form_of(self, unit: Unit, actor: Contact, intent: Intent, item: str) -> Form:
+        """The intent's form for this item: its hook's fields, the item's own labels."""
+        labels = intent.labels(unit, actor, item) if intent.labels is not None else {}
+        context = ChoiceContext(self.core.directory, actor, item, labels)
         content = intent.form(unit, actor, item) if intent.form is not None else None
         return form_for(intent, context, content)
 

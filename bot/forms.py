@@ -34,11 +34,16 @@ class Choice:
 
 @dataclass(frozen=True)
 class ChoiceContext:
-    """What choices are worked out for: the person filling in the form, and its item."""
+    """What choices are worked out for: the person filling in the form, and its item.
+
+    `labels`: what the item itself says its choices are called (a poll's slots with
+    their times, "1 · Thu 3 Dec 10:00-11:00"), by value; empty when it says nothing.
+    """
 
     directory: Directory
     actor: Contact
     item: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 ChoiceList = Callable[[ChoiceContext], Sequence[Choice]]

@@ -4,6 +4,9 @@
   read from the database at each scrape (the database knows what is due);
 - scheduled work done and failed, by kind;
 - messages delivered to each chat platform, sent or failed;
+- the outbox: messages no channel could deliver (a counter by kind, and the
+  rows in that state now), refusals that moved a message to its next channel,
+  and failed attempts tried again later, by channel; rows waiting for a retry;
 - HTTP requests from each chat platform, by status, and how long they took.
 """
 
@@ -21,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core import Core
 from bot.storage import models
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,21 @@ DELIVERIES = Counter(
     "strategy_bot_deliveries",
     "Messages handed to a chat platform, by outcome (sent or failed).",
     ["platform", "outcome"],
+)
+UNDELIVERABLE = Counter(
+    "strategy_bot_undeliverable",
+    "Messages no channel could deliver (the chair or the convenor is told), by kind.",
+    ["kind"],
+)
+REFUSED = Counter(
+    "strategy_bot_delivery_refused",
+    "Channels that cannot reach a recipient (the message moves to their next), by channel.",
+    ["channel"],
+)
+RETRIED = Counter(
+    "strategy_bot_delivery_retried",
+    "Attempts that failed and will be tried again later, by channel.",
+    ["channel"],
 )
 REQUESTS = Histogram(
     "strategy_bot_request_seconds",
@@ -64,6 +83,14 @@ class ScheduledWorkCollector(Collector):
                         pending, models.ScheduledWork.due_at < now
                     )
                 ).one()
+                undeliverable = session.scalar(
+                    select(func.count()).where(OutboxRow.status == OutboxStatus.UNDELIVERABLE)
+                )
+                waiting = session.scalar(
+                    select(func.count()).where(
+                        OutboxRow.status == OutboxStatus.PENDING, OutboxRow.attempts > 0
+                    )
+                )
         except SQLAlchemyError as error:
             log.warning("metrics: could not read the scheduled work: %s", error)
             return
@@ -80,6 +107,16 @@ class ScheduledWorkCollector(Collector):
             "strategy_bot_scheduled_work_oldest_overdue_seconds",
             "How long the oldest overdue item has been due (0: none).",
             age,
+        )
+        yield GaugeMetricFamily(
+            "strategy_bot_outbox_undeliverable",
+            "Outbox messages no channel could deliver (listed by `strategy-bot jobs`).",
+            undeliverable or 0,
+        )
+        yield GaugeMetricFamily(
+            "strategy_bot_outbox_retrying",
+            "Outbox messages that failed at least once and wait to be tried again.",
+            waiting or 0,
         )
 
 
@@ -102,3 +139,20 @@ def delivered(platform: str, sent: int, failed: int = 0) -> None:
         DELIVERIES.labels(platform, "sent").inc(sent)
     if failed:
         DELIVERIES.labels(platform, "failed").inc(failed)
+
+
+def refused(channel: str) -> None:
+    """A channel cannot reach this recipient: the message moves on to their next."""
+    DELIVERIES.labels(channel, "failed").inc()
+    REFUSED.labels(channel).inc()
+
+
+def retried(channel: str) -> None:
+    """An attempt failed and the message will be tried again later."""
+    DELIVERIES.labels(channel, "failed").inc()
+    RETRIED.labels(channel).inc()
+
+
+def undeliverable(kind: str) -> None:
+    """No channel is left for a message: it is undeliverable."""
+    UNDELIVERABLE.labels(kind or "message").inc()

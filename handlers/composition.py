@@ -1,13 +1,16 @@
 """One process, every way out: Slack, Teams and email around one core.
 
 `compose` sets up whichever chat platforms are configured on one web app, plus
-email. Every platform's Bot shares the core and the same ways out: the outbox's
-deliverer sends each message on the channels of its recipient's route
-(bot/routing.py), the next when one cannot reach them, and tells the chair
-when none is left; an invitation's email copy is a row of its own; each
-platform posts channel notices to its own notices channel. A command typed in
-Slack can so invite someone in Teams and a GP by email, and one sweeper does
-the scheduled work for them all (it takes the one lock, bot/jobs.py).
+email, around ONE Bot: each platform's adapter translates its payloads into
+that Bot's entry points, so the process has one deliverer, one background
+delivery after a request (`Bot.kick`), one sweep and one sweep lock, whatever
+the platforms. The deliverer sends each message on the channels of its
+recipient's route (bot/routing.py), the next when one cannot reach them, and
+tells the chair when none is left; an invitation's email copy is a row of its
+own; each platform posts channel notices to its own notices channel. A command
+typed in Slack can so invite someone in Teams and a GP by email, and one
+sweeper does the scheduled work for them all (it takes the one lock,
+bot/jobs.py).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class Composed:
     core: Core
     router: Router
     channels: dict[str, Channel]
-    bot: Bot  # the Bot answer pages and the sweeper use (every platform's shares the core)
+    bot: Bot  # the process's one Bot: every platform's adapter, the answer pages, the sweeper
     slack: SlackApp | None = None
     teams: TeamsBot | None = None
 
@@ -70,7 +73,8 @@ def compose(
         return any(name in CHAT_CHANNELS for name in router.channels(contact_key))
 
     channels[EMAIL] = EmailChannel(core.directory, mailer_of(core), has_chat)
-    bots: list[Bot] = []
+    # The one Bot; its channels are set once every platform's Channel exists (below).
+    bot = Bot(core, channels[EMAIL])
     teams_bot = None
     if teams is not None:
         if web is None:
@@ -78,20 +82,17 @@ def compose(
         # Imported here: the Teams SDK takes seconds to import, and only Teams needs it.
         from handlers.teams.bot import TeamsBot
 
-        teams_bot = TeamsBot(core, teams, web)
+        teams_bot = TeamsBot(core, teams, web, bot=bot)
         channels[TEAMS] = teams_bot.chat
-        bots.append(teams_bot.bot)
     slack_app = None
     if slack is not None:
-        slack_app = slack_for(core, slack)
+        slack_app = slack_for(core, slack, bot=bot)
         if web is not None and mount_slack:
             slack_app.mount(web)
         channels[SLACK] = slack_app.chat
-        bots.append(slack_app.bot)
-    if not bots:
+    if teams_bot is None and slack_app is None:
         raise ValueError("no chat platform to serve")
     # The deliverer's channels in the default order (Teams, Slack, email), routed per person.
     ways = [channels[name] for name in (TEAMS, SLACK, EMAIL) if name in channels]
-    for bot in bots:
-        bot.reach_through(ways, router)
-    return Composed(core, router, channels, bots[0], slack_app, teams_bot)
+    bot.reach_through(ways, router)
+    return Composed(core, router, channels, bot, slack_app, teams_bot)

@@ -53,8 +53,10 @@ def report_groups(context: ChoiceContext) -> Sequence[Choice]:
 
 
 def slots(context: ChoiceContext) -> Sequence[Choice]:
-    """A poll's slots by number (the message the form is on lists their times: the
-    choices are worked out without the database)."""
+    """A poll's slots by number, each with its time when the poll says (`labels`, from the
+    search or the message the form is on); else "Slot 1".. as many as a poll may have."""
+    if context.labels:
+        return [Choice(number, label) for number, label in context.labels.items()]
     return [
         Choice(str(n), phrase(words("intents")["slot"], number=n))
         for n in range(1, SlotRules().max_slots + 1)

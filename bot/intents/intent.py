@@ -45,6 +45,8 @@ Who = Callable[[Contact], None]
 OpenField = Callable[[str], Field]
 # A form whose fields and values depend on the item (the record's draft).
 FormHook = Callable[[Unit, Contact, str], FormContent]
+# What an item calls its choices, by value (a poll's slots with their times).
+LabelHook = Callable[[Unit, Contact, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Intent:
     ends_item: bool = False  # once done, the message it was pressed on has nothing left to do
     open: OpenField | None = None  # takes any other option too, checked as the field it gives
     form: FormHook | None = None  # a form worked out from the item (default: its fields)
+    labels: LabelHook | None = None  # the item's names for its choices (ChoiceContext.labels)
 
     @property
     def item_field(self) -> Field | None:

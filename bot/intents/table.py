@@ -7,6 +7,7 @@ Slack modal, a Teams card and a web form, with no adapter changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.directory import Contact
@@ -179,6 +180,10 @@ def _slots(unit: Unit, actor: Contact, v: Values) -> Outcome:
     return poll_answers.slots(unit, actor, v.text("case"))
 
 
+def _slot_labels(unit: Unit, actor: Contact, case: str) -> Mapping[str, str]:
+    return poll_answers.slot_labels(unit, actor, case)
+
+
 def _pick(unit: Unit, actor: Contact, v: Values) -> Outcome:
     number = v.optional("slot") or (" ".join(v.many("number")) or None)
     return poll_answers.pick(
@@ -349,6 +354,7 @@ INTENTS = IntentTable(
                 Field("when", max_length=TIME),
             ],
             positive=True,
+            labels=_slot_labels,
         ),
         worded("slots", _slots, [CASE]),
         worded(
@@ -361,6 +367,7 @@ INTENTS = IntentTable(
                 Field("meeting", max_length=TIME),
                 Field("late_reason", multiline=True, max_length=REASON),
             ],
+            labels=_slot_labels,
         ),
         worded("help", _help, [Field("topic", kind=FieldKind.WORDS, max_length=ID, on_form=False)]),
     ]

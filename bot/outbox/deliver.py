@@ -6,6 +6,15 @@ dies in between leaves the lease to run out, and the row is sent again: a
 message can only ever go twice when the platform took it and the process died
 before marking it, and that is the one row it had in flight.
 
+Several due rows are claimed under one lease in one transaction (`batch`,
+PostgreSQL's FOR UPDATE SKIP LOCKED; on SQLite, the single writer and a
+conditional write per row), then sent one at a time, each marked sent on its
+own: still only the row in flight can go twice. Rows claimed but not yet sent
+when the process dies were never sent: they go once, when the lease runs out.
+A sender never sends a claimed row once half its lease has passed (a slow
+platform): it gives the rest of the batch back, so no lease can run out under
+a row still waiting to be sent.
+
 A DeliveryFailed is tried again later (doubling, or the platform's Retry-After).
 An Unreachable moves the row to the recipient's next channel, recorded in the
 row and the audit trail; when no channel is left the row is undeliverable and
@@ -16,6 +25,7 @@ fix it (bot/outbox/unreachable.py).
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +54,8 @@ log = logging.getLogger(__name__)
 # How long a claimed row is someone's: a sender that has not marked it by then is
 # taken to be dead, and the row is sent again.
 LEASE = timedelta(minutes=2)
+# How many due rows a sender claims at once (one transaction for them all).
+BATCH = 8
 
 # A recipient's channel names, most preferred first (bot/routing.py gives the real one).
 Route = Callable[[str], list[str]]
@@ -72,7 +84,7 @@ class Deliverer:
     of its own, written when the message itself has been sent on another channel.
     `notices`: the channels a channel notice goes to, each (Router.notices); by
     default the first configured channel that takes it.
-    `workers`: how many rows are sent at once.
+    `workers`: how many rows are sent at once; `batch`: how many each claims at once.
     """
 
     core: Core
@@ -82,6 +94,7 @@ class Deliverer:
     notices: Callable[[], list[str]] | None = None
     workers: int = 1
     lease: timedelta = LEASE
+    batch: int = BATCH
     _token: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False)
 
     def channel_names(self) -> list[str]:
@@ -117,14 +130,35 @@ class Deliverer:
     def _worker(self, limit: int) -> int:
         tried = 0
         while tried < limit:
-            claimed = self._claim()
-            if claimed is None:
+            batch = self._claim(min(self.batch, limit - tried))
+            if not batch:
                 break
-            self._send(claimed)
-            tried += 1
+            # Measured here, not on the core's clock (simulated in tests and the demo).
+            started = time.monotonic()
+            for index, claimed in enumerate(batch):
+                if time.monotonic() - started > self.lease.total_seconds() / 2:
+                    self._release(batch[index:])  # never send near the end of the lease
+                    break
+                self._send(claimed)
+                tried += 1
         return tried
 
-    def _claim(self) -> Claimed | None:
+    def _release(self, claimed: Sequence[Claimed]) -> None:
+        """Give back rows claimed but not sent: due again at once, for any sender."""
+        with transaction(self.core.sessions) as session:
+            session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id.in_([c.id for c in claimed]),
+                    OutboxRow.leased_by == self._token,
+                    OutboxRow.status == OutboxStatus.PENDING,
+                )
+                .values(leased_by=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _claim(self, wanted: int = 1) -> list[Claimed]:
+        """Up to `wanted` due rows, leased to this sender in one transaction."""
         now = self.core.clock.now()
         older = aliased(OutboxRow)
         waiting_behind = exists().where(
@@ -134,9 +168,10 @@ class Deliverer:
             older.id < OutboxRow.id,
         )
         free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
+        claimed: list[Claimed] = []
         with transaction(self.core.sessions) as session:
-            for _ in range(5):  # another sender may take the one found first (SQLite)
-                candidate = session.scalars(
+            for _ in range(5):  # another sender may take the ones found first (SQLite)
+                candidates = session.scalars(
                     select(OutboxRow)
                     .where(
                         OutboxRow.status == OutboxStatus.PENDING,
@@ -145,25 +180,30 @@ class Deliverer:
                         ~waiting_behind,
                     )
                     .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                    .limit(1)
+                    .limit(wanted)
                     .with_for_update(skip_locked=True)
-                ).first()
-                if candidate is None:
-                    return None
-                # Taken only if still free: on SQLite, which has no row locks, this
-                # conditional write is what keeps two senders off the same row.
-                taken = session.execute(
-                    update(OutboxRow)
-                    .where(
-                        OutboxRow.id == candidate.id, OutboxRow.status == OutboxStatus.PENDING, free
+                ).all()
+                if not candidates:
+                    break
+                for candidate in candidates:
+                    # Taken only if still free: on SQLite, which has no row locks, this
+                    # conditional write is what keeps two senders off the same row.
+                    taken = session.execute(
+                        update(OutboxRow)
+                        .where(
+                            OutboxRow.id == candidate.id,
+                            OutboxRow.status == OutboxStatus.PENDING,
+                            free,
+                        )
+                        .values(leased_by=self._token, lease_until=now + self.lease)
+                        .execution_options(synchronize_session=False)
                     )
-                    .values(leased_by=self._token, lease_until=now + self.lease)
-                    .execution_options(synchronize_session=False)
-                )
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
-                    session.refresh(candidate)
-                    return self._prepare(session, candidate)
-        return None
+                    if taken.rowcount == 1:  # type: ignore[attr-defined]
+                        session.refresh(candidate)
+                        claimed.append(self._prepare(session, candidate))
+                if claimed:
+                    break
+        return claimed
 
     def _prepare(self, session: Session, row: OutboxRow) -> Claimed:
         if row.channels is None:
@@ -210,18 +250,20 @@ class Deliverer:
                 raise Unreachable(
                     f"the {claimed.channel or 'chat'} channel is not configured in this process"
                     if claimed.channel
+                    else "no platform in this process posts notices to a channel"
+                    if claimed.outgoing.delivery is Delivery.CHANNEL
                     else "no channel is configured for them"
                 )
             reference = channel.send(claimed.outgoing, claimed.earlier)
         except Unreachable as refusal:
-            metrics.delivered(claimed.channel or "none", sent=0, failed=1)
+            metrics.refused(claimed.channel or "none")
             self._next_channel(claimed, str(refusal))
         except DeliveryFailed as failure:
-            metrics.delivered(claimed.channel, sent=0, failed=1)
+            metrics.retried(claimed.channel)
             self._later(claimed, f"DeliveryFailed: {failure}", failure.retry_after)
         except Exception as error:  # a fault of ours or an unexpected answer: tried again
             log.exception("sending outbox row %s on %s failed", claimed.id, claimed.channel)
-            metrics.delivered(claimed.channel, sent=0, failed=1)
+            metrics.retried(claimed.channel)
             self._later(claimed, f"{type(error).__name__}: {error}", None)
         else:
             metrics.delivered(claimed.channel, sent=1)
@@ -282,6 +324,7 @@ class Deliverer:
                 row.next_attempt_at = now
                 return
             row.status = OutboxStatus.UNDELIVERABLE
+            metrics.undeliverable(str(row.message.get("kind", "")))
             audit(session, self.core, "system", "undeliverable", discussion, outbox_id=row.id)
             tell_chair(session, self.core, row, discussion)
         log.error(

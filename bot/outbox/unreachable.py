@@ -1,4 +1,9 @@
-"""When nobody can be reached: the chair of the discussion is told at once, by the outbox."""
+"""When nobody can be reached: the chair of the discussion is told at once, by the outbox.
+
+The same for a notice to the notices channel that no platform could post (none
+here posts notices, or each refused): the chair is told it was not posted and
+how to set a notices channel.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from bot.core import Core
-from bot.messages import Kind, Outgoing, message
+from bot.messages import Delivery, Kind, Outgoing, message
 from bot.outbox.rows import write
 from bot.references import discussion_reference
 from bot.storage import models
@@ -16,6 +21,7 @@ from bot.storage.outbox_models import OutboxRow
 log = logging.getLogger(__name__)
 
 UNREACHABLE_TEMPLATE = "messages/unreachable.txt.j2"
+NOT_POSTED_TEMPLATE = "messages/notice_not_posted.txt.j2"
 
 # What the chair is told the lost message was, by its kind.
 WHAT = {
@@ -44,8 +50,21 @@ def tell_chair(
     told = discussion.chair.key
     if told == row.recipient:
         told = discussion.convenor.key
-    if told == row.recipient or row.message.get("template") == UNREACHABLE_TEMPLATE:
+    if told == row.recipient or row.message.get("template") in (
+        UNREACHABLE_TEMPLATE,
+        NOT_POSTED_TEMPLATE,
+    ):
         log.error("outbox row %s is undeliverable, and so is %s, who would be told", row.id, told)
+        return
+    if row.delivery == Delivery.CHANNEL:
+        notice = message(
+            Kind.ALERT,
+            NOT_POSTED_TEMPLATE,
+            case=discussion_reference(discussion),
+            channel=row.recipient,
+            refusals=row.refusals,
+        )
+        write(session, core.clock.now(), [Outgoing(to=told, message=notice)])
         return
     contact = core.directory.contact(row.recipient)
     notice = message(

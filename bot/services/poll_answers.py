@@ -14,7 +14,7 @@ from bot.errors import InputError, not_allowed, refusal, wording
 from bot.find_time.poll import PollError, assess, choose, closing
 from bot.find_time.poll import answer as checked_answer
 from bot.messages import Kind, Outcome, message
-from bot.services import reschedule
+from bot.services import reschedule, search_cancel, time_search
 from bot.services.time_search import (
     PollState,
     decide,
@@ -43,6 +43,15 @@ def _state(unit: Unit, actor: Contact, case: str) -> PollState:
     return poll_state(unit.core, search)
 
 
+def slot_labels(unit: Unit, actor: Contact, case: str) -> dict[str, str]:
+    """The poll's slots with their times, for its forms; none when there is no poll to see."""
+    try:
+        state = _state(unit, actor, case)
+    except InputError:
+        return {}
+    return time_search.slot_labels(unit.core, state)
+
+
 def read_numbers(words: Sequence[str], example: str) -> list[int] | None:
     """'1,3' or '1 3' -> [1, 3]; 'none' -> None (none of these)."""
     parts = [p.strip().lower() for w in words for p in w.split(",") if p.strip()]
@@ -64,6 +73,7 @@ def available(
     state = _state(unit, actor, case)
     reference = state.search.discussion.case.reference
     example = wording("find_time.available_example", case=reference)
+    search_cancel.refuse_if_cancelled(state.search)
     if state.search.status != SearchStatus.OPEN:
         raise refusal(
             "find_time.closed",
@@ -135,6 +145,7 @@ def pick(
     example = wording("find_time.pick_example", case=reference)
     if (number is None) == (meeting is None):
         raise refusal("find_time.pick_one", example=example)
+    search_cancel.refuse_if_cancelled(state.search)
     slot_number = _slot_number(state, number, example) if number is not None else None
     if state.search.status == SearchStatus.CHOSEN:  # found already: move the meeting
         if slot_number is not None:
@@ -142,8 +153,14 @@ def pick(
                 "%Y-%m-%d %H:%M"
             )
         assert meeting is not None
+        # This discussion (NV-40213#1), not a later review the bare reference would name.
         return reschedule.reschedule(
-            unit, actor, reference, meeting, say("find_time.pick_reason"), late_reason
+            unit,
+            actor,
+            time_search.numbered(discussion),
+            meeting,
+            say("find_time.pick_reason"),
+            late_reason,
         )
     if state.search.status != SearchStatus.OPEN or discussion.status != (
         models.DiscussionStatus.FINDING_TIME

@@ -21,6 +21,7 @@ from bot.directory import Contact
 from bot.errors import LateMeeting, not_allowed, refusal, wording
 from bot.links import revocations
 from bot.messages import Kind, Outcome, Outgoing, message
+from bot.services import search_cancel
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, schedule_sync, to_channel, visible_discussion, when
 from bot.storage import models
@@ -123,6 +124,9 @@ def cancel(unit: Unit, actor: Contact, case_reference: str, reason: str) -> Outc
     example = wording("reschedule.cancel_example", case=case)
     reason = _reason(reason, example)
     session = unit.session
+    finding = search_cancel.finding_discussion(session, actor, case)
+    if finding is not None:  # no meeting yet: the search for a time ends instead
+        return search_cancel.cancel_search(unit, actor, finding, reason)
     discussion = _own_discussion(session, actor, case, "cancel")
     discussion.status = models.DiscussionStatus.CANCELLED
     audit(session, core, actor.id, "cancelled", discussion, reason=reason)

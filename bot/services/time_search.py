@@ -30,6 +30,7 @@ from bot.find_time.poll import poll_invitees as invitees_of
 from bot.find_time.poll import tally as count
 from bot.links import revocations
 from bot.messages import Button, Kind, Outcome, Outgoing, message
+from bot.references import numbered_reference
 from bot.services.announce import announce
 from bot.services.fallback import run_fallback
 from bot.shared import audit, contact_row, schedule, when
@@ -213,6 +214,27 @@ def close_poll(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     return [] if chosen is None else decide(unit, state, chosen)
 
 
+def numbered(discussion: models.Discussion) -> str:
+    """What the poll's buttons carry: this discussion (NV-40213#1), never a later review."""
+    return numbered_reference(discussion.case.reference, discussion.number)
+
+
+def slot_label(core: Core, slot: Slot) -> str:
+    """'1 · Thu 3 Dec 10:00-11:00', in the partnership's time zone (forms and buttons)."""
+    start, end = core.calendar.local(slot.start), core.calendar.local(slot.end)
+    return say(
+        "find_time.slot_label",
+        number=slot.number,
+        day=f"{start:%a} {start.day} {start:%b}",
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+    )
+
+
+def slot_labels(core: Core, state: PollState) -> dict[str, str]:
+    return {str(s.number): slot_label(core, s) for s in state.poll.slots}
+
+
 def decide(
     unit: Unit,
     state: PollState,
@@ -238,13 +260,7 @@ def decide(
     search.chosen_at = core.clock.now()
     discussion.meeting_at = meeting_at
     discussion.status = models.DiscussionStatus.SCHEDULED
-    for work in session.scalars(  # the closing job has nothing left to do
-        select(models.ScheduledWork).where(
-            models.ScheduledWork.key == f"poll:{discussion.id}",
-            models.ScheduledWork.status == models.WorkStatus.PENDING,
-        )
-    ):
-        work.status = models.WorkStatus.CANCELLED
+    drop_closing_job(session, discussion)
     audit(
         session,
         core,
@@ -272,8 +288,9 @@ def decide(
     found = message(
         Kind.NOTICE,
         "messages/time_found.txt.j2",
-        (Button("pick", discussion.case.reference),),
+        (Button("pick", numbered(discussion)),),
         case=discussion.case.reference,
+        slot_labels=slot_labels(core, state),
         meeting=when(core, meeting_at),
         slot=search.chosen_slot,
         closed_by=closed_by,
@@ -285,6 +302,17 @@ def decide(
     for key in dict.fromkeys([discussion.convenor.key, discussion.chair.key]):
         outgoing.append(Outgoing(to=key, thread=f"tally:{search.id}", message=found))
     return outgoing
+
+
+def drop_closing_job(session: Session, discussion: models.Discussion) -> None:
+    """The poll's POLL_CLOSE job has nothing left to do."""
+    for work in session.scalars(
+        select(models.ScheduledWork).where(
+            models.ScheduledWork.key == f"poll:{discussion.id}",
+            models.ScheduledWork.status == models.WorkStatus.PENDING,
+        )
+    ):
+        work.status = models.WorkStatus.CANCELLED
 
 
 def finding_line(core: Core, session: Session, discussion: models.Discussion) -> str | None:
@@ -302,17 +330,21 @@ def finding_line(core: Core, session: Session, discussion: models.Discussion) ->
     )
 
 
-def poll_outgoing(core: Core, state: PollState, invitee: Invitee) -> Outgoing:
-    """The poll to one invitee; sent again after they answer, it updates in place."""
+def poll_outgoing(
+    core: Core, state: PollState, invitee: Invitee, cancelled: tuple[str, str] | None = None
+) -> Outgoing:
+    """The poll to one invitee; sent again after they answer, it updates in place.
+    `cancelled`: who cancelled the search, and why (the poll then says it is not needed)."""
     given = state.answers.get(invitee.id)
-    case = state.search.discussion.case.reference
     return Outgoing(
         to=invitee.id,
         thread=f"poll:{state.search.id}:{invitee.id}",
         message=message(
             Kind.REQUEST,
             "messages/poll.txt.j2",
-            (Button("available", case),) if state.search.status == SearchStatus.OPEN else (),
+            (Button("available", numbered(state.search.discussion)),)
+            if state.search.status == SearchStatus.OPEN
+            else (),
             **_slot_context(core, state),
             deadline=when(core, state.search.discussion.deadline_at),
             chair=state.search.discussion.chair.name,
@@ -321,6 +353,8 @@ def poll_outgoing(core: Core, state: PollState, invitee: Invitee) -> Outgoing:
             if state.search.status == SearchStatus.CHOSEN
             else None,
             suggested=when(core, given.suggested) if given and given.suggested else None,
+            cancelled=cancelled[0] if cancelled else None,
+            reason=cancelled[1] if cancelled else None,
         ),
     )
 
@@ -348,7 +382,7 @@ def tally_outgoing(core: Core, state: PollState) -> list[Outgoing]:
     text = message(
         Kind.NOTICE,
         "messages/tally.txt.j2",
-        (Button("pick", discussion.case.reference),),
+        (Button("pick", numbered(discussion)),),
         **_slot_context(core, state),
         agencies=agencies,
         asked=counted.asked,
@@ -395,6 +429,7 @@ def _slot_context(core: Core, state: PollState) -> dict[str, object]:
         "case": state.search.discussion.case.reference,
         "slots": [(s.number, when(core, s.start)) for s in state.poll.slots],
         "closes": when(core, state.search.closes_at),
+        "slot_labels": slot_labels(core, state),
         # The instants, for machines (the simulation's people read them).
         "slot_starts": [s.start.isoformat() for s in state.poll.slots],
         "closes_at": state.search.closes_at.isoformat(),

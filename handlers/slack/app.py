@@ -96,17 +96,19 @@ def create_slack_app(
     notices_channel: str | None = None,
     executor: Executor | None = None,
     intents: IntentTable = INTENTS,
+    bot: Bot | None = None,
 ) -> SlackApp:
     """The Bolt app for this core.
 
     It answers as soon as its listener has acknowledged
     (`process_before_response`); the slow work runs afterwards in `executor`.
-    What the core sends goes to Slack (handlers/composition.py gives the bot
-    more channels when several platforms are served at once).
+    What the core sends goes to Slack; `bot`, when given, is the one Bot of a
+    process serving several platforms (handlers/composition.py), which the
+    listeners then drive instead of a Bot of their own.
     """
     users = SlackUsers(client, core.directory)
     chat = SlackChat(client, core, users, notices_channel)
-    bot = Bot(core, chat, intents)
+    bot = bot if bot is not None else Bot(core, chat, intents)
     executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack")
     app = App(
         # As Bolt expects: it makes its client from the token (so it never finds the

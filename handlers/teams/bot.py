@@ -86,9 +86,11 @@ class TeamsBot:
         settings: TeamsSettings,
         web: FastAPI,
         intents: IntentTable = INTENTS,
+        bot: Bot | None = None,
     ) -> None:
-        """Mount Teams on `web`; what the core sends goes to Teams (handlers/composition.py
-        gives the bot more channels when several platforms are served at once)."""
+        """Mount Teams on `web`; what the core sends goes to Teams. `bot`, when given, is
+        the one Bot of a process serving several platforms (handlers/composition.py): the
+        activities drive it instead of a Bot of Teams' own."""
         if not (teams_configured(settings) and settings.teams_app_id):
             raise ValueError("Teams needs TEAMS_APP_ID and TEAMS_APP_PASSWORD")
         if not settings.teams_tenant_id:
@@ -118,7 +120,7 @@ class TeamsBot:
         self._adapter = adapter
         self.store = TeamsStore(core)
         self.chat = TeamsChat(core, self.app, self.store, settings, intents)
-        self.bot = Bot(core, self.chat, intents)
+        self.bot = bot if bot is not None else Bot(core, self.chat, intents)
         adapter.lifespans.append(self._lifespan)
         self.app.on_message(self._on_message)
         self.app.on_card_action_execute(self._on_card_action)

@@ -61,7 +61,10 @@ def card_for(intents: IntentTable, directory: Directory, item: Outgoing) -> Card
     for button in item.message.buttons:
         intent = intents.get(button.action)
         if contact is not None and intent is not None and intent.asks and intent.form is None:
-            forms[intent.name] = form_for(intent, ChoiceContext(directory, contact, button.value))
+            # The message names its choices when they are its own (a poll's slot times).
+            labels = item.message.context.get("slot_labels") or {}
+            context = ChoiceContext(directory, contact, button.value, dict(labels))
+            forms[intent.name] = form_for(intent, context)
     return message_card(item.message, item.thread, forms)
 
 

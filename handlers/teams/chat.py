@@ -7,10 +7,16 @@ by the time `send` returns.
 
 A person the bot has never talked to gets a one-to-one chat started for them
 (the app must be installed for them, which administrators can do for
-everyone); a threaded message seen before (`earlier`: "<conversation>
-<activity>") replaces the earlier card in place. Someone Teams cannot reach (no
-Teams identity in the directory, the app not installed, the user not found)
-raises Unreachable, and the outbox moves on to their next channel.
+everyone): the Bot Connector's createConversation, with the person as the one
+member, by their Teams user id (29:...) or, when the directory knows them only
+by their Entra object id (a GUID), by that id as `aadObjectId` too, and the
+tenant id. The chat is remembered (TeamsStore, keyed by the directory's id), and
+the thread binding keeps which card each thread went to. A threaded message
+seen before (`earlier`: "<conversation> <activity>") replaces the earlier card
+in place. Someone Teams cannot reach (no Teams identity in the directory; the
+Bot Connector's 403 for an app not installed for them or another tenant, its
+404 for a user it does not know) raises Unreachable, and the outbox moves on to
+their next channel (email), telling the chair when none is left.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import uuid
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -61,6 +68,32 @@ def card_activity(card: Card, reply_to: str | None = None) -> MessageActivityInp
             "replyToId": reply_to,
         }
     )
+
+
+def is_entra_object_id(user: str) -> bool:
+    """An Entra (AAD) object id, a GUID; a Teams user id looks like 29:..."""
+    try:
+        uuid.UUID(user)
+    except ValueError:
+        return False
+    return True
+
+
+def member(user: str) -> dict[str, str]:
+    """The one member of a new one-to-one chat, as the Bot Connector takes it."""
+    return {"id": user, "aadObjectId": user} if is_entra_object_id(user) else {"id": user}
+
+
+def refusal_reason(user: str, response: httpx.Response) -> str:
+    """Why Teams will not start a chat with someone, from its 403 or 404."""
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    said = f"{response.status_code} {error.get('code', '')}: {error.get('message', '')}".strip()
+    if response.status_code == 404:
+        return f"Teams does not know {user} in this tenant ({said})"
+    return f"Teams would not start a chat with {user} ({said}): is the app installed for them?"
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -173,7 +206,7 @@ class TeamsChat:
         params = CreateConversationParams.model_validate(
             {
                 "isGroup": False,
-                "members": [{"id": user}],
+                "members": [member(user)],
                 "tenantId": tenant,
                 "channelData": {"tenant": {"id": tenant}},
             }
@@ -183,12 +216,9 @@ class TeamsChat:
                 with attempt:
                     created = await self._app.api.conversations.create(params)
         except httpx.HTTPStatusError as error:
-            if _transient(error):
+            if _transient(error) or error.response.status_code not in (403, 404):
                 raise
-            raise Unreachable(
-                f"Teams would not start a chat with {user} ({error.response.status_code}): "
-                "is the app installed for them?"
-            ) from error
+            raise Unreachable(refusal_reason(user, error.response)) from error
         service_url = created.service_url or self._settings.teams_service_url
         return ConversationRef(created.id, service_url.rstrip("/"), tenant)
 

@@ -23,14 +23,14 @@ def test_the_poll_is_answered_with_its_button_and_the_time_found_is_sent(
     assert "Finding a time for case NV-40213" in reply
     assert any("Which of these times could you make?" in m for m in driver.inbox("megan.price"))
 
-    answered = driver.press("megan.price", "available", "NV-40213", slots="2")
+    answered = driver.press("megan.price", "available", "NV-40213#1", slots="2")
     assert "you can make 2" in answered or "you can make 2" in "\n".join(
         driver.inbox("megan.price")
     )
     tally = driver.command("asha.patel", "/strategy slots NV-40213")
     assert "1 of 2 answered" in tally and "[statutory]" in tally
 
-    driver.press("olivia.bennett", "available", "NV-40213", slots="2")
+    driver.press("olivia.bennett", "available", "NV-40213#1", slots="2")
     invitation = "\n".join(driver.inbox("olivia.bennett"))
     assert "You are invited to a strategy discussion for case NV-40213" in invitation
     found = "\n".join(driver.inbox("ben.okafor"))

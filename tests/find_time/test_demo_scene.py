@@ -21,3 +21,18 @@ def test_the_demo_finds_a_time_with_calendars_and_a_poll() -> None:
     positions = [result.output.find(marker) for marker in story]
     assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))
     assert positions == sorted(positions)
+
+
+def test_the_demo_cancels_a_search_and_refuses_a_late_answer() -> None:
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    story = [
+        "Finding a time for case NV-41200",
+        "This poll is no longer needed: Ben Okafor cancelled the strategy discussion",
+        "Case NV-41200: the search for a time was cancelled by Ben Okafor",
+        "The search for a time for case NV-41200 was cancelled",  # Tessa's late answer
+        "0 waiting, 0 could not be delivered",
+    ]
+    positions = [result.output.find(marker) for marker in story]
+    assert all(p >= 0 for p in positions), list(zip(story, positions, strict=True))
+    assert positions == sorted(positions)

@@ -171,3 +171,30 @@ def test_a_channel_post_with_no_channel_is_listed_not_told(bot: Bot, clock: Simu
     with bot.core.sessions() as session:
         [lost] = stuck(session)
     assert lost.status == OutboxStatus.UNDELIVERABLE and nowhere.sent == []
+
+
+def test_a_channel_notice_no_platform_posts_is_listed_and_the_chair_is_told(bot: Bot) -> None:
+    chat = Refusing("teams", set())
+    # No platform here posts notices (none has a notices channel): Router.notices() is empty.
+    routed = Bot(bot.core, chat, channels=[chat], notices=lambda: [])
+    say(routed, "ben.okafor", CONVENE)
+    with bot.core.sessions() as session:
+        [lost] = [m for m in stuck(session) if m.status == OutboxStatus.UNDELIVERABLE]
+        events = [e.event for e in session.scalars(select(models.AuditEvent))]
+    assert (lost.recipient, lost.kind, lost.case) == ("strategy-discussions", "notice", "NV-40213")
+    assert "no platform in this process posts notices" in (lost.problem or "")
+    assert events.count("undeliverable") == 1
+    told = "\n".join(chat.texts("asha.patel"))
+    assert "Case NV-40213: the notice to #strategy-discussions was not posted" in told
+    assert "SLACK_NOTICES_CHANNEL" in told and "TEAMS_NOTICES_CHANNEL" in told
+    # Told once, and the alert is not itself about a person who cannot be reached.
+    assert told.count("was not posted") == 1 and "cannot be reached" not in told
+
+
+def test_a_channel_notice_every_platform_refuses_tells_the_chair(bot: Bot) -> None:
+    teams = Refusing("teams", {"strategy-discussions"})
+    routed = Bot(bot.core, teams, channels=[teams], notices=lambda: ["teams"])
+    say(routed, "ben.okafor", CONVENE)
+    told = "\n".join(teams.texts("asha.patel"))
+    assert "the notice to #strategy-discussions was not posted" in told
+    assert "teams: teams does not know them" in told

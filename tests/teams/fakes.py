@@ -289,9 +289,13 @@ class FakeBotFramework(_Server):
         self.calls: list[tuple[str, str]] = []
         self.refused: list[tuple[str, str]] = []
         self.card_problems: list[str] = []
-        # People the app is not installed for, and chats the bot was removed from.
+        # The tenant's people by Entra object id: their Teams user id (29:...).
+        self.entra_users: dict[str, str] = {}
+        # People the app is not installed for (by either id), and chats the bot was removed from.
         self.not_installed: set[str] = set()
         self.removed: set[str] = set()
+        # The member of each one-to-one chat started, as the bot named them.
+        self.created: list[dict[str, Any]] = []
         # How many of the next messages to refuse with 429 Too Many Requests.
         self.throttle = 0
         self._ids = itertools.count(1)
@@ -404,17 +408,7 @@ class FakeBotFramework(_Server):
 
     def _connector(self, method: str, path: str, payload: dict[str, Any]) -> tuple[int, Any]:
         if method == "POST" and path == "/v3/conversations":
-            members = [m["id"] for m in payload.get("members", [])]
-            if payload.get("isGroup") or len(members) != 1 or not payload.get("tenantId"):
-                return 400, {"error": {"code": "BadArgument", "message": "one member, a tenant"}}
-            if members[0] in self.not_installed:
-                return 403, {"error": {"code": "Forbidden", "message": "Bot is not installed"}}
-            conversation_id = f"a:chat-{members[0].removeprefix('29:')}"
-            self.removed.discard(conversation_id)
-            self.conversations.setdefault(
-                conversation_id, Conversation(conversation_id, "personal", members)
-            )
-            return 201, {"id": conversation_id}
+            return self._create_conversation(payload)
         match = re.fullmatch(r"/v3/conversations/([^/]+)/activities(?:/([^/]+))?", path)
         if match is None or match[1] not in self.conversations:
             return 404, {"error": {"code": "ConversationNotFound"}}
@@ -444,6 +438,33 @@ class FakeBotFramework(_Server):
             posted.versions += 1
             return 200, {"id": activity_id}
         return 405, {"error": {"code": "MethodNotAllowed"}}
+
+    def _create_conversation(self, payload: dict[str, Any]) -> tuple[int, Any]:
+        """A one-to-one chat, as the Bot Connector starts them: one member, named by their
+        Teams user id or their Entra object id (`aadObjectId`), in this bot's tenant. The
+        same person always gets the same chat, whichever id named them."""
+        members = payload.get("members") or []
+        if payload.get("isGroup") or len(members) != 1 or not payload.get("tenantId"):
+            return 400, {"error": {"code": "BadSyntax", "message": "one member, a tenant"}}
+        if payload["tenantId"] != TENANT_ID:
+            return 403, {"error": {"code": "Forbidden", "message": "Tenant not allowed"}}
+        given = members[0]
+        named = str(given.get("id", ""))
+        object_id = given.get("aadObjectId")
+        if object_id is not None and object_id != named:
+            return 400, {"error": {"code": "BadSyntax", "message": "id and aadObjectId differ"}}
+        user = named if named.startswith("29:") else self.entra_users.get(named)
+        if user is None:
+            return 404, {"error": {"code": "NotFound", "message": "User not found"}}
+        if {named, user} & self.not_installed:
+            return 403, {"error": {"code": "Forbidden", "message": "Bot is not installed"}}
+        conversation_id = f"a:chat-{user.removeprefix('29:')}"
+        self.removed.discard(conversation_id)
+        self.conversations.setdefault(
+            conversation_id, Conversation(conversation_id, "personal", [user])
+        )
+        self.created.append(given)
+        return 201, {"id": conversation_id}
 
     def _check_cards(self, payload: dict[str, Any]) -> None:
         for attachment in payload.get("attachments") or []:

@@ -97,10 +97,11 @@ class TeamsHarness:
         clock: Clock,
         settings: dict[str, Any],
         intents: IntentTable = INTENTS,
+        directory: Path | None = None,
     ) -> None:
         self.entra, self.teams = entra, teams
         self.intents = intents
-        self.settings = Settings(database_url=database_url, strategy_directory=None)
+        self.settings = Settings(database_url=database_url, strategy_directory=directory)
         self.teams_settings = teams_settings(entra, teams, **settings)
         self.clock = clock
         self._start_bot()
@@ -113,13 +114,15 @@ class TeamsHarness:
         clock: Clock,
         folder: Path,
         intents: IntentTable = INTENTS,
+        directory: Path | None = None,
         **settings: Any,
     ) -> Iterator[TeamsHarness]:
+        """`directory`: a partner directory file instead of the sample."""
         entra = FakeEntra(folder)
         teams = FakeBotFramework(entra)
         try:
             with trusting(entra.ca_path):
-                harness = cls(entra, teams, database_url, clock, settings, intents)
+                harness = cls(entra, teams, database_url, clock, settings, intents, directory)
                 try:
                     yield harness
                 finally:
