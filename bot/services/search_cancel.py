@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.directory import Contact
 from bot.errors import InputError, not_allowed, refusal
 from bot.find_time.poll import needs_poll
+from bot.links import revocations
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.services.time_search import (
     BY_CONVENOR,
@@ -56,6 +57,7 @@ def cancel_search(
     search.closed_by = BY_CONVENOR
     discussion.status = models.DiscussionStatus.CANCELLED
     drop_closing_job(session, discussion)
+    revocations.poll_closed(session, core, search, actor.id, "cancelled")
     state = poll_state(core, search)
     asked = needs_poll(state.poll, state.availability)
     audit(session, core, actor.id, "time_search_cancelled", discussion, reason=reason)

@@ -8,10 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import Bot
+from bot.links.tokens import find_link
 from bot.storage import models
 from bot.storage.find_time_models import SearchStatus, TimeSearch
+from bot.storage.link_models import LinkToken
 from scheduling.clock import SimulatedClock
 from tests.helpers import audit_events, say, take_sent, to
+from tests.web_page.items import poll_link
 
 FIND = (
     "/strategy convene NV-40213 children=C1:2020-05-14 category=standard "
@@ -144,3 +147,19 @@ def test_an_old_pick_button_never_moves_the_review(bot: Bot) -> None:
         ).one()
     assert after == before
     assert "rescheduled" not in [event for _, event, _ in audit_events(bot)]
+
+
+def test_cancelling_a_search_revokes_its_poll_links(bot: Bot) -> None:
+    say(bot, "ben.okafor", FIND)
+    take_sent(bot)
+    link = poll_link(bot, "olivia.bennett")
+    with bot.core.sessions() as session:
+        assert find_link(session, link, bot.core.clock.now()) is not None
+
+    say(bot, "ben.okafor", CANCEL)
+    with bot.core.sessions() as session:
+        assert find_link(session, link, bot.core.clock.now()) is None
+        [row] = session.scalars(select(LinkToken)).all()
+        assert row.revoked_reason == "cancelled"
+    revoked = [d for _, event, d in audit_events(bot) if event == "links_revoked"]
+    assert revoked == [{"reason": "cancelled", "count": 1, "item": "poll"}]
