@@ -10,9 +10,11 @@ said about that, so the comparison survives a restart wherever the references
 are kept.
 
 The email says what the direct message says, and never more: the subject holds
-the case reference only. It tells the person how to answer: in chat with a
-command when they have a chat platform, otherwise by replying to the chair
-(the email's Reply-To).
+the case reference only. It tells the person how to answer: with a link per
+button to the bot's answer page when a link maker is given (PUBLIC_URL is set;
+the tokens are issued when the email is sent and exist only in the email), in
+chat with a command when they have a chat platform, otherwise by replying to
+the chair (the email's Reply-To).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Callable
 from bot.directory import Contact, Directory
 from bot.mail import Email, Mailer, MailRefused
 from bot.messages import Delivery, Kind, Message, Outgoing
-from bot.ports import DeliveryFailed, Unreachable
+from bot.ports import DeliveryFailed, LinkMaker, Unreachable
 from bot.wording import say
 from handlers.email import PLATFORM
 from templates import render, render_html
@@ -45,10 +47,17 @@ class EmailChannel:
 
     name = PLATFORM
 
-    def __init__(self, directory: Directory, mailer: Mailer, has_chat: HasChat = _never) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        mailer: Mailer,
+        has_chat: HasChat = _never,
+        links: LinkMaker | None = None,
+    ) -> None:
         self.directory = directory
         self.mailer = mailer
         self.has_chat = has_chat
+        self.links = links
 
     def send(self, outgoing: Outgoing, earlier: str | None) -> str:
         contact = self.directory.contact(outgoing.to)
@@ -66,6 +75,7 @@ class EmailChannel:
 
     def email_for(self, contact: Contact, message: Message) -> Email:
         chair = self._chair(message, contact)
+        urls = self.links.links(contact.id, message) if self.links and message.buttons else {}
         facts = {
             "name": contact.name,
             "kind": message.kind.value,
@@ -73,6 +83,10 @@ class EmailChannel:
             "text": message.text,
             "lines": message.text.splitlines(),
             "answers": [(b.label or b.action, b.command) for b in message.buttons],
+            # The buttons as links: (label, address, affirmative), in the message's order.
+            "links": [
+                (b.label or b.action, urls[b], b.positive) for b in message.buttons if b in urls
+            ],
             "in_chat": self.has_chat(contact.id),
             "chair": chair.name if chair else None,
             "chair_email": chair.email if chair else None,
