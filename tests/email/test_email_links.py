@@ -104,7 +104,8 @@ def test_the_gp_invitation_has_one_link_for_accept_decline_delegate(
         invitees = {i.contact.key for i in row.invitation.discussion.invitations}
         tokens = session.scalars(select(LinkToken)).all()
         assert {t.contact.key for t in tokens} == invitees - {"asha.patel", "ben.okafor"}
-        stored = [repr((r.message, r.last_error, r.refusals)) for r in session.scalars(select(OutboxRow))]
+        rows = session.scalars(select(OutboxRow))
+        stored = [repr((r.message, r.last_error, r.refusals)) for r in rows]
         stored += [b.reference for b in session.scalars(select(ThreadBinding))]
         stored += [repr(a.details) for a in session.scalars(select(AuditEvent))]
     assert stored and not any(token in text for text in stored)
