@@ -22,11 +22,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot.directory import Contact, Directory
 from bot.mail import Email, Mailer, MailRefused
-from bot.messages import Delivery, Kind, Message, Outgoing
+from bot.messages import Button, Delivery, Kind, Message, Outgoing
 from bot.ports import DeliveryFailed, LinkMaker, Unreachable
 from bot.wording import say
 from handlers.email import PLATFORM
@@ -75,7 +75,7 @@ class EmailChannel:
 
     def email_for(self, contact: Contact, message: Message) -> Email:
         chair = self._chair(message, contact)
-        urls = self.links.links(contact.id, message) if self.links and message.buttons else {}
+        urls = self._links(contact, message)
         facts = {
             "name": contact.name,
             "kind": message.kind.value,
@@ -98,6 +98,16 @@ class EmailChannel:
             html=render_html("email/message.html.j2", **facts),
             reply_to=chair.email if chair else None,
         )
+
+    def _links(self, contact: Contact, message: Message) -> Mapping[Button, str]:
+        if self.links is None or not message.buttons:
+            return {}
+        try:
+            return self.links.links(contact.id, message)
+        except Exception as error:  # the database, say: send it later, with its links
+            raise DeliveryFailed(
+                f"links for {contact.id} not issued: {type(error).__name__}"
+            ) from error
 
     def _chair(self, message: Message, contact: Contact) -> Contact | None:
         """The chair named in the message, when it is someone else: whom to reply to."""

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from bot.app import Bot, build_core
 from bot.links.buttons import DatabaseLinks, links_for, no_link_warning
 from bot.links.tokens import find_link
-from bot.messages import Button, Kind, Message
+from bot.messages import Button, Kind, Message, Outgoing
+from bot.ports import DeliveryFailed
 from bot.routing import Router
 from bot.settings import Settings
 from bot.storage.link_models import LinkItem, LinkToken
@@ -226,3 +227,20 @@ def test_without_public_url_emails_say_reply_to_the_chair_and_a_warning_says_why
         assert no_link_warning(core.directory, ["teams", "slack", "email"], PUBLIC_URL) is None
     finally:
         core.close()
+
+
+class Broken:
+    """A link maker whose database is down."""
+
+    def links(self, contact_key: str, message: Message) -> dict[Button, str]:
+        raise ConnectionError("database unavailable")
+
+
+def test_links_that_cannot_be_issued_leave_the_email_to_be_sent_later(
+    by_email: Bot, inbox: Inbox
+) -> None:
+    channel = EmailChannel(by_email.core.directory, mailer(inbox), links=Broken())
+    message = Message(Kind.INVITATION, "x", buttons=(Button("accept", "NV-40213#1"),))
+    with pytest.raises(DeliveryFailed, match=r"links for tessa\.morgan not issued"):
+        channel.send(Outgoing(to="tessa.morgan", message=message, thread="t"), None)
+    assert not inbox.to(GP)  # nothing half-sent: the outbox tries again
