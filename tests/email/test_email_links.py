@@ -10,9 +10,13 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 
 import pytest
+import typer
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from bot.app import Bot, build_core
+from bot.cli_directory import check_command
+from bot.directory.loader import sample_directory_path
 from bot.links.buttons import DatabaseLinks, links_for, no_link_warning
 from bot.links.tokens import find_link
 from bot.messages import Button, Kind, Message, Outgoing
@@ -244,3 +248,18 @@ def test_links_that_cannot_be_issued_leave_the_email_to_be_sent_later(
     with pytest.raises(DeliveryFailed, match=r"links for tessa\.morgan not issued"):
         channel.send(Outgoing(to="tessa.morgan", message=message, thread="t"), None)
     assert not inbox.to(GP)  # nothing half-sent: the outbox tries again
+
+
+def test_directory_check_warns_that_email_people_cannot_answer_by_link_without_public_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = typer.Typer()
+    app.command()(check_command)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    without = CliRunner().invoke(app, [str(sample_directory_path()), "--platforms", "teams,slack"])
+    assert without.exit_code == 0, without.output
+    assert "PUBLIC_URL is not set:" in without.output
+    assert "reached by email and cannot answer by link" in " ".join(without.output.split())
+    monkeypatch.setenv("PUBLIC_URL", "https://strategy-bot.my-council.gov.uk")
+    with_url = CliRunner().invoke(app, [str(sample_directory_path()), "--platforms", "teams,slack"])
+    assert with_url.exit_code == 0 and "PUBLIC_URL" not in with_url.output
