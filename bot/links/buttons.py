@@ -39,6 +39,7 @@ from bot.routing import EMAIL, Router
 from bot.shared import contact_row, invitation_of, visible_discussion
 from bot.storage import models
 from bot.storage.db import transaction
+from bot.storage.find_time_models import SearchStatus, TimeSearch
 from bot.wording import say
 from scheduling.workdays import WorkingCalendar
 
@@ -155,12 +156,33 @@ def issue_action(
     )
 
 
+# --- a slot poll (finding a time) ---------------------------------------------------
+
+
+def find_open_poll(
+    session: Session, value: str, person: Contact, _row: models.Contact
+) -> TimeSearch | None:
+    """The open poll of the discussion `value` names (NV-40655, or NV-40655#1), if this
+    person is one of those asked."""
+    try:
+        discussion = visible_discussion(session, value, person)
+    except InputError:
+        return None
+    search = session.scalars(
+        select(TimeSearch).where(
+            TimeSearch.discussion_id == discussion.id, TimeSearch.status == SearchStatus.OPEN
+        )
+    ).one_or_none()
+    return search if search is not None and person.id in search.invitees else None
+
+
 INVITATION = LinkRow(find_invitation, issue_invitation)
 OWNED_ACTION = LinkRow(find_owned_action, issue_action)
 CHAIRED_ACTION = LinkRow(find_chaired_action, issue_action)
 
-# Every intent an email offers as a link, and how. The lead adds, after links-pages:
-#     "available": LinkRow(<find the open poll>, without_intents(issue_poll_link)),
+# Every intent an email offers as a link, and how. With the poll's and the record's
+# issuers (bot/links/tokens.py), add:
+#     "available": LinkRow(find_open_poll, without_intents(issue_poll_link)),
 #     "read-record": LinkRow(<find the record version>, without_intents(issue_record_link)),
 LINKS: dict[str, LinkRow] = {
     **dict.fromkeys(tokens.INVITATION_INTENTS, INVITATION),

@@ -57,7 +57,7 @@ class Mailed:
     def link(self, who: str, label: str) -> str:
         """The link for `label` in the newest email to `who` that has one."""
         for email in reversed(self.emails(who)):
-            links = dict(URL.findall(body(email, "plain")))
+            links: dict[str, str] = dict(URL.findall(body(email, "plain")))
             if label in links:
                 return links[label]
         raise AssertionError(f"no {label} link in any email to {who}")

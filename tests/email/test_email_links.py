@@ -17,12 +17,14 @@ from typer.testing import CliRunner
 from bot.app import Bot, build_core
 from bot.cli_directory import check_command
 from bot.directory.loader import sample_directory_path
-from bot.links.buttons import DatabaseLinks, links_for, no_link_warning
+from bot.links.buttons import DatabaseLinks, find_open_poll, links_for, no_link_warning
 from bot.links.tokens import find_link
 from bot.messages import Button, Kind, Message, Outgoing
 from bot.ports import DeliveryFailed
 from bot.routing import Router
 from bot.settings import Settings
+from bot.shared import contact_row
+from bot.storage.find_time_models import TimeSearch
 from bot.storage.link_models import LinkItem, LinkToken
 from bot.storage.models import AuditEvent
 from bot.storage.outbox_models import OutboxRow, ThreadBinding
@@ -263,3 +265,25 @@ def test_directory_check_warns_that_email_people_cannot_answer_by_link_without_p
     monkeypatch.setenv("PUBLIC_URL", "https://strategy-bot.my-council.gov.uk")
     with_url = CliRunner().invoke(app, [str(sample_directory_path()), "--platforms", "teams,slack"])
     assert with_url.exit_code == 0 and "PUBLIC_URL" not in with_url.output
+
+
+def test_the_poll_finder_finds_the_open_poll_for_those_asked_only(by_email: Bot) -> None:
+    """The hook for the poll's links: `find_open_poll` is the row's finder."""
+    say(
+        by_email,
+        "ben.okafor",
+        "/strategy convene NV-40655 children=C1:2026-06-02 category=standard known=tessa.morgan",
+    )
+    directory = by_email.core.directory
+    with by_email.core.sessions() as session:
+
+        def found(who: str, value: str = "NV-40655") -> TimeSearch | None:
+            person = directory.contact(who)
+            assert person is not None
+            return find_open_poll(session, value, person, contact_row(session, who))
+
+        search = found("tessa.morgan")
+        assert search is not None and search.status == "open"
+        assert found("tessa.morgan", "NV-40655#1") is search
+        assert found("megan.price") is None  # not asked
+        assert found("tessa.morgan", "NV-99999") is None
