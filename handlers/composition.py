@@ -62,7 +62,7 @@ def compose(
     links: LinkMaker | None = None,
 ) -> Composed:
     """Set up each configured platform around `core`, with email and the routing between
-        them. Teams mounts on `web`; Slack too, unless not `mount_slack` (Socket Mode). `links`
+    them. Teams mounts on `web`; Slack too, unless not `mount_slack` (Socket Mode). `links`
     (bot/links/buttons.py, when PUBLIC_URL is set) puts the answer pages' links in emails."""
     router = Router(core.directory, configured_channels(slack is not None, teams is not None))
     core.reach_channels = router.configured
