@@ -2,7 +2,8 @@
 
     python -m bench.answer_screenshots [--output docs/screenshots]
 
-From the repository's root (it uses the tests' Chromium settings and web server).
+From the repository's root. Chromium is Debian's (`apt-get install -y chromium`, as
+`.ci/run` installs it; `--chromium PATH` or $CHROMIUM for another); nothing downloads one.
 Synthetic data only, on a simulated clock: a GP reached only by email gets the
 invitation (the email's HTML part, as a mail client shows it), opens her link,
 presses Decline without a reason (the error), then accepts (the thank-you), on a
@@ -13,6 +14,8 @@ thing that changes, is shown as "(your link)" in the email's picture.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +34,6 @@ from handlers.email.channel import EmailChannel
 from handlers.web import create_web_app
 from handlers.web_page import mount_answer_pages
 from scheduling.clock import SimulatedClock
-from tests.web_page.browser import CHROMIUM_FLAGS, DESKTOP, PHONE, find_chromium
 
 START = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 CONVENE = (
@@ -39,8 +41,11 @@ CONVENE = (
     'meeting="tomorrow 11am" tags=neglect known=tessa.morgan'
 )
 SECRET = "screenshots-link-secret-0123456789abcdef"
-WIDE = ViewportSize(width=DESKTOP["width"], height=DESKTOP["height"])
-NARROW = ViewportSize(width=PHONE["width"], height=PHONE["height"])
+WIDE = ViewportSize(width=1280, height=900)
+NARROW = ViewportSize(width=390, height=844)  # a phone
+# What this closed network needs (no calls to Google's hosts); headless, no sandbox.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+FLAGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @dataclass
@@ -53,9 +58,9 @@ class Kept:
         self.emails.append(email)
 
 
-def take(output: Path) -> list[Path]:
+def take(output: Path, chromium: str | None = None) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
-    executable = find_chromium()
+    executable = chromium or os.environ.get("CHROMIUM") or shutil.which("chromium")
     if executable is None:
         raise SystemExit("Chromium not found: apt-get install -y chromium")
     with tempfile.TemporaryDirectory() as folder:
@@ -90,9 +95,7 @@ def take(output: Path) -> list[Path]:
 def _shots(executable: str, output: Path, email_html: str, link: str) -> list[Path]:
     saved: list[Path] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
         page = browser.new_context(java_script_enabled=False, viewport=WIDE).new_page()
 
         def shot(name: str) -> None:
@@ -120,7 +123,9 @@ def _shots(executable: str, output: Path, email_html: str, link: str) -> list[Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("docs") / "screenshots")
-    for path in take(parser.parse_args().output):
+    parser.add_argument("--chromium", help="the Chromium executable (default: chromium)")
+    arguments = parser.parse_args()
+    for path in take(arguments.output, arguments.chromium):
         print(path)
 
 
