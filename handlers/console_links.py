@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.app import Bot
-from bot.errors import InputError
+from bot.errors import refusal
 from bot.links.urls import ANSWER_PATH, checked_public_url
 from bot.settings import Settings
 from bot.text_input import check_length
@@ -60,9 +60,9 @@ class LinkOpener:
             check_length(text, OPEN_CHARACTERS, "The link", EXAMPLE)
             words = shlex.split(text)
         except ValueError:
-            raise InputError("The quotes do not match.", EXAMPLE) from None
+            raise refusal("open_link.quotes") from None
         if not words:
-            raise InputError("Say which link to open.", EXAMPLE)
+            raise refusal("open_link.no_link")
         path = self._path(words[0])
         page = self._request("GET", path)
         if len(words) == 1:
@@ -72,17 +72,19 @@ class LinkOpener:
         form = next((f for f in PageText.of(page.text).forms if f.intent == intent), None)
         if form is None:
             offered = [f.intent for f in PageText.of(page.text).forms if f.intent]
-            raise InputError(
-                f"This page offers no '{intent[:40]}' answer now"
-                + (f"; it offers: {', '.join(offered)}." if offered else "; it offers none."),
-                f"open {words[0][:60]} {offered[0] if offered else ''}".strip(),
+            raise refusal(
+                "open_link.no_such_answer",
+                intent=intent[:40],
+                offered=offered,
+                example=f"open {words[0][:60]} {offered[0] if offered else ''}".strip(),
             )
         unknown = sorted(set(given) - set(form.fields))
         if unknown:
-            raise InputError(
-                f"The {intent} form has no field {', '.join(n[:40] for n in unknown)}"
-                f" (its fields: {', '.join(form.fields) or 'none'}).",
-                EXAMPLE,
+            raise refusal(
+                "open_link.no_such_field",
+                intent=intent,
+                unknown=[n[:40] for n in unknown],
+                fields=form.fields,
             )
         answer = self._request("POST", path, _filled(form, given))
         if answer.status_code == 303:
@@ -120,10 +122,7 @@ class LinkOpener:
         if link.startswith("@"):
             shown = self.chat.links_to.get(link[1:].strip().lower())
             if shown is None:
-                raise InputError(
-                    f"No link was emailed to '{link[1:40]}' in this console session.",
-                    EXAMPLE,
-                )
+                raise refusal("open_link.not_emailed", who=link[1:40])
             link = shown
         if "/" not in link:
             return f"{ANSWER_PATH}/{link}"
@@ -155,7 +154,7 @@ def _fields(words: list[str]) -> dict[str, str]:
     for word in words:
         name, equals, value = word.partition("=")
         if not equals or not name:
-            raise InputError(f"'{word[:40]}' is not name=value.", EXAMPLE)
+            raise refusal("open_link.not_name_value", word=word[:40])
         given[name] = value
     return given
 
