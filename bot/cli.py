@@ -246,9 +246,17 @@ def _connect(
 def _session(settings: Settings, clock: SimulatedClock, out: Console) -> ConsoleSession:
     # The console shows problems (a failed delivery, say) as short lines among the messages.
     logging.basicConfig(level=logging.WARNING, format="  ! %(message)s", force=True)
+    from bot.links.buttons import DatabaseLinks
+    from handlers.console_links import LinkOpener, console_public_url
+
     core = open_core(settings, clock)
-    chat = ConsoleChat(core.directory, out)
-    return ConsoleSession(Bot(core, chat), clock, out)
+    # Email people's links are real (PUBLIC_URL, or serve's local address) and `open`
+    # answers through the real page (handlers/console_links.py).
+    links = DatabaseLinks(core, console_public_url(settings))
+    chat = ConsoleChat(core.directory, out, links=links)
+    bot = Bot(core, chat)
+    opener = LinkOpener(bot, settings, out, chat)
+    return ConsoleSession(bot, clock, out, opener=opener)
 
 
 def _interactive(session: ConsoleSession) -> None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.directory import Directory, DirectoryError, load_directory
+from bot.links.buttons import no_link_warning
 from bot.routing import (
     CHAT_CHANNELS,
     SLACK,
@@ -18,6 +19,7 @@ from bot.routing import (
     describe,
     reach_problems,
 )
+from bot.settings import Settings
 from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
 from handlers.slack.settings import SlackSettings
@@ -57,7 +59,12 @@ def check_command(
     agencies = _count(len(directory.agencies), "agency", "agencies")
     contacts = _count(len(directory.contacts()), "contact", "contacts")
     console.print(Text(f"OK: 1 partnership, {agencies}, {contacts}", style="green"))
-    if not check_reach(console, file, directory, _channels(platforms)):
+    channels = _channels(platforms)
+    reached = check_reach(console, file, directory, channels)
+    warning = no_link_warning(directory, channels, Settings().public_url)
+    if warning:
+        console.print(Text(warning, style="yellow"))
+    if not reached:
         raise typer.Exit(code=1)
 
 

@@ -137,6 +137,7 @@ def simulate_command(
         "invitations_by_channel": result.invitations,
         "nudges_by_channel": result.nudges,
         "replies_by_channel": result.replies,
+        "answered_by_link": result.by_link,
         "undeliverable": result.undeliverable,
     }
     if as_json:
@@ -150,7 +151,8 @@ def simulate_command(
         f"{result.messages} chat messages and "
         f"{result.emails} emails sent.\n"
         f"By channel: invitations {_by_channel(result.invitations)}; nudges "
-        f"{_by_channel(result.nudges)}; replies to invitations {_by_channel(result.replies)}. "
+        f"{_by_channel(result.nudges)}; replies to invitations {_by_channel(result.replies)} "
+        f"({result.by_link} of them on a link's page). "
         f"Messages no channel could deliver: {result.undeliverable}.\n"
     )
     for problem in result.refused:

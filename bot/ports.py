@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from bot.messages import Outgoing
+from bot.messages import Button, Message, Outgoing
 
 
 class ChatPort(Protocol):
@@ -46,4 +46,15 @@ class Channel(Protocol):
         platform can. Raises DeliveryFailed (try again later, after `retry_after` when
         given) or Unreachable (never on this channel).
         """
+        ...
+
+
+class LinkMaker(Protocol):
+    """Links to the answer pages for the buttons of one message to one person, for a
+    channel that cannot carry buttons (email). The core implements it
+    (bot/links/buttons.py); the email channel is given one when it is composed."""
+
+    def links(self, contact_key: str, message: Message) -> Mapping[Button, str]:
+        """The page's address for each button that has an item for this person (one
+        secret token per item, issued now and never stored); none for the others."""
         ...

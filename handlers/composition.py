@@ -22,7 +22,7 @@ from fastapi import FastAPI
 
 from bot.app import Bot
 from bot.core import Core
-from bot.ports import Channel
+from bot.ports import Channel, LinkMaker
 from bot.record.circulation import mailer_of
 from bot.routing import CHAT_CHANNELS, EMAIL, SLACK, TEAMS, Router, configured_channels
 from handlers.email.channel import EmailChannel
@@ -62,9 +62,11 @@ def compose(
     slack: SlackSettings | None = None,
     teams: TeamsSettings | None = None,
     mount_slack: bool = True,
+    links: LinkMaker | None = None,
 ) -> Composed:
     """Set up each configured platform around `core`, with email and the routing between
-    them. Teams mounts on `web`; Slack too, unless not `mount_slack` (Socket Mode)."""
+    them. Teams mounts on `web`; Slack too, unless not `mount_slack` (Socket Mode). `links`
+    (bot/links/buttons.py, when PUBLIC_URL is set) puts the answer pages' links in emails."""
     router = Router(core.directory, configured_channels(slack is not None, teams is not None))
     core.reach_channels = router.configured
     channels: dict[str, Channel] = {}
@@ -72,7 +74,7 @@ def compose(
     def has_chat(contact_key: str) -> bool:
         return any(name in CHAT_CHANNELS for name in router.channels(contact_key))
 
-    channels[EMAIL] = EmailChannel(core.directory, mailer_of(core), has_chat)
+    channels[EMAIL] = EmailChannel(core.directory, mailer_of(core), has_chat, links)
     # The one Bot; its channels are set once every platform's Channel exists (below).
     bot = Bot(core, channels[EMAIL])
     teams_bot = None

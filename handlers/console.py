@@ -6,7 +6,7 @@ drives a simulated clock, so that a day of scheduled work takes a keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +19,7 @@ from bot.errors import InputError
 from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
 from bot.outbox.rows import outbox_counts, stuck
+from bot.ports import LinkMaker
 from bot.routing import EMAIL, describe, reach_of
 from bot.text_input import (
     IDENTIFIER_CHARACTERS,
@@ -59,6 +60,9 @@ class ConsoleChat:
     # Printed once before the next message, if any comes (e.g. the simulated time).
     heading: str | None = None
     name: str = PLATFORM
+    # For people reached by email in production: the links their email would carry.
+    links: LinkMaker | None = None
+    links_to: dict[str, str] = field(default_factory=dict)  # the last link shown to each
 
     def send(self, outgoing: Outgoing, earlier: str | None) -> str:
         if self.heading:
@@ -69,17 +73,32 @@ class ConsoleChat:
         return f"{outgoing.to} {outgoing.thread or ''}".strip()
 
     def _print(self, item: Outgoing, updated: bool) -> None:
+        by_email = False
         if item.delivery is Delivery.CHANNEL:
             header = f"#{item.to} (channel)"
         else:
             contact = self.directory.contact(item.to)
             header = f"{contact.name} ({contact.role.label})" if contact else item.to
             ways = reach_of(self.directory, contact) if contact else []
-            if ways and ways[0].channel == EMAIL:
+            by_email = bool(ways) and ways[0].channel == EMAIL
+            if by_email:
                 header += " · by email in production"
         verb = "updated for" if updated else "to"
         self.console.print(Text(f"  ── {verb} {header}", style="bold cyan"))
         show(self.console, item.message, indent="  │ ")
+        if item.delivery is Delivery.DIRECT and by_email:
+            self._links(item)
+
+    def _links(self, item: Outgoing) -> None:
+        """The links the email would carry (real tokens: `open` answers through them)."""
+        urls = self.links.links(item.to, item.message) if self.links else {}
+        for button, url in urls.items():
+            self.console.print(Text(f"  │ {button.label}: {url}", style="blue"))
+            self.links_to[item.to] = url
+        if urls:
+            self.console.print(
+                Text(f"  │ (open @{item.to} answers through the link, as the page would)", "dim")
+            )
 
 
 def show(console: Console, message: Message, indent: str = "") -> None:
@@ -100,6 +119,8 @@ class ConsoleSession:
     clock: SimulatedClock
     console: Console
     actor: Contact | None = None
+    # `open LINK ...`: an answer page, read and answered (handlers/console_links.py).
+    opener: Callable[[str], None] | None = None
 
     @property
     def prompt(self) -> str:
@@ -139,6 +160,8 @@ class ConsoleSession:
             self._who()
         elif word == "outbox":
             self._outbox()
+        elif word == "open":
+            self._open(rest.strip())
         elif word == "help":
             self.console.print(Text(render("console/help.txt.j2")))
         elif word in ("/strategy", "strategy"):
@@ -155,6 +178,15 @@ class ConsoleSession:
         self.console.print(Text("  ── refused (nothing was changed)", style="bold red"))
         self.console.print(Text(f"  │ {problem}", style="red"))
         self.console.print(Text(f"  │ For example: {example}", style="red"))
+
+    def _open(self, text: str) -> None:
+        if self.opener is None:
+            self._refuse("Links cannot be opened in this console.", "as tessa.morgan")
+            return
+        try:
+            self.opener(text)
+        except InputError as problem:
+            self._refuse(problem.problem, problem.example or "open @tessa.morgan")
 
     def _outbox(self) -> None:
         """The outbox in one line (as `strategy-bot jobs` lists it), and who cannot be reached."""

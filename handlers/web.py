@@ -10,6 +10,7 @@ also where `strategy-bot` decides how to run: on every configured platform at on
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -20,6 +21,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot import metrics
 from bot.app import Bot, build_core
 from bot.errors import refusal
+from bot.links.buttons import link_maker, no_link_warning
 from bot.settings import Settings
 from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
@@ -30,6 +32,8 @@ from handlers.teams.settings import TeamsSettings
 from handlers.web_page import mount_answer_pages
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 3000
 
@@ -128,7 +132,11 @@ def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -
             slack=slack if has_slack else None,
             teams=teams if has_teams else None,
             mount_slack=not socket,
+            links=link_maker(core, settings.public_url),
         )
+        warning = no_link_warning(core.directory, composed.router.configured, settings.public_url)
+        if warning:
+            log.warning(warning)
         sweeper = start_sweeper(composed.due_work)
         if socket:
             assert composed.slack is not None and slack.slack_app_token

@@ -38,14 +38,16 @@ def serving(
     env: dict[str, str],
     stderr: Path | None = None,
     output: list[str] | None = None,
+    port: int | None = None,
 ) -> Iterator[int]:
     """Start `strategy-bot serve` on a free port, wait until it answers, yield the port.
 
     Standard error goes to the file `stderr` when given (else with standard output).
     On the way out it is stopped with Ctrl-C, and must have exited cleanly; what it
-    printed is appended to `output` when given.
+    printed is appended to `output` when given. `port`: this one (e.g. one already named
+    in PUBLIC_URL), else a free one.
     """
-    port = free_port()
+    port = port or free_port()
     errors = open(stderr, "w", encoding="utf-8") if stderr else None  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],

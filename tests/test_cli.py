@@ -118,6 +118,11 @@ def test_the_demo_tells_the_whole_story() -> None:
         "Action NV-40213/A1 recorded",  # actions added
         "Reminder: action NV-40213/A1",  # a nudge
         "Action NV-40213/A2 was closed by you",  # an action closed
+        "── to Tessa Morgan (GP) · by email in production",  # a GP reached only by email
+        "(open @tessa.morgan answers through the link",  # her email's links are shown
+        "open @tessa.morgan accept",  # she answers through the page
+        "(known to the family: GP): accepted [reached by email]",  # the chair's view updates
+        "You accepted the invitation. The chair can see your answer.",  # the page thanks her
         "Review strategy discussion 2 for case NV-40213#2",  # a review of the first case
         "Megan Price (attended the last discussion: Domestic abuse unit)",  # continuity
         "Open actions carried forward: NV-40213/A1, NV-40213/A3",

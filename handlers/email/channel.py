@@ -10,9 +10,11 @@ said about that, so the comparison survives a restart wherever the references
 are kept.
 
 The email says what the direct message says, and never more: the subject holds
-the case reference only. It tells the person how to answer: in chat with a
-command when they have a chat platform, otherwise by replying to the chair
-(the email's Reply-To).
+the case reference only. It tells the person how to answer: with a link per
+button to the bot's answer page when a link maker is given (PUBLIC_URL is set;
+the tokens are issued when the email is sent and exist only in the email), in
+chat with a command when they have a chat platform, otherwise by replying to
+the chair (the email's Reply-To).
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot.directory import Contact, Directory
 from bot.mail import Email, Mailer, MailRefused
-from bot.messages import Delivery, Kind, Message, Outgoing
-from bot.ports import DeliveryFailed, Unreachable
+from bot.messages import Button, Delivery, Kind, Message, Outgoing
+from bot.ports import DeliveryFailed, LinkMaker, Unreachable
 from bot.wording import say
 from handlers.email import PLATFORM
 from templates import render, render_html
@@ -45,10 +47,17 @@ class EmailChannel:
 
     name = PLATFORM
 
-    def __init__(self, directory: Directory, mailer: Mailer, has_chat: HasChat = _never) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        mailer: Mailer,
+        has_chat: HasChat = _never,
+        links: LinkMaker | None = None,
+    ) -> None:
         self.directory = directory
         self.mailer = mailer
         self.has_chat = has_chat
+        self.links = links
 
     def send(self, outgoing: Outgoing, earlier: str | None) -> str:
         contact = self.directory.contact(outgoing.to)
@@ -66,6 +75,7 @@ class EmailChannel:
 
     def email_for(self, contact: Contact, message: Message) -> Email:
         chair = self._chair(message, contact)
+        urls = self._links(contact, message)
         facts = {
             "name": contact.name,
             "kind": message.kind.value,
@@ -73,6 +83,10 @@ class EmailChannel:
             "text": message.text,
             "lines": message.text.splitlines(),
             "answers": [(b.label or b.action, b.command) for b in message.buttons],
+            # The buttons as links: (label, address, affirmative), in the message's order.
+            "links": [
+                (b.label or b.action, urls[b], b.positive) for b in message.buttons if b in urls
+            ],
             "in_chat": self.has_chat(contact.id),
             "chair": chair.name if chair else None,
             "chair_email": chair.email if chair else None,
@@ -84,6 +98,16 @@ class EmailChannel:
             html=render_html("email/message.html.j2", **facts),
             reply_to=chair.email if chair else None,
         )
+
+    def _links(self, contact: Contact, message: Message) -> Mapping[Button, str]:
+        if self.links is None or not message.buttons:
+            return {}
+        try:
+            return self.links.links(contact.id, message)
+        except Exception as error:  # the database, say: send it later, with its links
+            raise DeliveryFailed(
+                f"links for {contact.id} not issued: {type(error).__name__}"
+            ) from error
 
     def _chair(self, message: Message, contact: Contact) -> Contact | None:
         """The chair named in the message, when it is someone else: whom to reply to."""

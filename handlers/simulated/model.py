@@ -58,6 +58,10 @@ class Reach:
     channels: tuple[str, ...]  # the channels of the deployment simulated
     email_answers: float  # the chance of answering by email, as a share of the chat odds
     email_minutes: tuple[int, int]  # how long after an email invitation the reply comes
+    # Emails carry links (PUBLIC_URL): email people answer on the page, with these odds.
+    links: bool = True
+    link_answers: float = 0.9  # the chance of answering by link, as a share of the chat odds
+    link_minutes: tuple[int, int] = (30, 480)  # how long after the email the link is used
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,9 @@ def model() -> Model:
             channels=tuple(data["reach"]["channels"]),
             email_answers=float(data["reach"]["email"]["answers"]),
             email_minutes=tuple(data["reach"]["email"]["minutes"]),
+            links=bool(data["reach"]["links"]["enabled"]),
+            link_answers=float(data["reach"]["links"]["answers"]),
+            link_minutes=tuple(data["reach"]["links"]["minutes"]),
         ),
         after_the_meeting=AfterTheMeeting(**_tuples(data["after_the_meeting"])),
         record=Record(**_tuples(data["record"])),

@@ -11,8 +11,12 @@ typing `/strategy ...` commands later (events on the simulation's clock):
 
 Each message reaches its person on the channel production would use (the
 first of their route, bot/routing.py); email is read later and answered less
-often before the meeting (model.yaml `reach`). The people count what went by
-which channel, what nothing could deliver, and the replies by channel.
+often before the meeting (model.yaml `reach`). An email carries links (as the
+email channel's do, bot/links/buttons.py): its person answers by opening the
+link and pressing a button on the page, with the odds of links, and the answer
+goes through the page's entry point (`World.open_link`). The people count what
+went by which channel, what nothing could deliver, the replies by channel, and
+the answers given by link.
 
 Nobody reads the database: what people know is what they were sent (and the
 partner directory, which everyone has).
@@ -28,7 +32,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.directory import AgencyKind, Directory, Role
-from bot.messages import Delivery, Kind, Outgoing
+from bot.messages import Delivery, Kind, Message, Outgoing
 from bot.routing import EMAIL, Router
 from handlers.simulated.find_time import PersonCalendars, free_slots
 from handlers.simulated.model import Model
@@ -47,6 +51,14 @@ class World(Protocol):
     def at(self, when: datetime, action: Callable[[], object]) -> None: ...
 
     def say(self, who: str, text: str) -> str: ...
+
+    def links(self, who: str, message: Message) -> dict[str, str]:
+        """The links an email of `message` would carry to `who`: intent -> link."""
+        ...
+
+    def open_link(self, who: str, link: str, intent: str, fields: dict[str, str]) -> bool:
+        """Answer on the link's page as `who`; False when the link no longer works."""
+        ...
 
     def children_of(self, case: str) -> list[str]: ...
 
@@ -70,6 +82,7 @@ class SyntheticPeople:
     invitations: Counter[str] = field(default_factory=Counter)
     nudges: Counter[str] = field(default_factory=Counter)
     replies: Counter[str] = field(default_factory=Counter)
+    by_link: int = 0  # replies to invitations given on the link's page (of the email ones)
     undeliverable: int = 0  # messages no channel could reach their person with
 
     def __post_init__(self) -> None:
@@ -96,7 +109,10 @@ class SyntheticPeople:
         if message.kind is Kind.INVITATION and first and context.get("status") == "invited":
             self.invitations[channel] += 1
             meeting_at = datetime.fromisoformat(context["meeting_at"])
-            self._answer(who, context["case"], self.world.now(), meeting_at, channel)
+            links: dict[str, str] = {}
+            if channel == EMAIL and self.model.reach.links:
+                links = self.world.links(who, message)
+            self._answer(who, context["case"], self.world.now(), meeting_at, channel, links)
         elif message.kind is Kind.QUORUM:
             self._coming[context["case"]] = [
                 (i["contact"], self._kind_of(i["contact"]))
@@ -126,9 +142,16 @@ class SyntheticPeople:
     # --- invitees
 
     def _answer(
-        self, who: str, case: str, invited_at: datetime, meeting_at: datetime, channel: str
+        self,
+        who: str,
+        case: str,
+        invited_at: datetime,
+        meeting_at: datetime,
+        channel: str,
+        links: dict[str, str],
     ) -> None:
-        """Give an invitation its reply (or silence), by the behaviour model."""
+        """Give an invitation its reply (or silence), by the behaviour model: by link when
+        the email carried one, else in the channel (or by replying to the chair)."""
         rng, replies, reach = self.world.rng, self.model.replies, self.model.reach
         contact = self.world.directory.contact(who)
         assert contact is not None, who
@@ -142,12 +165,13 @@ class SyntheticPeople:
             if busy and rng.random() < odds.busy_declines:
                 accept, decline = 0.0, 1.0
         by_email = channel == EMAIL
+        share = reach.link_answers if links else reach.email_answers
         if by_email:
-            accept, decline = accept * reach.email_answers, decline * reach.email_answers
+            accept, decline = accept * share, decline * share
         draw = rng.random()
         quick = group == "fallback"
         span = (
-            reach.email_minutes
+            (reach.link_minutes if links else reach.email_minutes)
             if by_email
             else (replies.fallback_minutes if quick else replies.minutes)
         )
@@ -159,12 +183,30 @@ class SyntheticPeople:
             delay = window * rng.uniform(0.2, 0.6)
         when = invited_at + delay
         if draw < accept:
-            self._reply(when, who, channel, f"/strategy accept {case}")
+            if "accept" in links:
+                self._by_link(when, who, channel, links["accept"], "accept", {})
+            else:
+                self._reply(when, who, channel, f"/strategy accept {case}")
         elif draw < accept + decline:
             reason = (
                 self.model.calendars.busy_reason if busy else rng.choice(replies.decline_reasons)
             )
-            self._reply(when, who, channel, f'/strategy decline {case} reason="{reason}"')
+            if "decline" in links:
+                self._by_link(when, who, channel, links["decline"], "decline", {"reason": reason})
+            else:
+                self._reply(when, who, channel, f'/strategy decline {case} reason="{reason}"')
+
+    def _by_link(
+        self, when: datetime, who: str, channel: str, link: str, intent: str, fields: dict[str, str]
+    ) -> None:
+        """The answer given on the link's page (if the link still works by then)."""
+
+        def answer() -> None:
+            if self.world.open_link(who, link, intent, fields):
+                self.replies[channel] += 1
+                self.by_link += 1
+
+        self.world.at(when, answer)
 
     def _reply(self, when: datetime, who: str, channel: str, text: str) -> None:
         """The reply, counted by the channel the invitation came by. By email the chair

@@ -36,11 +36,13 @@ from bot.core import Core
 from bot.directory import AgencyKind, Contact, Directory, Role
 from bot.jobs import next_due_at
 from bot.mail import Email
+from bot.messages import Message
 from bot.record.report import Report, compliance_report
 from bot.settings import Settings
 from bot.storage import models
 from bot.unit import unit_of_work
 from handlers.simulated.find_time import PersonCalendars, SeenByTheBot
+from handlers.simulated.links import SimulatedLinks
 from handlers.simulated.model import Model, Scenario, model
 from handlers.simulated.people import SyntheticPeople
 from handlers.simulated.reviews import plan_reviews
@@ -94,6 +96,7 @@ class Result:
     invitations: dict[str, int] = field(default_factory=dict)
     nudges: dict[str, int] = field(default_factory=dict)
     replies: dict[str, int] = field(default_factory=dict)
+    by_link: int = 0  # of the replies by email, those given on the link's page
     undeliverable: int = 0
 
 
@@ -125,6 +128,7 @@ class Simulation:
         # The bot's messages go to the synthetic people, who answer through the bot.
         self.people = SyntheticPeople(self, self.model)
         self.bot = Bot(core, self.people)
+        self.answer_pages = SimulatedLinks(self.bot)
         self.events: list[_Event] = []
         self.order = itertools.count()
         self.convened = 0
@@ -144,6 +148,12 @@ class Simulation:
         contact = self.directory.contact(who)
         assert contact is not None, who
         return self.bot.command(contact, text).reply.text
+
+    def links(self, who: str, message: Message) -> dict[str, str]:
+        return self.answer_pages.links(who, message)
+
+    def open_link(self, who: str, link: str, intent: str, fields: dict[str, str]) -> bool:
+        return self.answer_pages.open_link(who, link, intent, fields)
 
     def children_of(self, case: str) -> list[str]:
         return self._children.get(case, [])
@@ -364,6 +374,7 @@ def _run(
         invitations=dict(sorted(simulation.people.invitations.items())),
         nudges=dict(sorted(simulation.people.nudges.items())),
         replies=dict(sorted(simulation.people.replies.items())),
+        by_link=simulation.people.by_link,
         undeliverable=simulation.people.undeliverable,
     )
 

@@ -7,12 +7,19 @@ real local SMTP server.
 
 Every message goes through the durable outbox: the deliverer routes it per
 person (bot/routing.py) and keeps where each thread went in thread_binding.
+
+The email-only people answer through the links in their emails (PUBLIC_URL is
+the served process's own address): the test reads the real email from the SMTP
+server, opens the link on the served process, and posts the page's form with its
+CSRF token, as a browser would.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,10 +27,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from bot.links.tokens import find_link
+from bot.storage.link_models import LinkItem
 from fakes.slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.email.conftest import Inbox, running_inbox
-from tests.serving import serving, wait_until
+from tests.serving import free_port, serving, wait_until
 from tests.slack.fake_socket_mode import FakeSocketMode
 from tests.teams.fakes import APP_ID, APP_PASSWORD, TENANT_ID, FakeBotFramework, FakeEntra
 from tests.teams.harness import BOT_ACCOUNT
@@ -36,6 +47,8 @@ CONVENE = (
 SLACK_NOTICES = "C0NOTICES01"
 GP = "tessa.morgan@northvale-health.nhs.example"
 SCHOOL = "callum.fraser@northvale-schools.example"
+LINK = re.compile(r"^Accept: (http://127\.0\.0\.1:\d+/answer/([A-Za-z0-9_-]{43}))\r?$", re.M)
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def environment(
@@ -128,6 +141,31 @@ def invitations(inbox: Inbox, address: str) -> list[EmailMessage]:
     return [m for m in inbox.to(address) if "your invitation" in str(m["Subject"])]
 
 
+def link_in(email: EmailMessage, label: str = "Accept") -> tuple[str, str]:
+    """The (address, token) of the email's link for `label`, from its text part."""
+    part = email.get_body(("plain",))
+    assert part is not None
+    pattern = re.compile(LINK.pattern.replace("Accept", label), re.M)
+    found = pattern.search(str(part.get_content()))
+    assert found is not None, part.get_content()
+    return found.group(1), found.group(2)
+
+
+def answer_by_link(url: str, intent: str, **fields: str) -> httpx.Response:
+    """Open the link (GET), then send the page's form for `intent` with its CSRF token."""
+    with httpx.Client(timeout=60) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        assert f'name="intent" value="{intent}"' in page.text, page.text
+        csrf = CSRF.search(page.text)
+        assert csrf is not None
+        form = {"csrf": csrf.group(1), "intent": intent, **fields}
+        answered = browser.post(url, data=form)
+        assert answered.status_code == 303, answered.text
+        assert answered.headers["location"] == f"?done={intent}"
+        return browser.get(url + answered.headers["location"])
+
+
 def slack_text(slack: FakeSlack, user: str) -> str:
     return "\n".join(f"{p.text} {p.words}" for p in slack.conversation(slack.dm_channel(user)))
 
@@ -144,7 +182,9 @@ def play_the_mixed_deployment(tmp_path: Path, inbox: Inbox) -> None:
     slack = FakeSlack().start()
     try:
         env = environment(tmp_path, teams, entra, slack, inbox)
-        with serving(tmp_path, env, stderr=tmp_path / "stderr.log") as port:
+        port = free_port()
+        env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+        with serving(tmp_path, env, stderr=tmp_path / "stderr.log", port=port):
             # The social worker convenes from Teams.
             say_in_teams(port, teams, "29:1ben-okafor", "Ben Okafor", CONVENE)
             wait_until(lambda: "waiting for the statutory partners" in chair_view(teams))
@@ -173,6 +213,65 @@ def play_the_mixed_deployment(tmp_path: Path, inbox: Inbox) -> None:
             wait_until(lambda: "accepted" in chair_view(teams).split("Megan Price, ", 1)[1][:80])
             # The GP's invitation did not change: no second email about it.
             assert len(invitations(inbox, GP)) == 1
+
+            # The GP accepts through the link in her email: health is confirmed, and with
+            # social care and police the chair's view in Teams says it can go ahead.
+            url, _ = link_in(gp)
+            thanked = answer_by_link(url, "accept")
+            assert "You accepted the invitation." in thanked.text
+            wait_until(lambda: "can go ahead" in chair_view(teams))
+            assert "accepted [reached by email]" in chair_view(teams)
+            # The school declines through its link, with a reason the chair sees.
+            [school] = invitations(inbox, SCHOOL)
+            url, _ = link_in(school, "Decline")
+            answer_by_link(url, "decline", reason="Inset day: no staff available on Tuesday")
+            wait_until(lambda: "Inset day: no staff available" in chair_view(teams))
+            # Her answer changed her own invitation: one more email, with new links.
+            wait_until(lambda: len(invitations(inbox, GP)) == 2)
+            assert "you accepted" in str(invitations(inbox, GP)[1].get_body(("plain",)))
+    finally:
+        slack.stop()
+        teams.stop()
+        entra.stop()
+
+
+@pytest.mark.slow
+def test_the_gp_gets_an_action_email_with_a_close_link_for_her_alone(tmp_path: Path) -> None:
+    """The action page is built elsewhere (links-pages): here the link is issued, in the
+    email, bound to her and the action with the owner's intents, and stored only hashed."""
+    entra = FakeEntra(tmp_path)
+    teams = FakeBotFramework(entra)
+    slack = FakeSlack().start()
+    try:
+        with running_inbox() as inbox:
+            env = environment(tmp_path, teams, entra, slack, inbox)
+            port = free_port()
+            env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+            with serving(tmp_path, env, stderr=tmp_path / "stderr.log", port=port):
+                say_in_teams(port, teams, "29:1ben-okafor", "Ben Okafor", CONVENE)
+                wait_until(lambda: "waiting for the statutory partners" in chair_view(teams))
+                say_in_teams(
+                    port,
+                    teams,
+                    "29:1asha-patel",
+                    "Asha Patel",
+                    '/strategy action NV-40213 owner=tessa.morgan due="in 3 working days" '
+                    'text="Share what the practice knows about the family"',
+                )
+                wait_until(lambda: any("an action" in str(m["Subject"]) for m in inbox.to(GP)))
+                [email] = [m for m in inbox.to(GP) if "an action" in str(m["Subject"])]
+                assert email["Subject"] == "Strategy discussion: an action for you (NV-40213/A1)"
+                close, token = link_in(email, "Close")
+                assert link_in(email, "More time")[0] == link_in(email, "Snooze")[0] == close
+            engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+            with Session(engine) as session:
+                row = find_link(session, token, datetime.now(UTC))
+                assert row is not None and row.item == LinkItem.ACTION
+                assert row.contact.key == "tessa.morgan" and row.action is not None
+                assert sorted(row.intents) == ["close", "more-time", "snooze"]
+                assert row.token_hash != token
+            engine.dispose()
+            assert token not in (tmp_path / "stderr.log").read_text()  # never logged
     finally:
         slack.stop()
         teams.stop()

@@ -7,11 +7,16 @@ is the full-size run (see the README for its figures and time).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.record.report_output import as_dict
+from bot.storage import models
+from bot.storage.link_models import LinkToken
 from handlers.simulated import simulate
 
 
@@ -77,3 +82,33 @@ def test_the_simulation_routes_as_production_and_counts_by_channel() -> None:
         return result.replies.get(channel, 0) / result.invitations[channel]
 
     assert rate("email") < rate("slack")
+
+
+def test_email_people_answer_through_their_links_and_are_never_counted_silent(
+    tmp_path: Path,
+) -> None:
+    result = simulate(12, seed=3, folder=tmp_path)
+    assert 0 < result.by_link <= result.replies["email"]
+    engine = create_engine(f"sqlite:///{tmp_path / 'simulation.db'}")
+    try:
+        with Session(engine) as session:
+            answers = [
+                e
+                for e in session.scalars(select(models.AuditEvent))
+                if e.event in ("accepted", "declined") and e.details.get("via") == "web"
+            ]
+            used = session.scalars(select(LinkToken).where(LinkToken.last_used_at.is_not(None)))
+            assert len(list(used)) == len(answers) == result.by_link
+            for event in answers:
+                invitation = session.scalars(
+                    select(models.Invitation)
+                    .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
+                    .where(
+                        models.Invitation.discussion_id == event.discussion_id,
+                        models.Contact.key == event.actor,
+                    )
+                ).one()
+                # Answered by link: never "no reply" (still invited) at the meeting.
+                assert invitation.status != models.InvitationStatus.INVITED
+    finally:
+        engine.dispose()
