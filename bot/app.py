@@ -93,6 +93,7 @@ def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | No
         invites=invites,
         availability=calendars_from_settings(settings, directory, graph=invites.graph is not None),
         slot_rules=slot_rules_from_settings(settings),
+        public_url=settings.public_url,
     )
     with transaction(core.sessions) as session:
         sync_directory(session, directory)

@@ -252,7 +252,8 @@ def _session(settings: Settings, clock: SimulatedClock, out: Console) -> Console
     core = open_core(settings, clock)
     # Email people's links are real (PUBLIC_URL, or serve's local address) and `open`
     # answers through the real page (handlers/console_links.py).
-    links = DatabaseLinks(core, console_public_url(settings))
+    core.public_url = console_public_url(settings)
+    links = DatabaseLinks(core, core.public_url)
     chat = ConsoleChat(core.directory, out, links=links)
     bot = Bot(core, chat)
     opener = LinkOpener(bot, settings, out, chat)

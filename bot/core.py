@@ -40,6 +40,9 @@ class Core:
     # The ways out this process has (bot/routing.py), for showing the chair how each
     # invitee is reached. The default, every channel, is what production would do.
     reach_channels: frozenset[str] = field(default_factory=lambda: frozenset(REACH_CHANNELS))
+    # The bot's public address (PUBLIC_URL), where the answer pages live: a circulated
+    # record's email then links to its page. None: emails carry no links.
+    public_url: str | None = None
 
     def close(self) -> None:
         """Release the database connections."""

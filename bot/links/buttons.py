@@ -10,8 +10,7 @@ A button with no such item for that person gets no link (the email then says how
 to answer otherwise).
 
 The table `LINKS` says, per intent, how: a row finds the item and issues its
-token. Adding a kind of link is adding rows (a slot poll's "available", the
-record's "Read the record"): see `LinkRow`.
+token. Adding a kind of link is adding rows: see `LinkRow`.
 
 `DatabaseLinks` is the `bot.ports.LinkMaker` the email channel is given: it
 issues the tokens in its own short transaction when the email is sent; the
@@ -180,14 +179,15 @@ INVITATION = LinkRow(find_invitation, issue_invitation)
 OWNED_ACTION = LinkRow(find_owned_action, issue_action)
 CHAIRED_ACTION = LinkRow(find_chaired_action, issue_action)
 
-# Every intent an email offers as a link, and how. With the poll's and the record's
-# issuers (bot/links/tokens.py), add:
-#     "available": LinkRow(find_open_poll, without_intents(issue_poll_link)),
-#     "read-record": LinkRow(<find the record version>, without_intents(issue_record_link)),
+POLL = LinkRow(find_open_poll, without_intents(tokens.issue_poll_link))
+
+# Every intent an email offers as a link, and how. (A circulated record's email links
+# to its page itself: bot/record/circulation.py.)
 LINKS: dict[str, LinkRow] = {
     **dict.fromkeys(tokens.INVITATION_INTENTS, INVITATION),
     **dict.fromkeys(tokens.OWNER_ACTION_INTENTS, OWNED_ACTION),
     **dict.fromkeys(tokens.CHAIR_ACTION_INTENTS, CHAIRED_ACTION),
+    **dict.fromkeys(tokens.POLL_INTENTS, POLL),
 }
 
 

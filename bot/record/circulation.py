@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.core import Core
+from bot.links.tokens import issue_record_link
+from bot.links.urls import checked_public_url, link_for
 from bot.mail import Attachment, Email, Mailer, MailRefused
 from bot.messages import Kind, Outgoing, message
 from bot.record.content import ActionRow, RecordContent, Snapshot
@@ -111,13 +113,15 @@ def _email(
 ) -> list[Outgoing]:
     mailer = mailer_of(core)
     attachments: tuple[Attachment, ...] = ()
-    if scope is DeliveryScope.FULL:
+    full = scope is DeliveryScope.FULL
+    if full:
         assert version.document_pdf is not None and version.document_markdown is not None
         stem = f"{facts['case']}-strategy-record-v{version.version}"
         attachments = (
             Attachment(f"{stem}.pdf", version.document_pdf, "application/pdf"),
             Attachment(f"{stem}.md", version.document_markdown.encode("utf-8"), "text/markdown"),
         )
+    facts = {**facts, "link": _record_link(core, session, version, contact) if full else None}
     email = Email(
         to=(contact.email,),
         subject=render("record/email_subject.txt.j2", **facts),
@@ -164,6 +168,18 @@ def _email(
         contact.email,
     )
     return []
+
+
+def _record_link(
+    core: Core, session: Session, version: RecordVersion, contact: models.Contact
+) -> str | None:
+    """The address of the record's page for this reader (PUBLIC_URL), or None without it."""
+    if not core.public_url:
+        return None
+    token = issue_record_link(
+        session, version, contact, now=core.clock.now(), calendar=core.calendar
+    )
+    return link_for(checked_public_url(core.public_url), token)
 
 
 def _facts(

@@ -32,7 +32,8 @@ from handlers.email.channel import EmailChannel
 from scheduling.clock import SimulatedClock
 from tests.email.conftest import Inbox
 from tests.email.test_email_channel import CONVENE, body, mailer
-from tests.helpers import say
+from tests.helpers import audit_events, say
+from tests.web_page.conftest import answering
 
 PUBLIC_URL = "http://localhost:8000"
 LINK = re.compile(r"http://localhost:8000/answer/([A-Za-z0-9_-]{43})")
@@ -287,3 +288,26 @@ def test_the_poll_finder_finds_the_open_poll_for_those_asked_only(by_email: Bot)
         assert found("tessa.morgan", "NV-40655#1") is search
         assert found("megan.price") is None  # not asked
         assert found("tessa.morgan", "NV-99999") is None
+
+
+def test_the_gp_answers_the_poll_through_the_link_in_her_email(by_email: Bot, inbox: Inbox) -> None:
+    say(
+        by_email,
+        "ben.okafor",
+        "/strategy convene NV-40655 children=C1:2026-06-02 category=standard known=tessa.morgan",
+    )
+    [poll] = inbox.to(GP)
+    links = answer_links(poll)
+    assert len(links) == 1 and len(set(LINK.findall(" ".join(links.values())))) == 1
+    [token] = LINK.findall(next(iter(links.values())))
+    with by_email.core.sessions() as session:
+        row = find_link(session, token, by_email.core.clock.now())
+        assert row is not None and row.item == LinkItem.POLL
+        assert row.contact.key == "tessa.morgan" and row.intents == ["available"]
+    with answering(by_email) as served:
+        link = f"{served.server.url}/answer/{token}"
+        page = served.http.get(link).text
+        assert 'name="slots" value="1"' in page
+        assert served.post(link, intent="available", slots="1").status_code == 303
+    answered = [d for who, event, d in audit_events(by_email) if event == "poll_answered"]
+    assert answered == [{"slots": [1], "suggested": None, "via": "web"}]

@@ -4,6 +4,7 @@ owners who were not invited get only their actions; outages delay, never lose.""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ from sqlalchemy import select
 
 from bot.app import Bot
 from bot.jobs import run_due_work
+from bot.links.tokens import find_link
 from bot.mail import SmtpMailer
 from bot.messages import Kind, Outgoing
 from bot.storage import models
+from bot.storage.link_models import LinkItem, LinkToken
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from bot.storage.record_models import RecordDelivery, RecordVersion
 from scheduling.clock import SimulatedClock
@@ -233,3 +236,28 @@ def test_a_refused_address_is_recorded_and_the_chair_told(
             select(models.ScheduledWork).where(models.ScheduledWork.status == "pending")
         ).all()
         assert [w for w in pending if w.kind == "record_delivery"] == []  # not retried forever
+
+
+def test_with_a_public_url_each_full_record_email_links_to_its_reader_s_own_page(
+    held: Bot, outbox: Path
+) -> None:
+    held.core.public_url = "https://strategy-bot.northvale.example"
+    finalise(held)
+    mails = record_emails(outbox)
+    links: dict[str, str] = {}
+    for mail in mails:
+        body = mail.get_body()
+        assert body is not None
+        found = re.findall(r"\.example/answer/(\S+)", body.get_content())
+        links[str(mail["To"]).split("@")[0]] = found[0] if found else ""
+    # Everyone it is circulated to in full has a link of their own; the housing officer,
+    # who gets only their action, has none.
+    assert links.pop("george.palmer") == ""
+    assert len(set(links.values())) == len(links) == 5
+    with held.core.sessions() as session:
+        for who, token in links.items():
+            row = find_link(session, token, held.core.clock.now())
+            assert row is not None and row.item == LinkItem.RECORD and row.contact.key == who
+        # Only the hashes are kept.
+        stored = session.scalars(select(LinkToken.token_hash)).all()
+        assert not set(links.values()) & set(stored)
