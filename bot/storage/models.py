@@ -94,7 +94,9 @@ class Contact(Base):
     # False when the contact has left the directory; kept for the history.
     active: Mapped[bool] = mapped_column(default=True)
 
-    agency: Mapped[Agency] = relationship()
+    # Loaded with the contact (one join, never a query of its own): rendering reads the
+    # agency of every invitee, and a lazy load per contact per message added up.
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
 
 
 class Case(Base):
@@ -205,7 +207,10 @@ class Invitation(Base):
     responded_at: Mapped[datetime | None]
 
     discussion: Mapped[Discussion] = relationship(back_populates="invitations")
-    contact: Mapped[Contact] = relationship(foreign_keys=[contact_id])
+    # With its invitation (and the contact's agency): every view of a discussion reads them.
+    contact: Mapped[Contact] = relationship(
+        foreign_keys=[contact_id], lazy="joined", innerjoin=True
+    )
     delegated_to: Mapped[Contact | None] = relationship(foreign_keys=[delegated_to_id])
 
 
