@@ -21,7 +21,7 @@ from bot import metrics
 from bot.app import Bot, build_core
 from bot.errors import refusal
 from bot.settings import Settings
-from handlers.platforms import PLATFORM_KEYS
+from handlers.platforms import DEFAULT_PORT, PLATFORM_KEYS
 from handlers.slack import slack_configured
 from handlers.slack.app import SLACK_EVENTS
 from handlers.slack.settings import SlackSettings
@@ -30,8 +30,6 @@ from handlers.teams.settings import TeamsSettings
 from handlers.web_page import mount_answer_pages
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
-
-DEFAULT_PORT = 3000
 
 # What an adapter adds to the web app: its routes.
 Mount = Callable[[FastAPI], None]
@@ -84,11 +82,6 @@ def answer_pages(bot: Bot, settings: Settings) -> Mount:
         mount_answer_pages(web, bot, settings)
 
     return mount
-
-
-def chat_configured() -> bool:
-    """Whether a chat platform is configured, so that `strategy-bot` connects to it."""
-    return slack_configured(SlackSettings()) or teams_configured(TeamsSettings())
 
 
 def connect(
