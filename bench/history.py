@@ -1,6 +1,6 @@
 """Commands against history: do they cost the same with 1,000 and 100,000 discussions?
 
-    python bench/history.py [--sizes 1000,100000] [--postgresql] [--repeat 5]
+    python -m bench.history [--sizes 1000,100000] [--postgresql] [--repeat 5]
 
 For each size, a fresh database gets that many past discussions (with their
 invitations, actions, record versions and deliveries, inserted in bulk through
