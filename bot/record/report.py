@@ -36,10 +36,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.core import Core
 from bot.record.circulation import recipients
@@ -245,7 +244,7 @@ def compliance_report(unit: Unit, start: date, end: date) -> Report:
             .selectinload(models.Discussion.invitations),
         )
     ).all()
-    versions = _versions_of_period(unit, in_period)
+    versions = _versions_of(unit, held)
     facts = [discussion_facts(core, versions, d, as_of) for d in held]
     return build_report(
         core.directory.partnership.name, start, end, as_of, facts, when(core, as_of)
@@ -253,32 +252,31 @@ def compliance_report(unit: Unit, start: date, end: date) -> Report:
 
 
 Versions = dict[int, list[RecordVersion]]  # by discussion id, in version order
+BATCH = 500  # discussions per query, as selectinload does
 
 
-def _versions_of_period(unit: Unit, in_period: tuple[Any, ...]) -> Versions:
-    """The record versions of the discussions held, and of their cases' first discussions
-    (for the reviews), with their deliveries: in one query (and one for the deliveries)."""
-    first = aliased(models.Discussion)
-    held_ids = select(models.Discussion.id).where(*in_period)
-    first_ids = (
-        select(first.id)
-        .join(models.Discussion, models.Discussion.case_id == first.case_id)
-        .where(*in_period, first.number == 1)
-    )
-    rows = unit.session.scalars(
-        select(RecordVersion)
-        .where(
-            or_(
-                RecordVersion.discussion_id.in_(held_ids),
-                RecordVersion.discussion_id.in_(first_ids),
-            )
-        )
-        .order_by(RecordVersion.discussion_id, RecordVersion.version)
-        .options(selectinload(RecordVersion.deliveries).joinedload(RecordDelivery.contact))
-    ).all()
+def _versions_of(unit: Unit, held: Sequence[models.Discussion]) -> Versions:
+    """The record versions of the discussions held, and of the first discussions of the
+    reviews' cases, with their deliveries: one query (and one for the deliveries) per
+    500 discussions, each through the (discussion_id, version) key."""
+    wanted = {d.id for d in held} | {
+        first.id
+        for review in held
+        if review.number > 1
+        for first in review.case.discussions
+        if first.number == 1
+    }
+    ids = sorted(wanted)
     versions: Versions = {}
-    for version in rows:
-        versions.setdefault(version.discussion_id, []).append(version)
+    for batch in range(0, len(ids), BATCH):
+        rows = unit.session.scalars(
+            select(RecordVersion)
+            .where(RecordVersion.discussion_id.in_(ids[batch : batch + BATCH]))
+            .order_by(RecordVersion.discussion_id, RecordVersion.version)
+            .options(selectinload(RecordVersion.deliveries).joinedload(RecordDelivery.contact))
+        ).all()
+        for version in rows:
+            versions.setdefault(version.discussion_id, []).append(version)
     return versions
 
 
