@@ -8,8 +8,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from bot.calendar.routing import invites_from_settings
@@ -101,6 +99,9 @@ def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | No
 
 
 def _require_current_schema(engine: Engine, url: str) -> None:
+    from alembic.runtime.migration import MigrationContext  # alembic: only when starting
+    from alembic.script import ScriptDirectory
+
     expected = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())

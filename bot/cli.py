@@ -29,9 +29,9 @@ from bot.outbox.rows import stuck
 from bot.settings import Settings
 from bot.storage.db import migrate
 from handlers.console import ConsoleChat, ConsoleSession
+from handlers.platforms import DEFAULT_PORT, chat_configured
 from handlers.slack.cli import slack_app
 from handlers.teams.cli import teams_app
-from handlers.web import DEFAULT_PORT, chat_configured, connect
 from scheduling.clock import Clock, SimulatedClock, SystemClock
 from scheduling.workdays import format_local
 
@@ -231,6 +231,8 @@ def _connect(
 ) -> None:
     """Run in the configured chat platform; problems with the setup end it, said plainly.
     Logs go to standard error as JSON lines from here on."""
+    from handlers.web import connect  # the web stack and the chat SDKs: only when serving
+
     configure_logging()
     try:
         with database_errors(settings.database_url):

@@ -23,7 +23,7 @@ from bot.app import Bot, build_core
 from bot.errors import refusal
 from bot.links.buttons import link_maker, no_link_warning
 from bot.settings import Settings
-from handlers.platforms import PLATFORM_KEYS
+from handlers.platforms import DEFAULT_PORT, PLATFORM_KEYS
 from handlers.slack import slack_configured
 from handlers.slack.app import SLACK_EVENTS
 from handlers.slack.settings import SlackSettings
@@ -34,8 +34,6 @@ from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 3000
 
 # What an adapter adds to the web app: its routes.
 Mount = Callable[[FastAPI], None]
@@ -88,11 +86,6 @@ def answer_pages(bot: Bot, settings: Settings) -> Mount:
         mount_answer_pages(web, bot, settings)
 
     return mount
-
-
-def chat_configured() -> bool:
-    """Whether a chat platform is configured, so that `strategy-bot` connects to it."""
-    return slack_configured(SlackSettings()) or teams_configured(TeamsSettings())
 
 
 def connect(

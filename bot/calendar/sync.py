@@ -63,6 +63,9 @@ class _Result:
     retry: bool = False
     # Failures the chair was already told of (the same send failed last time too).
     told: list[CalendarSend] = field(default_factory=list)
+    # The iCalendar documents made so far, by method and meeting version: the invitation
+    # (or the whole cancellation) is the same document for everyone: built once per sync.
+    documents: dict[tuple[str, Meeting], bytes] = field(default_factory=dict)
 
 
 def sync_calendar(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
@@ -263,7 +266,14 @@ def _send_email(
             )
         )
         return
-    document = ics.request(meeting) if method is Method.REQUEST else ics.cancel(meeting, leaving)
+    shared = (method.value, meeting)
+    if leaving is None and shared in result.documents:
+        document = result.documents[shared]
+    else:
+        request = method is Method.REQUEST
+        document = ics.request(meeting) if request else ics.cancel(meeting, leaving)
+        if leaving is None:
+            result.documents[shared] = document
     email = Email(
         to=(address,),
         subject=meeting.subject,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from bot.core import Core
 from bot.links.tokens import issue_record_link
@@ -89,10 +89,18 @@ def mailer_of(core: Core) -> Mailer:
 def deliver(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     """The RECORD_DELIVERY handler: one person, one channel."""
     core, session = unit.core, unit.session
-    version = session.get_one(RecordVersion, int(work.payload["version"]))
-    contact = contact_row(session, str(work.payload["contact"]))
     channel = DeliveryChannel(work.payload["channel"])
     scope = DeliveryScope(work.payload["scope"])
+    # The documents (deferred columns) only for an email of the whole record, in one read.
+    documents = channel is DeliveryChannel.EMAIL and scope is DeliveryScope.FULL
+    version = session.get_one(
+        RecordVersion,
+        int(work.payload["version"]),
+        options=[undefer(RecordVersion.document_pdf), undefer(RecordVersion.document_markdown)]
+        if documents
+        else [],
+    )
+    contact = contact_row(session, str(work.payload["contact"]))
     content = RecordContent.load(version.content)
     assert content.snapshot is not None, "only final versions are circulated"
     facts = _facts(core, version, content, contact, scope)

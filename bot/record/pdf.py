@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:  # fpdf (with fontTools and PIL) is imported only to write a PDF
+    from fpdf import FPDF
 
 CORE_ENCODING = "windows-1252"
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
@@ -31,6 +33,8 @@ class _Block:
 
 
 def markdown_to_pdf(text: str, title: str) -> bytes:
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("strategy-bot")

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.core import Core
 from bot.record.circulation import recipients
@@ -48,7 +48,7 @@ from bot.record.snapshot import action_row, attendance
 from bot.references import discussion_reference
 from bot.shared import when
 from bot.storage import models
-from bot.storage.record_models import DeliveryStatus, RecordStatus, RecordVersion
+from bot.storage.record_models import DeliveryStatus, RecordDelivery, RecordStatus, RecordVersion
 from bot.unit import Unit
 
 NO_TEAM = "(no team)"
@@ -221,26 +221,69 @@ def compliance_report(unit: Unit, start: date, end: date) -> Report:
     first = core.calendar.at_local(start, datetime.min.time())
     after = core.calendar.at_local(end, datetime.max.time())
     session = unit.session
+    in_period = (
+        models.Discussion.meeting_at >= first,
+        models.Discussion.meeting_at <= after,
+        models.Discussion.meeting_at <= as_of,
+        models.Discussion.status != models.DiscussionStatus.CANCELLED,
+    )
+    # Everything the facts read, loaded up front: a fixed number of queries whatever
+    # the period (selectinload reads related rows in batches of 500 parents).
     held = session.scalars(
         select(models.Discussion)
-        .where(
-            models.Discussion.meeting_at >= first,
-            models.Discussion.meeting_at <= after,
-            models.Discussion.meeting_at <= as_of,
-            models.Discussion.status != models.DiscussionStatus.CANCELLED,
-        )
+        .where(*in_period)
         .order_by(models.Discussion.meeting_at, models.Discussion.id)
+        .options(
+            joinedload(models.Discussion.chair),
+            joinedload(models.Discussion.convenor),
+            selectinload(models.Discussion.invitations),
+            selectinload(models.Discussion.child_facts).joinedload(models.DiscussionChild.child),
+            selectinload(models.Discussion.actions).joinedload(models.Action.owner),
+            selectinload(models.Discussion.case)
+            .selectinload(models.Case.discussions)
+            .selectinload(models.Discussion.invitations),
+        )
     ).all()
-    facts = [discussion_facts(core, session, d, as_of) for d in held]
+    versions = _versions_of(unit, held)
+    facts = [discussion_facts(core, versions, d, as_of) for d in held]
     return build_report(
         core.directory.partnership.name, start, end, as_of, facts, when(core, as_of)
     )
 
 
+Versions = dict[int, list[RecordVersion]]  # by discussion id, in version order
+BATCH = 500  # discussions per query, as selectinload does
+
+
+def _versions_of(unit: Unit, held: Sequence[models.Discussion]) -> Versions:
+    """The record versions of the discussions held, and of the first discussions of the
+    reviews' cases, with their deliveries: one query (and one for the deliveries) per
+    500 discussions, each through the (discussion_id, version) key."""
+    wanted = {d.id for d in held} | {
+        first.id
+        for review in held
+        if review.number > 1
+        for first in review.case.discussions
+        if first.number == 1
+    }
+    ids = sorted(wanted)
+    versions: Versions = {}
+    for batch in range(0, len(ids), BATCH):
+        rows = unit.session.scalars(
+            select(RecordVersion)
+            .where(RecordVersion.discussion_id.in_(ids[batch : batch + BATCH]))
+            .order_by(RecordVersion.discussion_id, RecordVersion.version)
+            .options(selectinload(RecordVersion.deliveries).joinedload(RecordDelivery.contact))
+        ).all()
+        for version in rows:
+            versions.setdefault(version.discussion_id, []).append(version)
+    return versions
+
+
 def discussion_facts(
-    core: Core, session: Session, discussion: models.Discussion, as_of: datetime
+    core: Core, versions_of: Versions, discussion: models.Discussion, as_of: datetime
 ) -> DiscussionFacts:
-    versions = _versions(session, discussion)
+    versions = versions_of.get(discussion.id, [])
     finals = [v for v in versions if v.status == RecordStatus.FINAL]
     confirmed = _confirmed(versions)
     rows = _attendance(core, discussion, confirmed)
@@ -271,16 +314,8 @@ def discussion_facts(
         actions=tuple(_action_facts(core, a, as_of) for a in discussion.actions),
         review=discussion.number > 1,
         same_people_as_first=discussion.number > 1
-        and _same_people(core, session, discussion, rows),
+        and _same_people(core, versions_of, discussion, rows),
     )
-
-
-def _versions(session: Session, discussion: models.Discussion) -> Sequence[RecordVersion]:
-    return session.scalars(
-        select(RecordVersion)
-        .where(RecordVersion.discussion_id == discussion.id)
-        .order_by(RecordVersion.version)
-    ).all()
 
 
 def _confirmed(versions: Sequence[RecordVersion]) -> RecordContent | None:
@@ -289,13 +324,13 @@ def _confirmed(versions: Sequence[RecordVersion]) -> RecordContent | None:
 
 
 def _same_people(
-    core: Core, session: Session, review: models.Discussion, rows: Sequence[AttendanceRow]
+    core: Core, versions_of: Versions, review: models.Discussion, rows: Sequence[AttendanceRow]
 ) -> bool:
     """Someone of a police unit, and a health professional, who attended the first attended."""
     first = next((d for d in review.case.discussions if d.number == 1), None)
     if first is None:
         return False
-    first_rows = _attendance(core, first, _confirmed(_versions(session, first)))
+    first_rows = _attendance(core, first, _confirmed(versions_of.get(first.id, [])))
     same_police = _attended(first_rows, "police", unit=True) & _attended(rows, "police", unit=True)
     same_health = _attended(first_rows, "health") & _attended(rows, "health")
     return bool(same_police) and bool(same_health)

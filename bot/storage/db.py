@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:  # alembic is imported when migrating, not by every command
+    from alembic.config import Config
 
 
 def normalise_url(url: str) -> str:
@@ -69,6 +70,8 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("bot") / "migrations"))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -77,4 +80,6 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "heads") -> None:
     """Bring the database schema up to `revision` (every newest revision by default)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)

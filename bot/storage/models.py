@@ -94,12 +94,18 @@ class Contact(Base):
     # False when the contact has left the directory; kept for the history.
     active: Mapped[bool] = mapped_column(default=True)
 
-    agency: Mapped[Agency] = relationship()
+    # Loaded with the contact (one join, never a query of its own): rendering reads the
+    # agency of every invitee, and a lazy load per contact per message added up.
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
 
 
 class Case(Base):
     __tablename__ = "case"
-    __table_args__ = (UniqueConstraint("partnership_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "reference"),
+        # Commands name a case by its reference alone (NV-40213).
+        Index("ix_case_reference", "reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
@@ -129,7 +135,11 @@ class Child(Base):
 
 class Discussion(Base):
     __tablename__ = "discussion"
-    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_discussion_case_number"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "number", name="uq_discussion_case_number"),
+        # The compliance report's period.
+        Index("ix_discussion_meeting_at", "meeting_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
@@ -190,7 +200,11 @@ class DiscussionChild(Base):
 
 class Invitation(Base):
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("discussion_id", "contact_id"),)
+    __table_args__ = (
+        UniqueConstraint("discussion_id", "contact_id"),
+        # Someone's upcoming discussions (status, the App Home).
+        Index("ix_invitation_contact", "contact_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussion.id"))
@@ -205,7 +219,10 @@ class Invitation(Base):
     responded_at: Mapped[datetime | None]
 
     discussion: Mapped[Discussion] = relationship(back_populates="invitations")
-    contact: Mapped[Contact] = relationship(foreign_keys=[contact_id])
+    # With its invitation (and the contact's agency): every view of a discussion reads them.
+    contact: Mapped[Contact] = relationship(
+        foreign_keys=[contact_id], lazy="joined", innerjoin=True
+    )
     delegated_to: Mapped[Contact | None] = relationship(foreign_keys=[delegated_to_id])
 
 
@@ -214,6 +231,8 @@ class Action(Base):
     __table_args__ = (
         UniqueConstraint("discussion_id", "number"),
         UniqueConstraint("case_id", "number", name="uq_action_case_number"),
+        # Someone's open actions (/strategy actions).
+        Index("ix_action_owner_status", "owner_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -250,6 +269,7 @@ class AuditEvent(Base):
     """Append-only: the migrations install triggers that refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_discussion", "discussion_id", "event"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime]

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.models import Base, Contact, Discussion
@@ -80,6 +80,8 @@ class RecordDelivery(Base):
     """One finalised version reaching one person by one channel (or refused)."""
 
     __tablename__ = "record_delivery"
+    # A version's deliveries (circulation, the compliance report).
+    __table_args__ = (Index("ix_record_delivery_version", "record_version_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_version_id: Mapped[int] = mapped_column(ForeignKey("record_version.id"))

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from handlers.slack.settings import SlackSettings
 
+# Where Slack posts its events on the web app (here so that the manifest needs no SDK).
+SLACK_EVENTS = "/slack/events"
+
 # The platform's key in the partner directory: `chat: {slack: U0123ABCD}`.
 PLATFORM = "slack"
 

@@ -20,13 +20,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.app import Bot
 from bot.core import Core
 from bot.intents import INTENTS, IntentTable
+from handlers.slack import SLACK_EVENTS as SLACK_EVENTS  # where it always was
 from handlers.slack.chat import SlackChat
 from handlers.slack.listeners import SlackListeners
 from handlers.slack.users import SlackUsers
 
 SLACK_API_URL = "https://slack.com/api/"
 # Where Slack sends events, slash commands and interactions (HTTP mode).
-SLACK_EVENTS = "/slack/events"
 ANY = re.compile(".+")
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.errors import refusal
-from handlers.slack.app import SLACK_EVENTS
+from handlers.slack import SLACK_EVENTS
 
 
 def manifest_text() -> str:
