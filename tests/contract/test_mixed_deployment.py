@@ -27,10 +27,11 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.links.tokens import find_link
+from bot.storage import models
 from bot.storage.link_models import LinkItem
 from fakes.slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.email.conftest import Inbox, running_inbox
@@ -236,9 +237,9 @@ def play_the_mixed_deployment(tmp_path: Path, inbox: Inbox) -> None:
 
 
 @pytest.mark.slow
-def test_the_gp_gets_an_action_email_with_a_close_link_for_her_alone(tmp_path: Path) -> None:
-    """The action page is built elsewhere (links-pages): here the link is issued, in the
-    email, bound to her and the action with the owner's intents, and stored only hashed."""
+def test_the_gp_closes_her_action_through_the_link_in_its_email(tmp_path: Path) -> None:
+    """The link in the email is bound to her and the action with the owner's intents and
+    stored only hashed; she closes the action on its page, through the served process."""
     entra = FakeEntra(tmp_path)
     teams = FakeBotFramework(entra)
     slack = FakeSlack().start()
@@ -263,14 +264,27 @@ def test_the_gp_gets_an_action_email_with_a_close_link_for_her_alone(tmp_path: P
                 assert email["Subject"] == "Strategy discussion: an action for you (NV-40213/A1)"
                 close, token = link_in(email, "Close")
                 assert link_in(email, "More time")[0] == link_in(email, "Snooze")[0] == close
-            engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-            with Session(engine) as session:
-                row = find_link(session, token, datetime.now(UTC))
-                assert row is not None and row.item == LinkItem.ACTION
-                assert row.contact.key == "tessa.morgan" and row.action is not None
-                assert sorted(row.intents) == ["close", "more-time", "snooze"]
-                assert row.token_hash != token
-            engine.dispose()
+                engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+                with Session(engine) as session:
+                    row = find_link(session, token, datetime.now(UTC))
+                    assert row is not None and row.item == LinkItem.ACTION
+                    assert row.contact.key == "tessa.morgan" and row.action is not None
+                    assert sorted(row.intents) == ["close", "more-time", "snooze"]
+                    assert row.token_hash != token
+                # She closes it on its page (GET, then the form with its CSRF token).
+                with httpx.Client(timeout=60) as browser:
+                    page = browser.get(close)
+                    assert page.status_code == 200 and "NV-40213/A1" in page.text
+                    csrf = CSRF.search(page.text)
+                    assert csrf is not None
+                    form = {"csrf": csrf.group(1), "intent": "close"}
+                    done = browser.post(close, data={**form, "outcome": "Summary sent to DC Price"})
+                    assert done.status_code == 200 and "is closed" in done.text, done.text
+                with Session(engine) as session:
+                    action = session.scalars(select(models.Action)).one()
+                    assert action.status == models.ActionStatus.CLOSED
+                    assert find_link(session, token, datetime.now(UTC)) is None  # closed: dead
+                engine.dispose()
             assert token not in (tmp_path / "stderr.log").read_text()  # never logged
     finally:
         slack.stop()

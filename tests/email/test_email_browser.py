@@ -32,6 +32,7 @@ from tests.email.test_email_channel import body, mailer
 from tests.helpers import CONVENE, audit_events, invitation_statuses, say, table_counts
 from tests.web_page.browser import DESKTOP, chromium, screenshot
 from tests.web_page.conftest import serve_pages
+from tests.web_page.items import ACTION
 
 __all__ = ["chromium"]  # the module-scoped fixture, imported to be used here
 
@@ -183,3 +184,35 @@ def test_the_email_html_is_readable_without_styles_or_images(
     browser_page.set_content(html)
     names = [a.inner_text() for a in browser_page.get_by_role("link").all()]
     assert names[:3] == ["Accept", "Decline", "Delegate"]
+
+
+def test_close_an_action_from_the_link_in_its_email(mailed: Mailed, browser_page: Any) -> None:
+    say(mailed.bot, "asha.patel", ACTION.format(owner="olivia.bennett"))
+    page = browser_page
+    page.goto(mailed.link("olivia.bennett", "Close"))  # the action's own email
+    assert page.title().startswith("Action NV-40213/A1 ")
+    page.get_by_label("Outcome").fill("Notes shared with DC Price on Tuesday")
+    page.get_by_role("button", name="Close the action").click()
+    page.wait_for_load_state()
+    assert "is closed" in page.get_by_role("heading", level=1).inner_text()
+    screenshot(page, "email-action-closed")
+    closed = [d for who, event, d in audit_events(mailed.bot) if event == "action_closed"]
+    assert len(closed) == 1 and closed[0]["via"] == "web"
+
+
+def test_ask_for_more_time_from_the_link_in_the_action_email(
+    mailed: Mailed, browser_page: Any
+) -> None:
+    say(mailed.bot, "asha.patel", ACTION.format(owner="olivia.bennett"))
+    page = browser_page
+    page.goto(mailed.link("olivia.bennett", "More time"))
+    page.get_by_label("New due date").fill("2026-12-04")
+    page.get_by_label("Why more time is needed").fill("GP records awaited")
+    page.get_by_role("button", name="Ask the chair").click()
+    page.wait_for_url("**?done=more-time")
+    assert "You asked for more time" in page.get_by_role("status").inner_text()
+    screenshot(page, "email-action-more-time")
+    asked = [d for who, event, d in audit_events(mailed.bot) if event == "more_time_requested"]
+    assert [(a["reason"], a["via"]) for a in asked] == [("GP records awaited", "web")]
+    # The chair, reached by email too, gets Approve and Refuse links for the request.
+    assert mailed.link("asha.patel", "Approve") == mailed.link("asha.patel", "Refuse")
