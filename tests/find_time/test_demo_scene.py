@@ -14,7 +14,7 @@ def test_the_demo_finds_a_time_with_calendars_and_a_poll() -> None:
         "Calendars read for: Asha Patel, Ben Okafor",  # the tally, sent first
         "Asked by poll: Tessa Morgan, Ian Campbell",  # the convenor's reply
         "finding a time: 1 of 2 answered",  # the tally, updated in place
-        "Thank you: for case NV-40655 you can make 2",  # the GP's reply
+        "You said you can make: Tuesday 1 December, 09:30; Thursday",  # the GP's page
         "the meeting is at Tue 1 Dec 2026, 09:30 GMT (slot 2)",
         "can all come",
     ]
