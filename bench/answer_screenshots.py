@@ -7,8 +7,10 @@ From the repository's root. Chromium is Debian's (`apt-get install -y chromium`,
 Synthetic data only, on a simulated clock: a GP reached only by email gets the
 invitation (the email's HTML part, as a mail client shows it), opens her link,
 presses Decline without a reason (the error), then accepts (the thank-you), on a
-desktop and a phone. Each run gives the same pictures: the link's token, the only
-thing that changes, is shown as "(your link)" in the email's picture.
+desktop and a phone; then the page of an action given to her (close, more time,
+snooze) and of a poll for a time for another case. Each run gives the same
+pictures: the link's token, the only thing that changes, is shown as "(your
+link)" in the email's picture.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ CONVENE = (
     '/strategy convene NV-41090 children=C1:2021-07-19 category=standard identified="now" '
     'meeting="tomorrow 11am" tags=neglect known=tessa.morgan'
 )
+ACTION = (
+    '/strategy action NV-41090 owner=tessa.morgan due="in 3 working days" '
+    'text="Share what the practice knows about the family"'
+)
+FIND = "/strategy convene NV-40655 children=C1:2026-06-02 category=standard known=tessa.morgan"
+GP = ("tessa.morgan@northvale-health.nhs.example",)
 SECRET = "screenshots-link-secret-0123456789abcdef"
 WIDE = ViewportSize(width=1280, height=900)
 NARROW = ViewportSize(width=390, height=844)  # a phone
@@ -79,20 +87,35 @@ def take(output: Path, chromium: str | None = None) -> list[Path]:
         try:
             email.links = DatabaseLinks(core, server.url)
             convenor = core.directory.contact("ben.okafor")
-            assert convenor is not None
+            chair = core.directory.contact("asha.patel")
+            assert convenor is not None and chair is not None
             bot.command(convenor, CONVENE)
-            gp = next(
-                e for e in kept.emails if e.to == ("tessa.morgan@northvale-health.nhs.example",)
-            )
+            gp = next(e for e in kept.emails if e.to == GP)
             assert gp.html is not None
-            link = next(w for w in gp.text.split() if w.startswith(f"{server.url}/answer/"))
-            return _shots(executable, output, gp.html.replace(link, "(your link)"), link)
+            link = _link(gp, server.url)
+            bot.command(chair, ACTION)
+            action = _link(
+                next(e for e in kept.emails if e.to == GP and "/A1" in e.subject), server.url
+            )
+            bot.command(convenor, FIND)
+            poll = _link(
+                next(e for e in kept.emails if e.to == GP and "NV-40655" in e.subject), server.url
+            )
+            email_html = gp.html.replace(link, "(your link)")
+            return _shots(executable, output, email_html, link, {"action": action, "poll": poll})
         finally:
             server.stop()
             core.close()
 
 
-def _shots(executable: str, output: Path, email_html: str, link: str) -> list[Path]:
+def _link(email: Email, base: str) -> str:
+    """The first answer link in an email's text part."""
+    return next(w for w in email.text.split() if w.startswith(f"{base}/answer/"))
+
+
+def _shots(
+    executable: str, output: Path, email_html: str, link: str, pages: dict[str, str]
+) -> list[Path]:
     saved: list[Path] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
@@ -116,6 +139,9 @@ def _shots(executable: str, output: Path, email_html: str, link: str) -> list[Pa
         page.get_by_role("button", name="Accept the invitation").click()
         page.wait_for_url("**?done=accept")
         shot("answer-accepted")
+        for name, address in pages.items():  # the action's and the poll's pages
+            page.goto(address)
+            shot(f"answer-{name}")
         browser.close()
     return saved
 
