@@ -44,7 +44,10 @@ class WebServer:
         """`config`: more uvicorn.Config options (e.g. log_level="info" for the access log)."""
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
-        self.server = uvicorn.Server(uvicorn.Config(app, **({"log_level": "warning"} | config)))
+        # Idle connections are kept longer than uvicorn's 5 s: a test client that waits
+        # (a simulated day of work under load) must not reuse one the server has just closed.
+        defaults: dict[str, Any] = {"log_level": "warning", "timeout_keep_alive": 120}
+        self.server = uvicorn.Server(uvicorn.Config(app, **(defaults | config)))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
         )
