@@ -143,7 +143,7 @@ class LinkOpener:
 
 def _usage(form: PageForm) -> str:
     parts = [form.intent]
-    for name in form.fields:
+    for name in dict.fromkeys(form.fields):  # a checkbox group repeats its name
         values = form.choices.get(name)
         parts.append(f"{name}={'|'.join(values[:6]) if values else '...'}")
     return " ".join(parts)

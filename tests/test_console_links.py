@@ -148,3 +148,13 @@ def test_links_use_public_url_when_it_is_set(database_url: str, clock: Simulated
         assert "You accepted the invitation." in answered
     finally:
         session.core.close()
+
+
+def test_a_poll_page_names_each_field_once_and_takes_the_ticked_slots(console: Session) -> None:
+    find = "/strategy convene NV-40655 children=C1:2026-06-02 category=standard known=tessa.morgan"
+    console.run("as ben.okafor", find)
+    page = console.run("open @tessa.morgan")
+    assert "[Send my answer]  open LINK available slots=... when=..." in page  # not once a box
+    answered = console.run("open @tessa.morgan available slots=2,4")
+    assert "answered; the page now says (HTTP 200)" in answered
+    assert "You said you can make:" in answered
