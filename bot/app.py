@@ -269,7 +269,7 @@ class Bot:
         """Deliver the outbox (what an intent produced is in it already: `outgoing` only
         says there is something), then run whatever scheduled work has fallen due."""
         self.deliverer.deliver_due()
-        self.run_due_work()
+        self.run_due_work(delivered=True)
 
     def kick(self) -> None:
         """`send`, in the background: for an adapter that must answer its platform first."""
@@ -286,11 +286,13 @@ class Bot:
         for kick in kicks:
             kick.join(timeout)
 
-    def run_due_work(self) -> int:
+    def run_due_work(self, *, delivered: bool = False) -> int:
         # One sweep at a time in this process: on SQLite, which has no row locks,
         # two at once could both send the same reminder.
         with self._sweeping:
-            return run_due_work(self.core, self.deliverer, intents=self.intents)
+            return run_due_work(
+                self.core, self.deliverer, intents=self.intents, delivered=delivered
+            )
 
     def _send_quietly(self) -> None:
         try:

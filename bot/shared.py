@@ -27,10 +27,21 @@ from scheduling.workdays import format_day, format_local
 
 
 def contact_row(session: Session, key: str) -> models.Contact:
-    row = session.scalars(select(models.Contact).where(models.Contact.key == key)).one_or_none()
+    # Kept for the unit of work: a query by key would hand back the same object
+    # from the session anyway, after a round trip to the database.
+    known: dict[str, models.Contact] = session.info.setdefault(_CONTACT_ROWS, {})
+    row = known.get(key)
     if row is None:
-        raise refusal("lookups.not_in_directory", key=key)
+        row = session.scalars(
+            select(models.Contact).where(models.Contact.key == key)
+        ).one_or_none()
+        if row is None:
+            raise refusal("lookups.not_in_directory", key=key)
+        known[key] = row
     return row
+
+
+_CONTACT_ROWS = "strategy_bot_contact_rows"
 
 
 def audit(

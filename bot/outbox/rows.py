@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.messages import Outgoing
@@ -24,16 +24,20 @@ from bot.storage.outbox_models import OutboxRow, OutboxStatus
 def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list[OutboxRow]:
     """One pending row per message. A threaded message makes any older version of the
     same thread that has not left yet (and is not being sent) superseded."""
+    threads = {(item.to, item.thread) for item in outgoing if item.thread is not None}
+    supersede_all(session, now, threads)
+    # Read before any row is added, so that the rows are inserted together at the end.
+    known: dict[str, int | None] = {}  # a case named by several messages, read once
+    discussions = [discussion_of(session, item, known) for item in outgoing]
     rows = []
-    for item in outgoing:
-        if item.thread is not None:
-            supersede(session, now, item.to, item.thread)
+    latest: dict[tuple[str, str], OutboxRow] = {}  # in this call: a later version wins
+    for item, discussion_id in zip(outgoing, discussions, strict=True):
         row = OutboxRow(
             recipient=item.to,
             delivery=item.delivery.value,
             thread=item.thread,
             message=encode_message(item.message),
-            discussion_id=discussion_of(session, item),
+            discussion_id=discussion_id,
             channel_index=0,
             refusals=[],
             status=OutboxStatus.PENDING,
@@ -41,6 +45,11 @@ def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list
             next_attempt_at=now,
             created_at=now,
         )
+        if item.thread is not None:
+            earlier = latest.get((item.to, item.thread))
+            if earlier is not None:
+                earlier.status = OutboxStatus.SUPERSEDED
+            latest[(item.to, item.thread)] = row
         session.add(row)
         rows.append(row)
     session.flush()
@@ -80,11 +89,17 @@ def write_copy(session: Session, now: datetime, row: OutboxRow, channel: str) ->
 
 
 def supersede(session: Session, now: datetime, recipient: str, thread: str) -> None:
+    supersede_all(session, now, {(recipient, thread)})
+
+
+def supersede_all(session: Session, now: datetime, threads: set[tuple[str, str]]) -> None:
+    """Every pending version of these (recipient, thread) pairs, in one statement."""
+    if not threads:
+        return
     session.execute(
         update(OutboxRow)
         .where(
-            OutboxRow.recipient == recipient,
-            OutboxRow.thread == thread,
+            tuple_(OutboxRow.recipient, OutboxRow.thread).in_(sorted(threads)),
             OutboxRow.status == OutboxStatus.PENDING,
             or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
         )
@@ -93,9 +108,12 @@ def supersede(session: Session, now: datetime, recipient: str, thread: str) -> N
     )
 
 
-def discussion_of(session: Session, item: Outgoing) -> int | None:
+def discussion_of(
+    session: Session, item: Outgoing, known: dict[str, int | None] | None = None
+) -> int | None:
     """The discussion a message is about, when it says: from its thread, or from the
-    case or action its buttons and facts name (for telling the chair if it fails)."""
+    case or action its buttons and facts name (for telling the chair if it fails).
+    `known`: cases already looked up (their latest discussion), added to as read."""
     kind, _, number = (item.thread or "").partition(":")
     if number.isdigit():
         if kind == "invitation":
@@ -113,16 +131,25 @@ def discussion_of(session: Session, item: Outgoing) -> int | None:
             continue
         action_ref = read_action_reference(text)
         case = action_ref.case if action_ref else text
-        found = session.scalars(
+        if known is not None and case in known:
+            found = known[case]
+        else:
+            found = _latest_discussion(session, case)
+            if known is not None:
+                known[case] = found
+        if found is not None:
+            return found
+    return None
+
+
+def _latest_discussion(session: Session, case: str) -> int | None:
+    return session.scalars(
             select(models.Discussion.id)
             .join(models.Case)
             .where(models.Case.reference == case)
             .order_by(models.Discussion.id.desc())
-            .limit(1)
-        ).first()
-        if found is not None:
-            return found
-    return None
+        .limit(1)
+    ).first()
 
 
 @dataclass(frozen=True)
