@@ -32,9 +32,7 @@ def contact_row(session: Session, key: str) -> models.Contact:
     known: dict[str, models.Contact] = session.info.setdefault(_CONTACT_ROWS, {})
     row = known.get(key)
     if row is None:
-        row = session.scalars(
-            select(models.Contact).where(models.Contact.key == key)
-        ).one_or_none()
+        row = session.scalars(select(models.Contact).where(models.Contact.key == key)).one_or_none()
         if row is None:
             raise refusal("lookups.not_in_directory", key=key)
         known[key] = row

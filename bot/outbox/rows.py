@@ -144,10 +144,10 @@ def discussion_of(
 
 def _latest_discussion(session: Session, case: str) -> int | None:
     return session.scalars(
-            select(models.Discussion.id)
-            .join(models.Case)
-            .where(models.Case.reference == case)
-            .order_by(models.Discussion.id.desc())
+        select(models.Discussion.id)
+        .join(models.Case)
+        .where(models.Case.reference == case)
+        .order_by(models.Discussion.id.desc())
         .limit(1)
     ).first()
 
