@@ -8,7 +8,9 @@ fresh SQLite file and a simulated clock) with that many referrals spread over
 size: 3,000 referrals at 12 a working day is a year of a large local authority.
 It prints the CPU time of each run, the CPU per referral and the marginal cost
 between sizes (what one more referral costs, without the start-up), which
-should stay flat if nothing grows with history. `--profile N` also runs N
+should stay flat if nothing grows with history, and the messages sent per
+referral with the CPU per message (a longer period nudges open actions on more
+days: more work per referral, not dearer work). `--profile N` also runs N
 referrals under cProfile and prints where their time goes, in buckets (the
 ORM and SQL layer, SQLite itself, templates, the PDF, the bot's own code).
 Prints the figures; asserts nothing.
@@ -46,6 +48,11 @@ class Run:
     referrals: int
     days: int
     cpu: float
+    sent: int  # chat messages and emails: the work the referrals gave the bot
+
+    @property
+    def per_message_ms(self) -> float:
+        return self.cpu / max(1, self.sent) * 1000
 
     @property
     def per_referral_ms(self) -> float:
@@ -59,8 +66,8 @@ def days_for(referrals: int, per_day: int) -> int:
 def measure(referrals: int, per_day: int, seed: int) -> Run:
     days = days_for(referrals, per_day)
     started = time.process_time()
-    simulate(referrals, seed, days=days)
-    return Run(referrals, days, time.process_time() - started)
+    result = simulate(referrals, seed, days=days)
+    return Run(referrals, days, time.process_time() - started, result.messages + result.emails)
 
 
 def buckets(referrals: int, per_day: int, seed: int) -> tuple[float, list[tuple[str, float]]]:
@@ -88,7 +95,10 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"Simulation, {args.per_day} referrals a working day, seed {args.seed} (CPU seconds)")
-    print(f"{'referrals':>10} {'days':>5} {'CPU s':>8} {'ms/referral':>12} {'marginal ms':>12}")
+    print(
+        f"{'referrals':>10} {'days':>5} {'CPU s':>8} {'ms/referral':>12} {'marginal ms':>12}"
+        f" {'messages/referral':>18} {'ms/message':>11}"
+    )
     previous: Run | None = None
     for size in sizes:
         run = measure(size, args.per_day, args.seed)
@@ -98,7 +108,8 @@ def main() -> None:
             marginal = f"{extra * 1000:.0f}"
         print(
             f"{run.referrals:>10,} {run.days:>5} {run.cpu:>8.1f} "
-            f"{run.per_referral_ms:>12.0f} {marginal:>12}",
+            f"{run.per_referral_ms:>12.0f} {marginal:>12}"
+            f" {run.sent / run.referrals:>18.1f} {run.per_message_ms:>11.1f}",
             flush=True,
         )
         previous = run

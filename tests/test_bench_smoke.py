@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bench import simulate as simulate_bench
 from bench.history import measure, prepare
 
 
@@ -17,3 +18,13 @@ def test_the_history_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
             bot.core.close()
     assert set(results) == {5, 20}
     assert set(results[20]) == {"convene", "accept", "status", "actions", "report (one week)"}
+
+
+def test_the_simulation_benchmark_counts_runs_and_buckets() -> None:
+    run = simulate_bench.measure(2, per_day=2, seed=1)
+    assert (run.referrals, run.days) == (2, 1)
+    assert run.cpu > 0 and run.sent > 0
+    total, spent = simulate_bench.buckets(2, per_day=2, seed=1)
+    labels = [label for label, _ in spent]
+    assert total > 0 and len(labels) == len(set(labels))
+    assert "SQLAlchemy ORM (sessions, loading, unit of work)" in labels
