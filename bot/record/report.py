@@ -37,51 +37,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
-
-from bot.core import Core
-from bot.record.circulation import recipients
-from bot.record.completeness import is_complete
-from bot.record.content import AttendanceRow, RecordContent
-from bot.record.snapshot import action_row, attendance
-from bot.references import discussion_reference
+from bot.record.report_facts import NO_TEAM, ActionFacts, DiscussionFacts, read_facts
 from bot.shared import when
 from bot.storage import models
-from bot.storage.record_models import DeliveryStatus, RecordDelivery, RecordStatus, RecordVersion
 from bot.unit import Unit
 
-NO_TEAM = "(no team)"
+__all__ = ["NO_TEAM", "ActionFacts", "DiscussionFacts", "Report", "compliance_report"]
+
 TARGET_PERCENT = 90  # the partnerships' aim for timeliness; drawn on the chart
-
-
-@dataclass(frozen=True)
-class ActionFacts:
-    agency: str  # the owner's agency
-    has_owner_and_due: bool
-    due_or_closed: bool  # due by the time of the report, or already closed
-    closed_on_time: bool
-    open_overdue: bool
-
-
-@dataclass(frozen=True)
-class DiscussionFacts:
-    case: str
-    team: str
-    category: str
-    within_timescale: bool
-    health_invited: bool
-    health_attended: bool
-    health_via_fallback: bool
-    police_attended: bool
-    social_care_attended: bool
-    attendance_confirmed: bool
-    record_finalised: bool
-    record_circulated_in_time: bool
-    record_complete: bool
-    actions: tuple[ActionFacts, ...] = ()
-    review: bool = False
-    same_people_as_first: bool = False  # for a review; see the definitions above
 
 
 @dataclass(frozen=True)
@@ -220,163 +183,13 @@ def compliance_report(unit: Unit, start: date, end: date) -> Report:
     as_of = core.clock.now()
     first = core.calendar.at_local(start, datetime.min.time())
     after = core.calendar.at_local(end, datetime.max.time())
-    session = unit.session
     in_period = (
         models.Discussion.meeting_at >= first,
         models.Discussion.meeting_at <= after,
         models.Discussion.meeting_at <= as_of,
         models.Discussion.status != models.DiscussionStatus.CANCELLED,
     )
-    # Everything the facts read, loaded up front: a fixed number of queries whatever
-    # the period (selectinload reads related rows in batches of 500 parents).
-    held = session.scalars(
-        select(models.Discussion)
-        .where(*in_period)
-        .order_by(models.Discussion.meeting_at, models.Discussion.id)
-        .options(
-            joinedload(models.Discussion.chair),
-            joinedload(models.Discussion.convenor),
-            selectinload(models.Discussion.invitations),
-            selectinload(models.Discussion.child_facts).joinedload(models.DiscussionChild.child),
-            selectinload(models.Discussion.actions).joinedload(models.Action.owner),
-            selectinload(models.Discussion.case)
-            .selectinload(models.Case.discussions)
-            .selectinload(models.Discussion.invitations),
-        )
-    ).all()
-    versions = _versions_of(unit, held)
-    facts = [discussion_facts(core, versions, d, as_of) for d in held]
+    facts = read_facts(core, unit.session, in_period, as_of)
     return build_report(
         core.directory.partnership.name, start, end, as_of, facts, when(core, as_of)
-    )
-
-
-Versions = dict[int, list[RecordVersion]]  # by discussion id, in version order
-BATCH = 500  # discussions per query, as selectinload does
-
-
-def _versions_of(unit: Unit, held: Sequence[models.Discussion]) -> Versions:
-    """The record versions of the discussions held, and of the first discussions of the
-    reviews' cases, with their deliveries: one query (and one for the deliveries) per
-    500 discussions, each through the (discussion_id, version) key."""
-    wanted = {d.id for d in held} | {
-        first.id
-        for review in held
-        if review.number > 1
-        for first in review.case.discussions
-        if first.number == 1
-    }
-    ids = sorted(wanted)
-    versions: Versions = {}
-    for batch in range(0, len(ids), BATCH):
-        rows = unit.session.scalars(
-            select(RecordVersion)
-            .where(RecordVersion.discussion_id.in_(ids[batch : batch + BATCH]))
-            .order_by(RecordVersion.discussion_id, RecordVersion.version)
-            .options(selectinload(RecordVersion.deliveries).joinedload(RecordDelivery.contact))
-        ).all()
-        for version in rows:
-            versions.setdefault(version.discussion_id, []).append(version)
-    return versions
-
-
-def discussion_facts(
-    core: Core, versions_of: Versions, discussion: models.Discussion, as_of: datetime
-) -> DiscussionFacts:
-    versions = versions_of.get(discussion.id, [])
-    finals = [v for v in versions if v.status == RecordStatus.FINAL]
-    confirmed = _confirmed(versions)
-    rows = _attendance(core, discussion, confirmed)
-    health = [r for r in rows if r.attended and r.agency_kind == "health"]
-    first_final = next((v for v in finals if v.version == 1), None)
-    latest_final = finals[-1] if finals else None
-    children = [c.pseudonym for c in discussion.child_facts]
-    complete = False
-    if latest_final is not None:
-        content = RecordContent.load(latest_final.content)
-        if content.snapshot is not None:
-            snapshot = content.snapshot
-            complete = is_complete(content, children, snapshot.actions, snapshot.attendance)
-    return DiscussionFacts(
-        case=discussion_reference(discussion),
-        team=_team(core, discussion),
-        category=discussion.category,
-        within_timescale=discussion.meeting_at <= discussion.deadline_at,
-        health_invited=any(i.contact.agency.kind == "health" for i in discussion.invitations),
-        health_attended=bool(health),
-        health_via_fallback=bool(health) and all(r.via_fallback for r in health),
-        police_attended=any(r.attended and r.agency_kind == "police" for r in rows),
-        social_care_attended=any(r.attended and r.agency_kind == "social_care" for r in rows),
-        attendance_confirmed=confirmed is not None,
-        record_finalised=first_final is not None,
-        record_circulated_in_time=first_final is not None and _circulated_in_time(first_final),
-        record_complete=complete,
-        actions=tuple(_action_facts(core, a, as_of) for a in discussion.actions),
-        review=discussion.number > 1,
-        same_people_as_first=discussion.number > 1
-        and _same_people(core, versions_of, discussion, rows),
-    )
-
-
-def _confirmed(versions: Sequence[RecordVersion]) -> RecordContent | None:
-    contents = [RecordContent.load(v.content) for v in versions]
-    return next((c for c in reversed(contents) if c.attended is not None), None)
-
-
-def _same_people(
-    core: Core, versions_of: Versions, review: models.Discussion, rows: Sequence[AttendanceRow]
-) -> bool:
-    """Someone of a police unit, and a health professional, who attended the first attended."""
-    first = next((d for d in review.case.discussions if d.number == 1), None)
-    if first is None:
-        return False
-    first_rows = _attendance(core, first, _confirmed(versions_of.get(first.id, [])))
-    same_police = _attended(first_rows, "police", unit=True) & _attended(rows, "police", unit=True)
-    same_health = _attended(first_rows, "health") & _attended(rows, "health")
-    return bool(same_police) and bool(same_health)
-
-
-def _attended(rows: Sequence[AttendanceRow], kind: str, *, unit: bool = False) -> set[str]:
-    """Who of an agency kind attended: the people, or (`unit`) their roles (police units)."""
-    return {r.role if unit else r.contact for r in rows if r.attended and r.agency_kind == kind}
-
-
-def _attendance(
-    core: Core, discussion: models.Discussion, confirmed: RecordContent | None
-) -> list[AttendanceRow]:
-    if confirmed is not None and confirmed.snapshot is not None:
-        return confirmed.snapshot.attendance
-    return attendance(core, discussion, confirmed or RecordContent())
-
-
-def _circulated_in_time(version: RecordVersion) -> bool:
-    content = RecordContent.load(version.content)
-    if content.snapshot is None or version.circulation_due_at is None:
-        return False
-    deadline = version.circulation_due_at
-    reached = {
-        d.contact.key
-        for d in version.deliveries
-        if d.status == DeliveryStatus.SENT and d.delivered_at <= deadline
-    }
-    return all(person.contact in reached for person in recipients(content.snapshot))
-
-
-def _team(core: Core, discussion: models.Discussion) -> str:
-    for key in (discussion.chair.key, discussion.convenor.key):
-        contact = core.directory.contact(key)
-        if contact is not None and contact.team:
-            return contact.team
-    return NO_TEAM
-
-
-def _action_facts(core: Core, action: models.Action, as_of: datetime) -> ActionFacts:
-    row = action_row(core, action)
-    closed = action.closed_at is not None
-    return ActionFacts(
-        agency=row.agency or "(no owner)",
-        has_owner_and_due=bool(row.owner and row.due_at),
-        due_or_closed=closed or action.due_at <= as_of,
-        closed_on_time=action.closed_at is not None and action.closed_at <= action.due_at,
-        open_overdue=action.status == models.ActionStatus.OPEN and action.due_at < as_of,
     )
