@@ -13,10 +13,6 @@ from handlers.teams.settings import TeamsSettings
 
 PLATFORM_KEYS: tuple[str, ...] = (slack.PLATFORM, teams.PLATFORM, console.PLATFORM)
 
-# Where `strategy-bot serve` listens by default (here, not in handlers/web.py, so that
-# the command line can show it without importing the web stack).
-DEFAULT_PORT = 3000
-
 
 def chat_configured() -> bool:
     """Whether a chat platform is configured, so that `strategy-bot` connects to it."""

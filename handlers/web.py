@@ -23,7 +23,8 @@ from bot.app import Bot, build_core
 from bot.errors import refusal
 from bot.links.buttons import link_maker, no_link_warning
 from bot.settings import Settings
-from handlers.platforms import DEFAULT_PORT, PLATFORM_KEYS
+from handlers.defaults import DEFAULT_PORT
+from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
 from handlers.slack.app import SLACK_EVENTS
 from handlers.slack.settings import SlackSettings
