@@ -38,6 +38,7 @@ from bot.storage.db import (
     make_sessionmaker,
     migrate,
     normalise_url,
+    schema_is_current,
     transaction,
 )
 from bot.unit import Answered, Unit, perform, unit_of_work
@@ -73,14 +74,16 @@ def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | No
     directory's `chat:` entries may name; None accepts any.
     """
     url = normalise_url(settings.database_url)
-    if url.startswith("sqlite"):
-        migrate(url)
     engine = make_engine(
         url,
         statement_timeout=settings.database_statement_timeout_seconds,
         idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout_seconds,
     )
-    _require_current_schema(engine, url)
+    # A current schema is told without alembic, which then never loads (bot/storage/db.py).
+    if not schema_is_current(engine):
+        if url.startswith("sqlite"):
+            migrate(url)
+        _require_current_schema(engine, url)
     directory = load_partner_directory(settings, platforms)
     invites = invites_from_settings(settings, clock, directory.partnership.calendar.timezone)
     core = Core(

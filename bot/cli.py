@@ -4,36 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import sys
-import tempfile
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from bot.app import Bot, SchemaOutOfDate
+# What `strategy-bot --help` needs, and no more: each command imports what it does inside
+# its function (tests/test_lean_imports.py checks that importing this module stays lean).
 from bot.cli_directory import check_command
-from bot.cli_input import calendar_of, database_errors, instant_option, open_core
 from bot.cli_record import record_app, report_command, simulate_command
 from bot.cli_timescales import deadline_command, when_command
-from bot.directory import DirectoryError
-from bot.errors import InputError
-from bot.jobs import pending_work
-from bot.logs import configure_logging
-from bot.outbox.rows import stuck
-from bot.settings import Settings
-from bot.storage.db import migrate
-from handlers.console import ConsoleChat, ConsoleSession
-from handlers.platforms import DEFAULT_PORT, chat_configured
+from handlers.defaults import DEFAULT_PORT
 from handlers.slack.cli import slack_app
 from handlers.teams.cli import teams_app
-from scheduling.clock import Clock, SimulatedClock, SystemClock
-from scheduling.workdays import format_local
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.settings import Settings
+    from handlers.console import ConsoleSession
+    from scheduling.clock import SimulatedClock
 
 app = typer.Typer(
     help="Convene child-safeguarding strategy discussions on time, with the right people.",
@@ -60,6 +52,9 @@ def default(context: typer.Context) -> None:
     """With no command: start the bot (in Slack when SLACK_BOT_TOKEN is set, in Teams when
     TEAMS_APP_ID and TEAMS_APP_PASSWORD are, else the console)."""
     if context.invoked_subcommand is None:
+        from bot.settings import Settings
+        from handlers.platforms import chat_configured
+
         settings = Settings()
         if chat_configured():
             _connect(settings)
@@ -78,6 +73,11 @@ def console(
     ] = None,
 ) -> None:
     """Act as anyone in the directory, type /strategy commands, move the clock."""
+    from rich.console import Console
+
+    from bot.cli_input import calendar_of, instant_option
+    from scheduling.clock import SimulatedClock, SystemClock
+
     settings = _settings(database, directory)
     started = instant_option(start, "--start", calendar_of(settings)) if start is not None else None
     clock = SimulatedClock(started or SystemClock().now())
@@ -106,6 +106,14 @@ def demo(
     ] = None,
 ) -> None:
     """Watch a whole strategy discussion happen, from convening to a closed action."""
+    import tempfile
+    from importlib import resources
+
+    from rich.console import Console
+
+    from bot.settings import Settings
+    from scheduling.clock import SimulatedClock
+
     script = resources.files("bot") / "data" / "demo.txt"
     out = Console(highlight=False, soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="strategy-bot-demo-") as folder:
@@ -137,6 +145,15 @@ def jobs(
 ) -> None:
     """List the scheduled work still to do (nudges, fallbacks, alerts; overdue marked), and
     the messages that could not be delivered or wait to be tried again."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.cli_input import calendar_of, instant_option, open_core
+    from bot.jobs import pending_work
+    from bot.outbox.rows import stuck
+    from scheduling.clock import Clock, SimulatedClock, SystemClock
+    from scheduling.workdays import format_local
+
     settings = _settings(database, None)
     clock: Clock = SystemClock()
     if now is not None:
@@ -211,6 +228,10 @@ def migrate_command(
     ] = None,
 ) -> None:
     """Bring the database schema up to date (run this before starting on PostgreSQL)."""
+    from bot.cli_input import database_errors
+    from bot.settings import Settings
+    from bot.storage.db import migrate
+
     url = database or Settings().database_url
     with database_errors(url):
         migrate(url)
@@ -218,6 +239,8 @@ def migrate_command(
 
 
 def _settings(database: str | None, directory: Path | None) -> Settings:
+    from bot.settings import Settings
+
     settings = Settings()
     if database:
         settings = settings.model_copy(update={"database_url": database})
@@ -231,6 +254,11 @@ def _connect(
 ) -> None:
     """Run in the configured chat platform; problems with the setup end it, said plainly.
     Logs go to standard error as JSON lines from here on."""
+    from bot.app import SchemaOutOfDate
+    from bot.cli_input import database_errors
+    from bot.directory import DirectoryError
+    from bot.errors import InputError
+    from bot.logs import configure_logging
     from handlers.web import connect  # the web stack and the chat SDKs: only when serving
 
     configure_logging()
@@ -246,6 +274,12 @@ def _connect(
 
 
 def _session(settings: Settings, clock: SimulatedClock, out: Console) -> ConsoleSession:
+    import logging
+
+    from bot.app import Bot
+    from bot.cli_input import open_core
+    from handlers.console import ConsoleChat, ConsoleSession
+
     # The console shows problems (a failed delivery, say) as short lines among the messages.
     logging.basicConfig(level=logging.WARNING, format="  ! %(message)s", force=True)
     from bot.links.buttons import DatabaseLinks

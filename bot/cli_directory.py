@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from bot.directory import Directory, DirectoryError, load_directory
-from bot.links.buttons import no_link_warning
-from bot.routing import (
-    CHAT_CHANNELS,
-    SLACK,
-    TEAMS,
-    configured_channels,
-    describe,
-    reach_problems,
-)
-from bot.settings import Settings
-from handlers.platforms import PLATFORM_KEYS
-from handlers.slack import slack_configured
-from handlers.slack.settings import SlackSettings
-from handlers.teams import teams_configured
-from handlers.teams.settings import TeamsSettings
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.directory import Directory
+
+# What the command does is imported when it runs: `strategy-bot --help` needs none of it.
 
 
 def _count(number: int, singular: str, plural: str) -> str:
@@ -43,6 +31,14 @@ def check_command(
 ) -> None:
     """Check a partner directory file; exit 1 and list FILE:LINE: problems if it is not usable,
     or if someone in it cannot be reached at all."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from bot.directory import DirectoryError, load_directory
+    from bot.links.buttons import no_link_warning
+    from bot.settings import Settings
+    from handlers.platforms import PLATFORM_KEYS
+
     # soft_wrap keeps each problem on one line, so editors and grep can read FILE:LINE:.
     # Rich drops the colours by itself when the output is not a terminal.
     console = Console(highlight=False, soft_wrap=True)
@@ -69,6 +65,12 @@ def check_command(
 
 
 def _channels(option: str | None) -> list[str]:
+    from bot.routing import CHAT_CHANNELS, SLACK, TEAMS, configured_channels
+    from handlers.slack import slack_configured
+    from handlers.slack.settings import SlackSettings
+    from handlers.teams import teams_configured
+    from handlers.teams.settings import TeamsSettings
+
     if option is None:
         return configured_channels(
             slack=slack_configured(SlackSettings()), teams=teams_configured(TeamsSettings())
@@ -87,6 +89,10 @@ def _channels(option: str | None) -> list[str]:
 def check_reach(console: Console, file: Path, directory: Directory, channels: list[str]) -> bool:
     """Say who cannot be reached (False when someone cannot be reached at all) and who only
     on a chat platform this deployment lacks."""
+    from rich.text import Text
+
+    from bot.routing import describe, reach_problems
+
     console.print(Text(f"Reach, with {describe(channels).replace(', then', ',')}:"))
     problems = reach_problems(directory, channels)
     for problem in problems:

@@ -10,25 +10,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from bot.cli_input import calendar_of, instant_option, open_core
-from bot.core import Core
-from bot.errors import InputError
-from bot.importer import import_record, read_record_file
-from bot.outbox.deliver import Deliverer
-from bot.record import report_output
-from bot.record.report import compliance_report
-from bot.record.service import latest_final
-from bot.settings import Settings
-from bot.shared import visible_discussion
-from bot.unit import unit_of_work
-from handlers.console import ConsoleChat, show
-from scheduling.clock import Clock, SimulatedClock, SystemClock
+if TYPE_CHECKING:
+    from bot.core import Core
+
+# What each command does is imported when it runs: `strategy-bot --help` needs none of it.
 
 BAD_INPUT = 2
 
@@ -60,6 +49,10 @@ def report_command(
     now: NowOption = None,
 ) -> None:
     """The compliance report: timeliness, attendance, records and actions, by team and category."""
+    from bot.record import report_output
+    from bot.record.report import compliance_report
+    from bot.unit import unit_of_work
+
     first, last = _date(start, "--from"), _date(end, "--to")
     if last < first:
         _fail(f"--to ({last}) is before --from ({first}).")
@@ -114,6 +107,7 @@ def simulate_command(
     ] = False,
 ) -> None:
     """Run synthetic referrals through the real bot on a simulated clock; report the figures."""
+    from bot.record import report_output
     from handlers.simulated import simulate  # the simulation loads only when asked for
 
     _writable(chart, "--chart")
@@ -185,6 +179,14 @@ def import_command(
 
     Circulation is scheduled in the database: the running bot sends it.
     """
+    from rich.console import Console
+
+    from bot.errors import InputError
+    from bot.importer import import_record, read_record_file
+    from bot.outbox.deliver import Deliverer
+    from bot.unit import unit_of_work
+    from handlers.console import ConsoleChat, show
+
     try:
         record = read_record_file(file)
     except InputError as problem:
@@ -219,6 +221,10 @@ def export_command(
     directory: DirectoryOption = None,
 ) -> None:
     """Write the latest final record of a case as PDF or Markdown, as it was circulated."""
+    from bot.errors import InputError
+    from bot.record.service import latest_final
+    from bot.shared import visible_discussion
+
     if output.suffix not in (".pdf", ".md"):
         _fail("--output must end in .pdf or .md")
     _writable(output, "--output")
@@ -245,6 +251,10 @@ def export_command(
 
 
 def _core(database: str | None, directory: Path | None, now: str | None, *, reading: bool) -> Core:
+    from bot.cli_input import calendar_of, instant_option, open_core
+    from bot.settings import Settings
+    from scheduling.clock import Clock, SimulatedClock, SystemClock
+
     settings = Settings()
     if database:
         settings = settings.model_copy(update={"database_url": database})
@@ -270,5 +280,8 @@ def _date(text: str, option: str) -> date:
 
 
 def _fail(message: str) -> NoReturn:
+    from rich.console import Console
+    from rich.text import Text
+
     Console(stderr=True, highlight=False).print(Text(message, style="red"))
     raise typer.Exit(BAD_INPUT)

@@ -10,21 +10,19 @@ import json as json_module
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from bot.app import load_partner_directory
-from bot.cli_input import instant_option
-from bot.directory import DirectoryError
-from bot.settings import Settings
-from scheduling.clock import SystemClock
-from scheduling.deadlines import statutory_deadline
-from scheduling.rules import ConcernCategory, Region, TimescaleRules
-from scheduling.timetext import TimeTextError, parse_due, parse_identified, parse_meeting_time
-from scheduling.workdays import WorkingCalendar, format_day, format_local
+# The help names the categories and regions (a module of plain enums); what the commands
+# do is imported when they run: `strategy-bot --help` needs none of it.
+from scheduling.rules import ConcernCategory, Region
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from scheduling.rules import TimescaleRules
+    from scheduling.workdays import WorkingCalendar
 
 BAD_INPUT = 2
 
@@ -72,6 +70,12 @@ def deadline_command(
     directory: DirectoryOption = None,
 ) -> None:
     """Show when the strategy discussion for a concern must be held by."""
+    from rich.markup import escape
+
+    from scheduling.deadlines import statutory_deadline
+    from scheduling.timetext import TimeTextError, parse_identified
+    from scheduling.workdays import format_day, format_local
+
     calendar, rules = _partnership_rules(region, directory)
     concern = _category(category)
     current = _now(now, calendar)
@@ -113,6 +117,10 @@ def when_command(
     directory: DirectoryOption = None,
 ) -> None:
     """Show how the bot understands a meeting time (or, with --due, a due date)."""
+    from rich.markup import escape
+
+    from scheduling.timetext import TimeTextError, parse_due, parse_meeting_time
+
     calendar, _ = _partnership_rules(region, directory)
     current = _now(now, calendar)
     warnings: tuple[str, ...] = ()
@@ -144,6 +152,11 @@ def _partnership_rules(
     region: str | None, directory: Path | None
 ) -> tuple[WorkingCalendar, TimescaleRules]:
     """The configured partnership's calendar and timescales, with --region on top."""
+    from bot.app import load_partner_directory
+    from bot.directory import DirectoryError
+    from bot.settings import Settings
+    from scheduling.workdays import WorkingCalendar
+
     settings = Settings()
     if directory is not None:
         settings = settings.model_copy(update={"strategy_directory": directory})
@@ -169,6 +182,9 @@ def _category(category: str) -> ConcernCategory:
 
 def _now(text: str | None, calendar: WorkingCalendar) -> datetime:
     """--now as a UTC instant (a time without an offset is local), or the real clock."""
+    from bot.cli_input import instant_option
+    from scheduling.clock import SystemClock
+
     if text is None:
         return SystemClock().now()
     return instant_option(text, "--now", calendar)
@@ -183,6 +199,8 @@ def _print_json(payload: dict[str, Any]) -> None:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     # soft_wrap keeps each sentence on one line whatever the terminal width.
     return Console(highlight=False, soft_wrap=True)
 

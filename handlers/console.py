@@ -20,7 +20,7 @@ from bot.jobs import next_due_at
 from bot.messages import Delivery, Message, Outgoing
 from bot.outbox.rows import outbox_counts, stuck
 from bot.ports import LinkMaker
-from bot.routing import EMAIL, describe, reach_of
+from bot.routing import CONSOLE, EMAIL, describe, reach_of
 from bot.text_input import (
     IDENTIFIER_CHARACTERS,
     TIME_CHARACTERS,
@@ -37,7 +37,7 @@ from scheduling.workdays import format_local
 from templates import render
 
 # The platform's key in the partner directory: `chat: {console: asha.patel}`.
-PLATFORM = "console"
+PLATFORM = CONSOLE
 # A clock jump longer than this is not stepped through moment by moment: like a bot
 # restarted after downtime, it runs what fell due once, at the new time (one reminder
 # per action, not one per day missed), so that `clock +365d` takes seconds.

@@ -18,10 +18,9 @@ import asyncio
 import secrets
 import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-from fastapi import FastAPI
 from rich.console import Console
 from rich.text import Text
 
@@ -32,7 +31,10 @@ from bot.settings import Settings
 from bot.text_input import check_length
 from handlers.console import ConsoleChat
 from handlers.console_page import PageForm, PageText
-from handlers.web_page import mount_answer_pages
+
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
 
 # Where console links point when PUBLIC_URL is not set: `strategy-bot serve`'s default
 # address on this machine (the console's links are opened with `open`, not a browser).
@@ -97,6 +99,13 @@ class LinkOpener:
         self, method: str, path: str, form: dict[str, str] | None = None
     ) -> httpx.Response:
         """One request to the pages, as a browser on this machine would send it."""
+        # The web stack loads with the first page opened: a console session that opens
+        # none does without it (about 15 MB).
+        import httpx
+        from fastapi import FastAPI
+
+        from handlers.web_page import mount_answer_pages
+
         if self._web is None:
             settings = self.settings
             if not settings.link_secret:

@@ -7,15 +7,14 @@ directory accepts exactly the keys registered here.
 
 from __future__ import annotations
 
-from handlers import console, slack, teams
+from bot.routing import CONSOLE
+from handlers import slack, teams
 from handlers.slack.settings import SlackSettings
 from handlers.teams.settings import TeamsSettings
 
-PLATFORM_KEYS: tuple[str, ...] = (slack.PLATFORM, teams.PLATFORM, console.PLATFORM)
-
-# Where `strategy-bot serve` listens by default (here, not in handlers/web.py, so that
-# the command line can show it without importing the web stack).
-DEFAULT_PORT = 3000
+# The console's key is handlers/console.py's PLATFORM, named here without importing the
+# console (and rich with it) into every process.
+PLATFORM_KEYS: tuple[str, ...] = (slack.PLATFORM, teams.PLATFORM, CONSOLE)
 
 
 def chat_configured() -> bool:

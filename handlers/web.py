@@ -13,17 +13,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot import metrics
 from bot.app import Bot, build_core
 from bot.errors import refusal
 from bot.links.buttons import link_maker, no_link_warning
 from bot.settings import Settings
-from handlers.platforms import DEFAULT_PORT, PLATFORM_KEYS
+from handlers.defaults import DEFAULT_PORT
+from handlers.platforms import PLATFORM_KEYS
 from handlers.slack import slack_configured
 from handlers.slack.app import SLACK_EVENTS
 from handlers.slack.settings import SlackSettings
@@ -32,6 +33,9 @@ from handlers.teams.settings import TeamsSettings
 from handlers.web_page import mount_answer_pages
 from scheduling.clock import SystemClock
 from scheduling.scheduler import start_sweeper
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +121,7 @@ def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -
     web = create_web_app([mount_metrics]) if has_teams or not socket else None
     composed = None
     sweeper = None
-    handler = None
+    handler: SocketModeHandler | None = None
     try:
         composed = compose(
             core,
@@ -133,6 +137,9 @@ def serve(settings: Settings, host: str, port: int, socket_mode: bool = False) -
         sweeper = start_sweeper(composed.due_work)
         if socket:
             assert composed.slack is not None and slack.slack_app_token
+            # Socket Mode's client (its thread and websocket): only when Slack uses it.
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
             handler = SocketModeHandler(composed.slack.app, slack.slack_app_token)
         if web is None:
             assert handler is not None

@@ -121,3 +121,35 @@ def test_the_migration_keeps_references_and_renumbers_only_duplicates(database_u
         ).scalar_one()
         assert "NV-80001/A1" in details and "NV-80001/A3" in details
     engine.dispose()
+
+
+def test_the_newest_revision_read_from_the_scripts_is_alembics() -> None:
+    """Start-up tells a current schema without alembic (bot/storage/db.py): the scripts'
+    own text must give the heads alembic gives."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.db import _constants, alembic_config, migration_heads
+
+    expected = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    assert migration_heads() == expected
+    source = 'revision: str = "0002"\ndown_revision = ("0001a", "0001b")\nother = f()\n'
+    names = _constants(source)
+    assert (names["revision"], names["down_revision"]) == ("0002", ("0001a", "0001b"))
+    assert not isinstance(names["other"], str)
+
+
+def test_a_schema_is_current_only_at_the_newest_revision(database_url: str) -> None:
+    from alembic import command
+
+    from bot.storage.db import alembic_config, schema_is_current
+
+    engine = make_engine(database_url)
+    assert schema_is_current(engine)
+    command.downgrade(alembic_config(database_url), "0015_link_items")
+    assert not schema_is_current(engine)
+    command.downgrade(alembic_config(database_url), "base")
+    assert not schema_is_current(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+    assert not schema_is_current(engine)
+    engine.dispose()

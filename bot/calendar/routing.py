@@ -75,11 +75,6 @@ def _certificate(path: Path) -> str:
 def _graph(
     settings: Settings, timezone: str, verify: bool | str
 ) -> tuple[GraphCalendar | None, DatabaseTokenBackend | None]:
-    # Imported here: O365 takes a quarter of a second to load, for nothing
-    # when Graph is not configured.
-    from bot.calendar.graph import GraphCalendar, GraphCredentials
-    from bot.calendar.tokens import DatabaseTokenBackend
-
     required = {
         "GRAPH_TENANT_ID": settings.graph_tenant_id,
         "GRAPH_CLIENT_ID": settings.graph_client_id,
@@ -89,6 +84,11 @@ def _graph(
     certificate = settings.graph_certificate_path
     if not any(required.values()) and not secret and not certificate:
         return None, None
+    # Imported here, once Graph is configured: O365 (with msal, requests and
+    # BeautifulSoup) takes a quarter of a second and about 10 MB to load.
+    from bot.calendar.graph import GraphCalendar, GraphCredentials
+    from bot.calendar.tokens import DatabaseTokenBackend
+
     missing = [name for name, value in required.items() if not value]
     if not secret and not certificate:
         missing.append("GRAPH_CLIENT_SECRET (or GRAPH_CERTIFICATE_PATH)")

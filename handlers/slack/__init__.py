@@ -9,7 +9,10 @@ Channel the outbox sends through), `users.py` (who is who), `settings.py`,
 
 from __future__ import annotations
 
-from handlers.slack.settings import SlackSettings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.slack.settings import SlackSettings
 
 # Where Slack posts its events on the web app (here so that the manifest needs no SDK).
 SLACK_EVENTS = "/slack/events"

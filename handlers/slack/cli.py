@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import yaml
-
-from bot.errors import InputError
-from handlers.slack.manifest import manifest
 
 slack_app = typer.Typer(help="Slack: the app manifest to create the app from.")
 
@@ -24,6 +20,11 @@ def manifest_command(
     ] = False,
 ) -> None:
     """Print the app manifest, to create the app from at api.slack.com/apps."""
+    import yaml
+
+    from bot.errors import InputError
+    from handlers.slack.manifest import manifest
+
     try:
         data = manifest(url, socket_mode)
     except InputError as problem:

@@ -10,7 +10,10 @@ it, and nothing imports them until Teams is served.
 
 from __future__ import annotations
 
-from handlers.teams.settings import TeamsSettings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.teams.settings import TeamsSettings
 
 # The platform's key in the partner directory: `chat: {teams: <Entra object id>}`.
 PLATFORM = "teams"

@@ -7,13 +7,6 @@ from typing import Annotated
 
 import typer
 
-from bot.app import load_partner_directory
-from bot.directory import DirectoryError
-from bot.errors import InputError, refusal
-from bot.settings import Settings
-from handlers.teams.package import AppDetails, app_version, build_package
-from handlers.teams.settings import TeamsSettings
-
 teams_app = typer.Typer(help="Microsoft Teams: the app package administrators upload.")
 
 
@@ -40,6 +33,13 @@ def package_command(
     directory: Annotated[Path | None, typer.Option(help="Partner directory YAML")] = None,
 ) -> None:
     """Build the Teams app package (manifest and icons) for upload in the Teams admin centre."""
+    from bot.app import load_partner_directory
+    from bot.directory import DirectoryError
+    from bot.errors import InputError, refusal
+    from bot.settings import Settings
+    from handlers.teams.package import AppDetails, app_version, build_package
+    from handlers.teams.settings import TeamsSettings
+
     settings = Settings()
     if directory:
         settings = settings.model_copy(update={"strategy_directory": directory})

@@ -10,8 +10,8 @@ GET only shows or downloads.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,18 @@ from bot.storage.record_models import RecordVersion
 from handlers.web_page.view import PageView
 from templates import phrase, words
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 PDF_PATH = "record.pdf"
 
 
 @cache
 def markdown() -> MarkdownIt:
-    # CommonMark with tables; "html": False escapes any HTML in the text.
+    # CommonMark with tables; "html": False escapes any HTML in the text. Imported with
+    # the first record page: a process that shows none does without it (about 4 MB).
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
