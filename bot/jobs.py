@@ -19,9 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import cast
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import metrics
 from bot.calendar.responses import read_replies
@@ -72,19 +74,14 @@ def run_due_work(
         work_id: int | None = None
         try:
             with unit_of_work(core, dress) as unit:
+                # Claimed and marked done first, in the same unit of work as the job
+                # and its messages: a job that schedules the next item with the same
+                # key then adds a new one instead of moving this one. A failure
+                # rolls all of it back, so the item is still pending.
                 work = _claim_one(core, unit.session)
                 if work is None:
                     return attempted
-                work_id, kind = work.id, work.kind
-                # Marked done first, in the same unit of work as the job and its
-                # messages: a job that schedules the next item with the same
-                # key then adds a new one instead of moving this one. A failure
-                # rolls all of it back, so the item is still pending.
-                work.status = models.WorkStatus.DONE
-                work.done_at = core.clock.now()
-                work.attempts += 1
-                attempts = work.attempts
-                unit.session.flush()
+                work_id, kind, attempts = work.id, work.kind, work.attempts
                 unit.emit(_perform(unit, work))  # outbox rows, committed with the work
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
@@ -153,17 +150,55 @@ def pending_work(core: Core) -> list[PendingWork]:
         return result
 
 
+# The next due item, locked on PostgreSQL (SKIP LOCKED: another process takes the next).
+_DUE = (
+    select(models.ScheduledWork)
+    .where(
+        models.ScheduledWork.status == models.WorkStatus.PENDING,
+        models.ScheduledWork.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
+    )
+    .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+
+
+# Marked done only if still pending and due: on SQLite, which has no row locks and
+# reads the item without one, another process may have taken it in between.
+_WORK = cast(Table, models.ScheduledWork.__table__)
+_MARK_DONE = (
+    update(_WORK)
+    .where(
+        _WORK.c.id == bindparam("work_id"),
+        _WORK.c.status == models.WorkStatus.PENDING,
+        _WORK.c.due_at <= bindparam("now", type_=_WORK.c.due_at.type),
+    )
+    .values(
+        status=models.WorkStatus.DONE,
+        done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
+        attempts=_WORK.c.attempts + 1,
+    )
+    .returning(_WORK.c.attempts)
+)
+
+
 def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
-    return session.scalars(
-        select(models.ScheduledWork)
-        .where(
-            models.ScheduledWork.status == models.WorkStatus.PENDING,
-            models.ScheduledWork.due_at <= core.clock.now(),
-        )
-        .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
+    """The next due item, marked done (one UPDATE, no flush of the ORM object)."""
+    now = core.clock.now()
+    for _ in range(5):  # another process may take the one found first (SQLite)
+        work = session.scalars(_DUE, {"now": now}).first()
+        if work is None:
+            return None
+        values = {"work_id": work.id, "now": now, "done_at": now}
+        attempts = session.connection().execute(_MARK_DONE, values).scalar()
+        if attempts is not None:
+            # What the row now holds, as loaded: the object is not dirty.
+            set_committed_value(work, "status", models.WorkStatus.DONE)
+            set_committed_value(work, "done_at", now)
+            set_committed_value(work, "attempts", attempts)
+            return work
+        session.expunge(work)
+    return None
 
 
 def _record_failure(core: Core, work_id: int, error: Exception) -> None:
@@ -203,9 +238,24 @@ def _discussion(unit: Unit, work: models.ScheduledWork) -> models.Discussion:
     return unit.session.get_one(models.Discussion, work.discussion_id)
 
 
+# The action a nudge is about, with what the nudge reads of it in the same query (not
+# five lazy loads): its discussion's case (the reference) and chair, and its owner.
+# Built once, as the claim: building the statement cost as much as running it.
+_NUDGED = (
+    select(models.Action)
+    .where(models.Action.id == bindparam("action_id"))
+    .options(
+        joinedload(models.Action.discussion).joinedload(models.Discussion.case),
+        joinedload(models.Action.discussion).joinedload(models.Discussion.chair),
+        joinedload(models.Action.owner),
+    )
+)
+
+
 def _action_nudge(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     assert work.action_id is not None
-    return send_nudge(unit, unit.session.get_one(models.Action, work.action_id))
+    action = unit.session.scalars(_NUDGED, {"action_id": work.action_id}).one()
+    return send_nudge(unit, action)
 
 
 def _fallback_check(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:

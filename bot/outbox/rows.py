@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.messages import Outgoing
@@ -93,6 +93,16 @@ def supersede(session: Session, now: datetime, recipient: str, thread: str) -> N
     )
 
 
+# A case's latest discussion, by its reference (built once: every nudge asks).
+_CASE_DISCUSSION = (
+    select(models.Discussion.id)
+    .join(models.Case)
+    .where(models.Case.reference == bindparam("case"))
+    .order_by(models.Discussion.id.desc())
+    .limit(1)
+)
+
+
 def discussion_of(session: Session, item: Outgoing) -> int | None:
     """The discussion a message is about, when it says: from its thread, or from the
     case or action its buttons and facts name (for telling the chair if it fails)."""
@@ -113,13 +123,7 @@ def discussion_of(session: Session, item: Outgoing) -> int | None:
             continue
         action_ref = read_action_reference(text)
         case = action_ref.case if action_ref else text
-        found = session.scalars(
-            select(models.Discussion.id)
-            .join(models.Case)
-            .where(models.Case.reference == case)
-            .order_by(models.Discussion.id.desc())
-            .limit(1)
-        ).first()
+        found = session.scalars(_CASE_DISCUSSION, {"case": case}).first()
         if found is not None:
             return found
     return None
