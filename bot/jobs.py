@@ -60,18 +60,23 @@ def run_due_work(
     limit: int = 500,
     intents: IntentTable = INTENTS,
 ) -> int:
-    """Perform up to `limit` due items, delivering the outbox after each (and first,
-    for messages due to be tried again); returns how many items were attempted.
+    """Perform up to `limit` due items, delivering the outbox as they are done (and
+    first, for messages due to be tried again); returns how many items were attempted.
 
-    `chat`: the deliverer, or one way out to deliver through. `intents` give the
-    buttons on what the jobs send their labels and typed forms.
+    The outbox is delivered after every `deliverer.batch` items (one claim for their
+    messages), after any item that emitted a threaded message (so that a later item's
+    version of the same thread updates it in place, as when each was delivered at
+    once), and before returning. `chat`: the deliverer, or one way out to deliver
+    through. `intents` give the buttons on what the jobs send their labels and typed
+    forms.
     """
     deliverer = chat if isinstance(chat, Deliverer) else Deliverer(core, [as_channel(chat)])
     deliverer.deliver_due()
     dress = partial(dress_message, intents)
-    attempted = 0
+    attempted = undelivered = 0
     while attempted < limit:
         work_id: int | None = None
+        threaded = False
         try:
             with unit_of_work(core, dress) as unit:
                 # Claimed and marked done first, in the same unit of work as the job
@@ -80,15 +85,19 @@ def run_due_work(
                 # rolls all of it back, so the item is still pending.
                 work = _claim_one(core, unit.session)
                 if work is None:
-                    return attempted
+                    break
                 work_id, kind, attempts = work.id, work.kind, work.attempts
-                unit.emit(_perform(unit, work))  # outbox rows, committed with the work
+                sending = unit.emit(_perform(unit, work))  # outbox rows, with the work
+                threaded = any(o.thread is not None for o in sending)
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
             _record_failure(core, work_id, error)
         else:
-            deliverer.deliver_due()
+            undelivered += 1
+            if threaded or undelivered >= deliverer.batch:
+                deliverer.deliver_due()
+                undelivered = 0
             metrics.WORK_DONE.labels(kind).inc()
             log.info(
                 "scheduled work done",
@@ -100,6 +109,8 @@ def run_due_work(
                 },
             )
         attempted += 1
+    if undelivered:
+        deliverer.deliver_due()
     return attempted
 
 

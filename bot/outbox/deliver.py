@@ -25,6 +25,7 @@ fix it (bot/outbox/unreachable.py).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -102,6 +103,8 @@ class Deliverer:
     lease: timedelta = LEASE
     batch: int = BATCH
     _token: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False)
+    # Each sending thread's connection, while it sends (see _worker).
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def channel_names(self) -> list[str]:
         return [c.name for c in self.channels]
@@ -134,6 +137,18 @@ class Deliverer:
     # --- One row at a time --------------------------------------------------------
 
     def _worker(self, limit: int) -> int:
+        # One connection for the worker's statements that stand alone (a claim, the mark
+        # of an unthreaded row, a release), each committing itself: not a checkout from
+        # the pool, and on PostgreSQL its ping and BEGIN and COMMIT, per statement.
+        engine: Engine = self.core.sessions.kw["bind"]
+        with engine.connect() as connection:
+            self._local.connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return self._sending(limit)
+            finally:
+                del self._local.connection
+
+    def _sending(self, limit: int) -> int:
         tried = 0
         while tried < limit:
             batch = self._claim(min(self.batch, limit - tried))
@@ -149,31 +164,41 @@ class Deliverer:
                 tried += 1
         return tried
 
+    @contextmanager
+    def _alone(self) -> Iterator[Connection]:
+        """For one statement that commits itself (or SQLite's claim: a read, then one
+        conditional UPDATE): this worker's autocommit connection, or one from the pool."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            yield connection
+            return
+        engine: Engine = self.core.sessions.kw["bind"]
+        with engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
     def _transaction(self) -> AbstractContextManager[Connection]:
-        """A transaction on a connection of its own: the deliverer's statements are Core
-        (bot/outbox/claims.py); a Session costs more than the statement."""
+        """A transaction of several Core statements (bot/outbox/claims.py; a Session
+        costs more than the statement)."""
         engine: Engine = self.core.sessions.kw["bind"]
         return engine.begin()
 
     def _release(self, claimed: Sequence[Claimed]) -> None:
         """Give back rows claimed but not sent: due again at once, for any sender."""
-        with self._transaction() as connection:
+        with self._alone() as connection:
             claims.release(connection, [c.id for c in claimed], self._token)
 
     def _claim(self, wanted: int = 1) -> list[Claimed]:
-        """Up to `wanted` due rows, leased to this sender in one transaction."""
+        """Up to `wanted` due rows, leased to this sender by one statement."""
         now = self.core.clock.now()
-        with self._transaction() as connection:
+        with self._alone() as connection:
             rows = claims.take_due(connection, now, wanted, self._token, now + self.lease)
             if not rows:
                 return []
             threads = [(row.recipient, row.thread) for row in rows if row.thread is not None]
             bound = claims.bindings(connection, threads)
-            return [self._prepared(connection, row, bound) for row in rows]
+        return [self._prepared(row, bound) for row in rows]
 
-    def _prepared(
-        self, connection: Connection, row: Row[Any], bound: dict[tuple[str, str], claims.Binding]
-    ) -> Claimed:
+    def _prepared(self, row: Row[Any], bound: dict[tuple[str, str], claims.Binding]) -> Claimed:
         binding = bound.get((row.recipient, row.thread)) if row.thread is not None else None
         names: list[str] | None = row.channels
         index: int = row.channel_index
@@ -181,10 +206,10 @@ class Deliverer:
             names, index = self._route_for(row, binding), 0
             if row.delivery == Delivery.CHANNEL and self.notices is not None:
                 # A notice goes to every platform's own notices channel: one row each,
-                # written (and this row's channel kept) with the claim.
+                # written (and this row's channel kept) once it is claimed.
                 first, *others = self.notices() or [""]
                 names = [first] if first else []
-                with _joined(connection) as session:
+                with self._transaction() as connection, _joined(connection) as session:
                     stored = session.get_one(OutboxRow, row.id)
                     stored.channels, stored.channel_index = names, 0
                     for name in others:
@@ -239,10 +264,12 @@ class Deliverer:
     def _sent(self, claimed: Claimed, reference: str) -> None:
         now = self.core.clock.now()
         thread = claimed.outgoing.thread
-        with self._transaction() as connection:
+        if thread is None:  # one statement
+            with self._alone() as connection:
+                claims.mark_sent(connection, claimed.id, now, claimed.channel, claimed.channels)
+            return
+        with self._transaction() as connection:  # with where the thread went, and copies
             claims.mark_sent(connection, claimed.id, now, claimed.channel, claimed.channels)
-            if thread is None:
-                return
             to = claimed.outgoing.to
             if reference:
                 claims.bind(connection, to, thread, claimed.channel, reference, now)

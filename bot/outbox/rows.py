@@ -43,7 +43,8 @@ def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list
         )
         session.add(row)
         rows.append(row)
-    session.flush()
+    # Not flushed here: the commit (or the next query's autoflush) inserts them with
+    # whatever else the unit of work changed, in one flush.
     return rows
 
 
