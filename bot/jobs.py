@@ -9,7 +9,8 @@ delivered (bot/outbox/deliver.py), so a message is never lost when a platform
 is down, and the work is not done twice. If the work itself fails the
 transaction rolls back, the item stays pending and is retried later with a
 growing delay. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several bot
-processes sweep at once without taking the same item.
+processes sweep at once without taking the same item; on SQLite the item is
+marked done only if it is still pending (a conditional UPDATE).
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ dies in between leaves the lease to run out, and the row is sent again: a
 message can only ever go twice when the platform took it and the process died
 before marking it, and that is the one row it had in flight.
 
-Several due rows are claimed under one lease in one transaction (`batch`,
-PostgreSQL's FOR UPDATE SKIP LOCKED; on SQLite, the single writer and a
-conditional write per row), then sent one at a time, each marked sent on its
-own: still only the row in flight can go twice. Rows claimed but not yet sent
+Several due rows are claimed under one lease by one statement (`batch`;
+PostgreSQL's FOR UPDATE SKIP LOCKED, SQLite's single writer and a conditional
+UPDATE: bot/outbox/claims.py), then sent one at a time, each marked sent on
+its own: still only the row in flight can go twice. Rows claimed but not yet sent
 when the process dies were never sent: they go once, when the lease runs out.
 A sender never sends a claimed row once half its lease has passed (a slow
 platform): it gives the rest of the batch back, so no lease can run out under
