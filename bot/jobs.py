@@ -23,7 +23,7 @@ from functools import partial
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import metrics
@@ -194,9 +194,37 @@ _MARK_DONE = (
 )
 
 
+# PostgreSQL: found, locked and marked done in one statement (one round trip).
+_NEXT = aliased(models.ScheduledWork)
+_TAKE_NEXT = (
+    update(models.ScheduledWork)
+    .where(
+        models.ScheduledWork.id
+        == select(_NEXT.id)
+        .where(
+            _NEXT.status == models.WorkStatus.PENDING,
+            _NEXT.due_at <= bindparam("now", type_=_WORK.c.due_at.type),
+        )
+        .order_by(_NEXT.due_at, _NEXT.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    .values(
+        status=models.WorkStatus.DONE,
+        done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
+        attempts=models.ScheduledWork.attempts + 1,
+    )
+    .returning(models.ScheduledWork)
+    .execution_options(synchronize_session=False)
+)
+
+
 def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
-    """The next due item, marked done (one UPDATE, no flush of the ORM object)."""
+    """The next due item, marked done (no flush of the ORM object)."""
     now = core.clock.now()
+    if session.connection().dialect.name == "postgresql":
+        return session.scalars(_TAKE_NEXT, {"now": now, "done_at": now}).first()
     for _ in range(5):  # another process may take the one found first (SQLite)
         work = session.scalars(_DUE, {"now": now}).first()
         if work is None:
