@@ -9,7 +9,8 @@ delivered (bot/outbox/deliver.py), so a message is never lost when a platform
 is down, and the work is not done twice. If the work itself fails the
 transaction rolls back, the item stays pending and is retried later with a
 growing delay. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several bot
-processes sweep at once without taking the same item.
+processes sweep at once without taking the same item; on SQLite the item is
+marked done only if it is still pending (a conditional UPDATE).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import cast
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import metrics
 from bot.calendar.responses import read_replies
@@ -60,12 +63,16 @@ def run_due_work(
     *,
     delivered: bool = False,
 ) -> int:
-    """Perform up to `limit` due items, delivering the outbox after each (and first,
-    for messages due to be tried again); returns how many items were attempted.
+    """Perform up to `limit` due items, delivering the outbox as they are done (and
+    first, for messages due to be tried again); returns how many items were attempted.
 
-    `chat`: the deliverer, or one way out to deliver through. `intents` give the
-    buttons on what the jobs send their labels and typed forms. `delivered`: the
-    caller has just delivered the outbox, so it is not delivered again first.
+    The outbox is delivered after every `deliverer.batch` items (one claim for their
+    messages), after any item that emitted a threaded message (so that a later item's
+    version of the same thread updates it in place, as when each was delivered at
+    once), and before returning. `chat`: the deliverer, or one way out to deliver
+    through. `intents` give the buttons on what the jobs send their labels and typed
+    forms. `delivered`: the caller has just delivered the outbox, so it is not
+    delivered again first.
     """
     deliverer = chat if isinstance(chat, Deliverer) else Deliverer(core, [as_channel(chat)])
     if not delivered:
@@ -73,31 +80,31 @@ def run_due_work(
     if not has_due_work(core):  # the usual case after a command: one cheap read
         return 0
     dress = partial(dress_message, intents)
-    attempted = 0
+    attempted = undelivered = 0
     while attempted < limit:
         work_id: int | None = None
+        threaded = False
         try:
             with unit_of_work(core, dress) as unit:
-                work = _claim_one(core, unit.session)
-                if work is None:
-                    return attempted
-                work_id, kind = work.id, work.kind
-                # Marked done first, in the same unit of work as the job and its
-                # messages: a job that schedules the next item with the same
+                # Claimed and marked done first, in the same unit of work as the job
+                # and its messages: a job that schedules the next item with the same
                 # key then adds a new one instead of moving this one. A failure
                 # rolls all of it back, so the item is still pending.
-                work.status = models.WorkStatus.DONE
-                work.done_at = core.clock.now()
-                work.attempts += 1
-                attempts = work.attempts
-                unit.session.flush()
-                unit.emit(_perform(unit, work))  # outbox rows, committed with the work
+                work = _claim_one(core, unit.session)
+                if work is None:
+                    break
+                work_id, kind, attempts = work.id, work.kind, work.attempts
+                sending = unit.emit(_perform(unit, work))  # outbox rows, with the work
+                threaded = any(o.thread is not None for o in sending)
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
             _record_failure(core, work_id, error)
         else:
-            deliverer.deliver_due()
+            undelivered += 1
+            if threaded or undelivered >= deliverer.batch:
+                deliverer.deliver_due()
+                undelivered = 0
             metrics.WORK_DONE.labels(kind).inc()
             log.info(
                 "scheduled work done",
@@ -109,6 +116,8 @@ def run_due_work(
                 },
             )
         attempted += 1
+    if undelivered:
+        deliverer.deliver_due()
     return attempted
 
 
@@ -176,17 +185,83 @@ def pending_work(core: Core) -> list[PendingWork]:
         return result
 
 
-def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
-    return session.scalars(
-        select(models.ScheduledWork)
+# The next due item, locked on PostgreSQL (SKIP LOCKED: another process takes the next).
+_DUE = (
+    select(models.ScheduledWork)
+    .where(
+        models.ScheduledWork.status == models.WorkStatus.PENDING,
+        models.ScheduledWork.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
+    )
+    .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+
+
+# Marked done only if still pending and due: on SQLite, which has no row locks and
+# reads the item without one, another process may have taken it in between.
+_WORK = cast(Table, models.ScheduledWork.__table__)
+_MARK_DONE = (
+    update(_WORK)
+    .where(
+        _WORK.c.id == bindparam("work_id"),
+        _WORK.c.status == models.WorkStatus.PENDING,
+        _WORK.c.due_at <= bindparam("now", type_=_WORK.c.due_at.type),
+    )
+    .values(
+        status=models.WorkStatus.DONE,
+        done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
+        attempts=_WORK.c.attempts + 1,
+    )
+    .returning(_WORK.c.attempts)
+)
+
+
+# PostgreSQL: found, locked and marked done in one statement (one round trip).
+_NEXT = aliased(models.ScheduledWork)
+_TAKE_NEXT = (
+    update(models.ScheduledWork)
+    .where(
+        models.ScheduledWork.id
+        == select(_NEXT.id)
         .where(
-            models.ScheduledWork.status == models.WorkStatus.PENDING,
-            models.ScheduledWork.due_at <= core.clock.now(),
+            _NEXT.status == models.WorkStatus.PENDING,
+            _NEXT.due_at <= bindparam("now", type_=_WORK.c.due_at.type),
         )
-        .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
+        .order_by(_NEXT.due_at, _NEXT.id)
         .limit(1)
         .with_for_update(skip_locked=True)
-    ).first()
+        .scalar_subquery()
+    )
+    .values(
+        status=models.WorkStatus.DONE,
+        done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
+        attempts=models.ScheduledWork.attempts + 1,
+    )
+    .returning(models.ScheduledWork)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
+    """The next due item, marked done (no flush of the ORM object)."""
+    now = core.clock.now()
+    if session.connection().dialect.name == "postgresql":
+        return session.scalars(_TAKE_NEXT, {"now": now, "done_at": now}).first()
+    for _ in range(5):  # another process may take the one found first (SQLite)
+        work = session.scalars(_DUE, {"now": now}).first()
+        if work is None:
+            return None
+        values = {"work_id": work.id, "now": now, "done_at": now}
+        attempts = session.connection().execute(_MARK_DONE, values).scalar()
+        if attempts is not None:
+            # What the row now holds, as loaded: the object is not dirty.
+            set_committed_value(work, "status", models.WorkStatus.DONE)
+            set_committed_value(work, "done_at", now)
+            set_committed_value(work, "attempts", attempts)
+            return work
+        session.expunge(work)
+    return None
 
 
 def _record_failure(core: Core, work_id: int, error: Exception) -> None:
@@ -226,9 +301,24 @@ def _discussion(unit: Unit, work: models.ScheduledWork) -> models.Discussion:
     return unit.session.get_one(models.Discussion, work.discussion_id)
 
 
+# The action a nudge is about, with what the nudge reads of it in the same query (not
+# five lazy loads): its discussion's case (the reference) and chair, and its owner.
+# Built once, as the claim: building the statement cost as much as running it.
+_NUDGED = (
+    select(models.Action)
+    .where(models.Action.id == bindparam("action_id"))
+    .options(
+        joinedload(models.Action.discussion).joinedload(models.Discussion.case),
+        joinedload(models.Action.discussion).joinedload(models.Discussion.chair),
+        joinedload(models.Action.owner),
+    )
+)
+
+
 def _action_nudge(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     assert work.action_id is not None
-    return send_nudge(unit, unit.session.get_one(models.Action, work.action_id))
+    action = unit.session.scalars(_NUDGED, {"action_id": work.action_id}).one()
+    return send_nudge(unit, action)
 
 
 def _fallback_check(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:

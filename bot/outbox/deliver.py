@@ -6,10 +6,10 @@ dies in between leaves the lease to run out, and the row is sent again: a
 message can only ever go twice when the platform took it and the process died
 before marking it, and that is the one row it had in flight.
 
-Several due rows are claimed under one lease in one transaction (`batch`,
-PostgreSQL's FOR UPDATE SKIP LOCKED; on SQLite, the single writer and a
-conditional write per row), then sent one at a time, each marked sent on its
-own: still only the row in flight can go twice. Rows claimed but not yet sent
+Several due rows are claimed under one lease by one statement (`batch`;
+PostgreSQL's FOR UPDATE SKIP LOCKED, SQLite's single writer and a conditional
+UPDATE: bot/outbox/claims.py), then sent one at a time, each marked sent on
+its own: still only the row in flight can go twice. Rows claimed but not yet sent
 when the process dies were never sent: they go once, when the lease runs out.
 A sender never sends a claimed row once half its lease has passed (a slow
 platform): it gives the rest of the batch back, so no lease can run out under
@@ -25,29 +25,32 @@ fix it (bot/outbox/unreachable.py).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import exists, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.core import Core
 from bot.messages import Delivery, Kind, Outgoing
+from bot.outbox import claims
 from bot.outbox.codec import decode_message
 from bot.outbox.retry import retry_delay
-from bot.outbox.rows import is_copy, write_copy
+from bot.outbox.rows import COPY_MARK, write_copy
 from bot.outbox.unreachable import tell_chair
 from bot.ports import Channel, DeliveryFailed, Unreachable
 from bot.shared import audit
 from bot.storage import models
 from bot.storage.db import transaction
-from bot.storage.outbox_models import OutboxRow, OutboxStatus, ThreadBinding
+from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +59,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 # How many due rows a sender claims at once (one transaction for them all).
 BATCH = 8
-# An earlier row of the same thread, for the claim's "not waiting behind" test. Built
-# once: an alias builds a proxy of every column, which per claim cost more than the query.
-_OLDER = aliased(OutboxRow)
 
 # A recipient's channel names, most preferred first (bot/routing.py gives the real one).
 Route = Callable[[str], list[str]]
@@ -73,6 +73,10 @@ class Claimed:
     outgoing: Outgoing
     channel: str
     earlier: str | None
+    # The row's channel names as routed at the claim (kept with the row when it is marked),
+    # and how many attempts it had before this one.
+    channels: tuple[str, ...] = ()
+    attempts: int = 0
 
 
 @dataclass
@@ -99,6 +103,8 @@ class Deliverer:
     lease: timedelta = LEASE
     batch: int = BATCH
     _token: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False)
+    # Each sending thread's connection, while it sends (see _worker).
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def channel_names(self) -> list[str]:
         return [c.name for c in self.channels]
@@ -131,6 +137,18 @@ class Deliverer:
     # --- One row at a time --------------------------------------------------------
 
     def _worker(self, limit: int) -> int:
+        # One connection for the worker's statements that stand alone (a claim, the mark
+        # of an unthreaded row, a release), each committing itself: not a checkout from
+        # the pool, and on PostgreSQL its ping and BEGIN and COMMIT, per statement.
+        engine: Engine = self.core.sessions.kw["bind"]
+        with engine.connect() as connection:
+            self._local.connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return self._sending(limit)
+            finally:
+                del self._local.connection
+
+    def _sending(self, limit: int) -> int:
         tried = 0
         while tried < limit:
             batch = self._claim(min(self.batch, limit - tried))
@@ -146,104 +164,75 @@ class Deliverer:
                 tried += 1
         return tried
 
+    @contextmanager
+    def _alone(self) -> Iterator[Connection]:
+        """For one statement that commits itself (or SQLite's claim: a read, then one
+        conditional UPDATE): this worker's autocommit connection, or one from the pool."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            yield connection
+            return
+        engine: Engine = self.core.sessions.kw["bind"]
+        with engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        """A transaction of several Core statements (bot/outbox/claims.py; a Session
+        costs more than the statement)."""
+        engine: Engine = self.core.sessions.kw["bind"]
+        return engine.begin()
+
     def _release(self, claimed: Sequence[Claimed]) -> None:
         """Give back rows claimed but not sent: due again at once, for any sender."""
-        with transaction(self.core.sessions) as session:
-            session.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.id.in_([c.id for c in claimed]),
-                    OutboxRow.leased_by == self._token,
-                    OutboxRow.status == OutboxStatus.PENDING,
-                )
-                .values(leased_by=None, lease_until=None)
-                .execution_options(synchronize_session=False)
-            )
+        with self._alone() as connection:
+            claims.release(connection, [c.id for c in claimed], self._token)
 
     def _claim(self, wanted: int = 1) -> list[Claimed]:
-        """Up to `wanted` due rows, leased to this sender in one transaction."""
+        """Up to `wanted` due rows, leased to this sender by one statement."""
         now = self.core.clock.now()
-        older = _OLDER
-        waiting_behind = exists().where(
-            older.recipient == OutboxRow.recipient,
-            older.thread == OutboxRow.thread,
-            older.status == OutboxStatus.PENDING,
-            older.id < OutboxRow.id,
-        )
-        free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
-        claimed: list[Claimed] = []
-        with transaction(self.core.sessions) as session:
-            for _ in range(5):  # another sender may take the ones found first (SQLite)
-                candidates = session.scalars(
-                    select(OutboxRow)
-                    .where(
-                        OutboxRow.status == OutboxStatus.PENDING,
-                        OutboxRow.next_attempt_at <= now,
-                        free,
-                        ~waiting_behind,
-                    )
-                    .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                    .limit(wanted)
-                    .with_for_update(skip_locked=True)
-                ).all()
-                if not candidates:
-                    break
-                for candidate in candidates:
-                    # Taken only if still free: on SQLite, which has no row locks, this
-                    # conditional write is what keeps two senders off the same row.
-                    taken = session.execute(
-                        update(OutboxRow)
-                        .where(
-                            OutboxRow.id == candidate.id,
-                            OutboxRow.status == OutboxStatus.PENDING,
-                            free,
-                        )
-                        .values(leased_by=self._token, lease_until=now + self.lease)
-                        .execution_options(synchronize_session=False)
-                    )
-                    if taken.rowcount == 1:  # type: ignore[attr-defined]
-                        session.refresh(candidate)
-                        claimed.append(self._prepare(session, candidate))
-                if claimed:
-                    break
-        return claimed
+        with self._alone() as connection:
+            rows = claims.take_due(connection, now, wanted, self._token, now + self.lease)
+            if not rows:
+                return []
+            threads = [(row.recipient, row.thread) for row in rows if row.thread is not None]
+            bound = claims.bindings(connection, threads)
+        return [self._prepared(row, bound) for row in rows]
 
-    def _prepare(self, session: Session, row: OutboxRow) -> Claimed:
-        if row.channels is None:
-            row.channels = self._route_for(session, row)
-            row.channel_index = 0
+    def _prepared(self, row: Row[Any], bound: dict[tuple[str, str], claims.Binding]) -> Claimed:
+        binding = bound.get((row.recipient, row.thread)) if row.thread is not None else None
+        names: list[str] | None = row.channels
+        index: int = row.channel_index
+        if names is None:
+            names, index = self._route_for(row, binding), 0
             if row.delivery == Delivery.CHANNEL and self.notices is not None:
-                # A notice goes to every platform's own notices channel: one row each.
+                # A notice goes to every platform's own notices channel: one row each,
+                # written (and this row's channel kept) once it is claimed.
                 first, *others = self.notices() or [""]
-                row.channels = [first] if first else []
-                for name in others:
-                    write_copy(session, self.core.clock.now(), row, name)
-        names = row.channels
-        channel = names[row.channel_index] if row.channel_index < len(names) else ""
-        earlier = None
-        if row.thread is not None:
-            binding = _binding(session, row.recipient, row.thread)
-            if binding is not None and binding.channel == channel:
-                earlier = binding.reference
+                names = [first] if first else []
+                with self._transaction() as connection, _joined(connection) as session:
+                    stored = session.get_one(OutboxRow, row.id)
+                    stored.channels, stored.channel_index = names, 0
+                    for name in others:
+                        write_copy(session, self.core.clock.now(), stored, name)
+        channel = names[index] if index < len(names) else ""
+        earlier = binding.reference if binding is not None and binding.channel == channel else None
         outgoing = Outgoing(
             to=row.recipient,
             message=decode_message(row.message),
             delivery=Delivery(row.delivery),
             thread=row.thread,
         )
-        return Claimed(row.id, outgoing, channel, earlier)
+        return Claimed(row.id, outgoing, channel, earlier, tuple(names), row.attempts)
 
-    def _route_for(self, session: Session, row: OutboxRow) -> list[str]:
+    def _route_for(self, row: Row[Any], binding: claims.Binding | None) -> list[str]:
         configured = self.channel_names()
         if row.delivery == Delivery.CHANNEL or self.route is None:
             names = configured
         else:
             names = list(self.route(row.recipient))
-        if row.thread is not None:
-            # Updates go where the first message of the thread went.
-            binding = _binding(session, row.recipient, row.thread)
-            if binding is not None and binding.channel in names:
-                names = [binding.channel, *[n for n in names if n != binding.channel]]
+        # Updates go where the first message of the thread went.
+        if binding is not None and binding.channel in names:
+            names = [binding.channel, *[n for n in names if n != binding.channel]]
         return names
 
     def _send(self, claimed: Claimed) -> None:
@@ -274,23 +263,30 @@ class Deliverer:
 
     def _sent(self, claimed: Claimed, reference: str) -> None:
         now = self.core.clock.now()
-        with transaction(self.core.sessions) as session:
-            row = session.get_one(OutboxRow, claimed.id)
-            row.status = OutboxStatus.SENT
-            row.sent_at, row.sent_on = now, claimed.channel
-            row.attempts += 1
-            row.leased_by = row.lease_until = None
-            if row.thread is not None and reference:
-                _bind(session, row.recipient, row.thread, claimed.channel, reference, now)
-            if self.copies is not None and row.thread is not None and not is_copy(row):
-                for name in self.copies(row.recipient, claimed.outgoing.message.kind):
-                    if name != claimed.channel:
-                        write_copy(session, now, row, name)
+        thread = claimed.outgoing.thread
+        if thread is None:  # one statement
+            with self._alone() as connection:
+                claims.mark_sent(connection, claimed.id, now, claimed.channel, claimed.channels)
+            return
+        with self._transaction() as connection:  # with where the thread went, and copies
+            claims.mark_sent(connection, claimed.id, now, claimed.channel, claimed.channels)
+            to = claimed.outgoing.to
+            if reference:
+                claims.bind(connection, to, thread, claimed.channel, reference, now)
+            if self.copies is not None and COPY_MARK not in thread:
+                names = self.copies(to, claimed.outgoing.message.kind)
+                if any(name != claimed.channel for name in names):
+                    with _joined(connection) as session:
+                        row = session.get_one(OutboxRow, claimed.id)
+                        for name in names:
+                            if name != claimed.channel:
+                                write_copy(session, now, row, name)
 
     def _later(self, claimed: Claimed, error: str, retry_after: float | None) -> None:
         now = self.core.clock.now()
         with transaction(self.core.sessions) as session:
             row = session.get_one(OutboxRow, claimed.id)
+            row.channels = list(claimed.channels)  # as routed at the claim
             row.attempts += 1
             row.last_error = error[:2000]
             row.next_attempt_at = now + retry_delay(row.attempts, retry_after)
@@ -314,6 +310,7 @@ class Deliverer:
         now = self.core.clock.now()
         with transaction(self.core.sessions) as session:
             row = session.get_one(OutboxRow, claimed.id)
+            row.channels = list(claimed.channels)  # as routed at the claim
             row.refusals = [*row.refusals, {"channel": claimed.channel or "none", "reason": reason}]
             row.channel_index += 1
             row.leased_by = row.lease_until = None
@@ -337,28 +334,13 @@ class Deliverer:
         )
 
 
-def _binding(session: Session, recipient: str, thread: str) -> ThreadBinding | None:
-    return session.scalars(
-        select(ThreadBinding).where(
-            ThreadBinding.recipient == recipient, ThreadBinding.thread == thread
-        )
-    ).one_or_none()
-
-
-def _bind(
-    session: Session, recipient: str, thread: str, channel: str, reference: str, now: datetime
-) -> None:
-    for _ in range(2):  # another replica may insert the same binding at once
-        binding = _binding(session, recipient, thread)
-        try:
-            with session.begin_nested():
-                if binding is None:
-                    binding = ThreadBinding(recipient=recipient, thread=thread)
-                    session.add(binding)
-                binding.channel, binding.reference, binding.updated_at = channel, reference, now
-            return
-        except IntegrityError:
-            continue
+@contextmanager
+def _joined(connection: Connection) -> Iterator[Session]:
+    """An ORM session inside the connection's transaction (the rare paths that write
+    whole rows: a notice's copies, a message's copies); flushed, never committed."""
+    with Session(bind=connection, autoflush=False) as session:
+        yield session
+        session.flush()
 
 
 def _newer_exists(session: Session, row: OutboxRow) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.messages import Outgoing
@@ -52,7 +52,8 @@ def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list
             latest[(item.to, item.thread)] = row
         session.add(row)
         rows.append(row)
-    session.flush()
+    # Not flushed here: the commit (or the next query's autoflush) inserts them with
+    # whatever else the unit of work changed, in one flush.
     return rows
 
 
@@ -108,6 +109,16 @@ def supersede_all(session: Session, now: datetime, threads: set[tuple[str, str]]
     )
 
 
+# A case's latest discussion, by its reference (built once: every nudge asks).
+_CASE_DISCUSSION = (
+    select(models.Discussion.id)
+    .join(models.Case)
+    .where(models.Case.reference == bindparam("case"))
+    .order_by(models.Discussion.id.desc())
+    .limit(1)
+)
+
+
 def discussion_of(
     session: Session, item: Outgoing, known: dict[str, int | None] | None = None
 ) -> int | None:
@@ -134,22 +145,12 @@ def discussion_of(
         if known is not None and case in known:
             found = known[case]
         else:
-            found = _latest_discussion(session, case)
+            found = session.scalars(_CASE_DISCUSSION, {"case": case}).first()
             if known is not None:
                 known[case] = found
         if found is not None:
             return found
     return None
-
-
-def _latest_discussion(session: Session, case: str) -> int | None:
-    return session.scalars(
-        select(models.Discussion.id)
-        .join(models.Case)
-        .where(models.Case.reference == case)
-        .order_by(models.Discussion.id.desc())
-        .limit(1)
-    ).first()
 
 
 @dataclass(frozen=True)
