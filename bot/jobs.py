@@ -140,12 +140,14 @@ _DUE_NOW = (
 
 def next_due_at(core: Core) -> datetime | None:
     """When the earliest pending item falls due (for stepping a simulated clock)."""
-    with core.sessions() as session:
-        return session.scalars(
-            select(func.min(models.ScheduledWork.due_at)).where(
-                models.ScheduledWork.status == models.WorkStatus.PENDING
-            )
-        ).one()
+    with core.sessions.kw["bind"].connect() as connection:
+        earliest: datetime | None = connection.execute(_EARLIEST).scalar()
+        return earliest
+
+
+_EARLIEST = select(func.min(models.ScheduledWork.due_at)).where(
+    models.ScheduledWork.status == models.WorkStatus.PENDING
+)
 
 
 @dataclass(frozen=True)

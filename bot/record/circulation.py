@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from bot.core import Core
 from bot.links.tokens import issue_record_link
@@ -93,12 +93,18 @@ def deliver(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
     scope = DeliveryScope(work.payload["scope"])
     # The documents (deferred columns) only for an email of the whole record, in one read.
     documents = channel is DeliveryChannel.EMAIL and scope is DeliveryScope.FULL
+    # With its discussion, which the audit event names (one query, not two).
+    with_discussion = joinedload(RecordVersion.discussion)
     version = session.get_one(
         RecordVersion,
         int(work.payload["version"]),
-        options=[undefer(RecordVersion.document_pdf), undefer(RecordVersion.document_markdown)]
+        options=[
+            with_discussion,
+            undefer(RecordVersion.document_pdf),
+            undefer(RecordVersion.document_markdown),
+        ]
         if documents
-        else [],
+        else [with_discussion],
     )
     contact = contact_row(session, str(work.payload["contact"]))
     content = RecordContent.load(version.content)

@@ -21,7 +21,7 @@ from bot.services.review import Review, refuse_while_upcoming, start_review
 from bot.services.review import changes as review_changes
 from bot.services.review import context as review_context
 from bot.services.time_search import refuse_while_finding, start_search
-from bot.shared import audit, contact_row, when
+from bot.shared import audit, contact_row, read_contact_rows, when
 from bot.storage import models
 from bot.unit import Unit
 from scheduling.deadlines import Deadline, statutory_deadline
@@ -295,6 +295,7 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
         if review is not None
         else []
     )
+    read_contact_rows(session, [plan.contact.id for plan in planned])
     for plan in planned:
         organiser = plan.contact.id in (actor.id, checked.chair.id)
         invitation = models.Invitation(

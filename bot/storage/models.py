@@ -191,7 +191,8 @@ class DiscussionChild(Base):
     date_of_birth: Mapped[date | None]
     expected_date: Mapped[date | None]
 
-    child: Mapped[Child] = relationship()
+    # With its row: everything that shows a discussion's children names them.
+    child: Mapped[Child] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def pseudonym(self) -> str:
