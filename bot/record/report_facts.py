@@ -79,17 +79,11 @@ class _Held(NamedTuple):
     convenor: str
 
 
-class _Invited(NamedTuple):
+class _Attended(NamedTuple):
+    """Someone at a discussion; for an invitation, `attended` is whether they accepted."""
+
     contact: str
     role: str  # the role's label: a police unit, for the reviews' consistency
-    agency_kind: str
-    accepted: bool
-    via_fallback: bool
-
-
-class _Attended(NamedTuple):
-    contact: str
-    role: str
     agency_kind: str
     attended: bool
     via_fallback: bool
@@ -124,7 +118,7 @@ NO_RECORD = _Record()
 class _Rows:
     """Everything the facts read, by discussion id."""
 
-    invited: dict[int, list[_Invited]]
+    invited: dict[int, list[_Attended]]
     children: dict[int, list[str]]
     actions: dict[int, list[ActionFacts]]
     records: dict[int, _Record]
@@ -225,7 +219,7 @@ def _read_invitations(session: Session, batch: list[int], rows: _Rows) -> None:
         .order_by(invitation.id)
     ):
         accepted = status == models.InvitationStatus.ACCEPTED
-        invited = _Invited(contact, Role(role).label, kind, accepted, via_fallback)
+        invited = _Attended(contact, Role(role).label, kind, accepted, via_fallback)
         rows.invited.setdefault(discussion_id, []).append(invited)
 
 
@@ -362,18 +356,11 @@ def _attendance(core: Core, rows: _Rows, discussion_id: int, record: _Record) ->
         return list(record.frozen)
     said = record.said
     invited = rows.invited.get(discussion_id, [])
-    result = [
-        _Attended(
-            i.contact,
-            i.role,
-            i.agency_kind,
-            i.contact in said if said is not None else i.accepted,
-            i.via_fallback,
-        )
-        for i in invited
-    ]
+    if said is None:
+        return list(invited)  # as they replied
+    result = [i._replace(attended=i.contact in said) for i in invited]
     keys = {i.contact for i in invited}
-    for key in said or ():
+    for key in said:
         person = core.directory.contact(key)
         if key in keys or person is None:
             continue
