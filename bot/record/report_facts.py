@@ -6,13 +6,21 @@ the report does. So the facts are read through SQLAlchemy Core, a fixed
 number of queries per 500 discussions whatever the period (each through an
 index on the discussion or the version), and reduced to `DiscussionFacts`
 here. The definitions of the figures are in bot/record/report.py.
+
+A discussion's record versions are reduced to what the figures need as they
+are read (`_Record`), parsing only the versions that matter, and the rows
+kept meanwhile are named tuples: a year's report then leaves little for
+Python's cyclic garbage collector to go through, which otherwise took half
+its time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
@@ -30,7 +38,7 @@ NO_TEAM = "(no team)"
 BATCH = 500  # discussions (or versions) per query
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionFacts:
     agency: str  # the owner's agency
     has_owner_and_due: bool
@@ -39,7 +47,7 @@ class ActionFacts:
     open_overdue: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiscussionFacts:
     case: str
     team: str
@@ -59,8 +67,7 @@ class DiscussionFacts:
     same_people_as_first: bool = False  # for a review; see the report's definitions
 
 
-@dataclass(frozen=True)
-class _Held:
+class _Held(NamedTuple):
     id: int
     case_id: int
     number: int
@@ -72,43 +79,52 @@ class _Held:
     convenor: str
 
 
-@dataclass(frozen=True)
-class _Invited:
+class _Attended(NamedTuple):
+    """Someone at a discussion; for an invitation, `attended` is whether they accepted."""
+
     contact: str
     role: str  # the role's label: a police unit, for the reviews' consistency
-    agency_kind: str
-    accepted: bool
-    via_fallback: bool
-
-
-@dataclass(frozen=True)
-class _Attended:
-    contact: str
-    role: str
     agency_kind: str
     attended: bool
     via_fallback: bool
 
 
-@dataclass(frozen=True)
-class _Version:
+class _Version(NamedTuple):
     id: int
     version: int
     final: bool
-    content: RecordContent
+    content: Mapping[str, object]  # as stored; parsed only when needed
     circulation_due_at: datetime | None
+
+
+class _Record(NamedTuple):
+    """What the figures need of a discussion's record versions."""
+
+    # The latest version in which the chair confirmed attendance: who attended, and
+    # that version's finalised attendance (None: no snapshot); both None: unconfirmed.
+    said: tuple[str, ...] | None = None
+    frozen: tuple[_Attended, ...] | None = None
+    confirmed: bool = False
+    first_final: int | None = None  # version 1's id, once it is final
+    circulation_due_at: datetime | None = None  # version 1's deadline
+    recipients: tuple[str, ...] | None = None  # version 1's, from its snapshot (None: none)
+    complete: bool = False  # the latest final version has every section filled in
+
+
+NO_RECORD = _Record()
 
 
 @dataclass
 class _Rows:
-    """Everything the facts read, by discussion id (versions in version order)."""
+    """Everything the facts read, by discussion id."""
 
-    invited: dict[int, list[_Invited]]
+    invited: dict[int, list[_Attended]]
     children: dict[int, list[str]]
     actions: dict[int, list[ActionFacts]]
-    versions: dict[int, list[_Version]]
+    records: dict[int, _Record]
     reached: dict[int, list[tuple[str, datetime]]]  # by version id: sent deliveries
     first_of_case: dict[int, int]  # case id -> its first discussion's id
+    teams: dict[str, str]  # directory id -> team ("" for none), first in file order
 
 
 def read_facts(
@@ -117,6 +133,8 @@ def read_facts(
     """The facts of every discussion matching `period`, in meeting order."""
     held = [_Held(*row) for row in session.execute(_held(period))]
     rows = _read(session, held, as_of)
+    for contact in core.directory.contacts():
+        rows.teams.setdefault(contact.id, contact.team or "")
     return [_facts(core, rows, discussion) for discussion in held]
 
 
@@ -152,7 +170,7 @@ def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 def _read(session: Session, held: Sequence[_Held], as_of: datetime) -> _Rows:
-    rows = _Rows({}, {}, {}, {}, {}, {})
+    rows = _Rows({}, {}, {}, {}, {}, {}, {})
     review_cases = {d.case_id for d in held if d.number > 1}
     for batch in _batches(review_cases):
         for discussion_id, case_id in session.execute(
@@ -164,13 +182,11 @@ def _read(session: Session, held: Sequence[_Held], as_of: datetime) -> _Rows:
     wanted = {d.id for d in held} | set(rows.first_of_case.values())
     for batch in _batches(wanted):
         _read_invitations(session, batch, rows)
+        _read_children(session, batch, rows)  # before the versions: completeness needs them
         _read_versions(session, batch, rows)
     for batch in _batches(d.id for d in held):
-        _read_children(session, batch, rows)
         _read_actions(session, batch, rows, as_of)
-    first_finals = [
-        v.id for versions in rows.versions.values() for v in versions if v.final and v.version == 1
-    ]
+    first_finals = [r.first_final for r in rows.records.values() if r.first_final is not None]
     for batch in _batches(first_finals):
         for version_id, contact, delivered_at in session.execute(
             select(
@@ -203,15 +219,15 @@ def _read_invitations(session: Session, batch: list[int], rows: _Rows) -> None:
         .order_by(invitation.id)
     ):
         accepted = status == models.InvitationStatus.ACCEPTED
-        invited = _Invited(contact, Role(role).label, kind, accepted, via_fallback)
+        invited = _Attended(contact, Role(role).label, kind, accepted, via_fallback)
         rows.invited.setdefault(discussion_id, []).append(invited)
 
 
 def _read_versions(session: Session, batch: list[int], rows: _Rows) -> None:
-    for version_id, discussion_id, number, status, content, due in session.execute(
+    result = session.execute(
         select(
-            RecordVersion.id,
             RecordVersion.discussion_id,
+            RecordVersion.id,
             RecordVersion.version,
             RecordVersion.status,
             RecordVersion.content,
@@ -219,10 +235,55 @@ def _read_versions(session: Session, batch: list[int], rows: _Rows) -> None:
         )
         .where(RecordVersion.discussion_id.in_(batch))
         .order_by(RecordVersion.discussion_id, RecordVersion.version)
-    ):
-        final = status == RecordStatus.FINAL
-        version = _Version(version_id, number, final, RecordContent.load(content), due)
-        rows.versions.setdefault(discussion_id, []).append(version)
+    )
+    for discussion_id, group in groupby(result, key=lambda row: row[0]):
+        versions = [
+            _Version(version_id, number, status == RecordStatus.FINAL, content, due)
+            for _, version_id, number, status, content, due in group
+        ]
+        rows.records[discussion_id] = _record(versions, rows.children.get(discussion_id, []))
+
+
+def _record(versions: Sequence[_Version], children: Sequence[str]) -> _Record:
+    """A discussion's versions (in version order) reduced to what the figures need."""
+    parsed: dict[int, RecordContent] = {}
+
+    def content(index: int) -> RecordContent:
+        if index not in parsed:
+            parsed[index] = RecordContent.load(versions[index].content)
+        return parsed[index]
+
+    confirmed = next(
+        (content(i) for i in reversed(range(len(versions))) if content(i).attended is not None),
+        None,
+    )
+    finals = [i for i, version in enumerate(versions) if version.final]
+    first_final = next((i for i in finals if versions[i].version == 1), None)
+    record = _Record()
+    if finals and (latest := content(finals[-1])).snapshot is not None:
+        snapshot = latest.snapshot
+        complete = is_complete(latest, children, snapshot.actions, snapshot.attendance)
+        record = record._replace(complete=complete)
+    if confirmed is not None:
+        frozen = confirmed.snapshot.attendance if confirmed.snapshot is not None else None
+        record = record._replace(
+            said=tuple(confirmed.attended or ()),
+            frozen=None
+            if frozen is None
+            else tuple(
+                _Attended(r.contact, r.role, r.agency_kind, r.attended, r.via_fallback)
+                for r in frozen
+            ),
+            confirmed=True,
+        )
+    if first_final is not None:
+        version, first = versions[first_final], content(first_final).snapshot
+        record = record._replace(
+            first_final=version.id,
+            circulation_due_at=version.circulation_due_at,
+            recipients=None if first is None else tuple(p.contact for p in recipients(first)),
+        )
+    return record
 
 
 def _read_children(session: Session, batch: list[int], rows: _Rows) -> None:
@@ -262,22 +323,13 @@ def _read_actions(session: Session, batch: list[int], rows: _Rows, as_of: dateti
 
 
 def _facts(core: Core, rows: _Rows, discussion: _Held) -> DiscussionFacts:
-    versions = rows.versions.get(discussion.id, [])
-    finals = [v for v in versions if v.final]
-    confirmed = _confirmed(versions)
-    attended = _attendance(core, rows, discussion.id, confirmed)
+    record = rows.records.get(discussion.id, NO_RECORD)
+    attended = _attendance(core, rows, discussion.id, record)
     health = [r for r in attended if r.attended and r.agency_kind == "health"]
-    first_final = next((v for v in finals if v.version == 1), None)
-    latest_final = finals[-1] if finals else None
-    complete = False
-    if latest_final is not None and latest_final.content.snapshot is not None:
-        content, snapshot = latest_final.content, latest_final.content.snapshot
-        children = rows.children.get(discussion.id, [])
-        complete = is_complete(content, children, snapshot.actions, snapshot.attendance)
     invited = rows.invited.get(discussion.id, [])
     return DiscussionFacts(
         case=discussion_name(discussion.case, discussion.number),
-        team=_team(core, discussion),
+        team=_team(rows, discussion),
         category=discussion.category,
         within_timescale=discussion.meeting_at <= discussion.deadline_at,
         health_invited=any(i.agency_kind == "health" for i in invited),
@@ -285,10 +337,10 @@ def _facts(core: Core, rows: _Rows, discussion: _Held) -> DiscussionFacts:
         health_via_fallback=bool(health) and all(r.via_fallback for r in health),
         police_attended=any(r.attended and r.agency_kind == "police" for r in attended),
         social_care_attended=any(r.attended and r.agency_kind == "social_care" for r in attended),
-        attendance_confirmed=confirmed is not None,
-        record_finalised=first_final is not None,
-        record_circulated_in_time=first_final is not None and _in_time(rows, first_final),
-        record_complete=complete,
+        attendance_confirmed=record.confirmed,
+        record_finalised=record.first_final is not None,
+        record_circulated_in_time=_in_time(rows, record),
+        record_complete=record.complete,
         actions=tuple(rows.actions.get(discussion.id, [])),
         review=discussion.number > 1,
         same_people_as_first=discussion.number > 1
@@ -296,36 +348,19 @@ def _facts(core: Core, rows: _Rows, discussion: _Held) -> DiscussionFacts:
     )
 
 
-def _confirmed(versions: Sequence[_Version]) -> RecordContent | None:
-    """The latest version's content in which the chair confirmed attendance."""
-    return next((v.content for v in reversed(versions) if v.content.attended is not None), None)
-
-
-def _attendance(
-    core: Core, rows: _Rows, discussion_id: int, confirmed: RecordContent | None
-) -> list[_Attended]:
+def _attendance(core: Core, rows: _Rows, discussion_id: int, record: _Record) -> list[_Attended]:
     """As the record shows it (bot/record/snapshot.py): the finalised snapshot's, or
     everyone invited (attending if confirmed, or until then if they accepted), then
     anyone confirmed who was not invited."""
-    if confirmed is not None and confirmed.snapshot is not None:
-        return [
-            _Attended(r.contact, r.role, r.agency_kind, r.attended, r.via_fallback)
-            for r in confirmed.snapshot.attendance
-        ]
-    said = confirmed.attended if confirmed is not None else None
+    if record.frozen is not None:
+        return list(record.frozen)
+    said = record.said
     invited = rows.invited.get(discussion_id, [])
-    result = [
-        _Attended(
-            i.contact,
-            i.role,
-            i.agency_kind,
-            i.contact in said if said is not None else i.accepted,
-            i.via_fallback,
-        )
-        for i in invited
-    ]
+    if said is None:
+        return list(invited)  # as they replied
+    result = [i._replace(attended=i.contact in said) for i in invited]
     keys = {i.contact for i in invited}
-    for key in said or []:
+    for key in said:
         person = core.directory.contact(key)
         if key in keys or person is None:
             continue
@@ -334,13 +369,13 @@ def _attendance(
     return result
 
 
-def _in_time(rows: _Rows, version: _Version) -> bool:
-    """Whether the record reached every recipient by its circulation deadline."""
-    snapshot, deadline = version.content.snapshot, version.circulation_due_at
-    if snapshot is None or deadline is None:
+def _in_time(rows: _Rows, record: _Record) -> bool:
+    """Whether version 1, once final, reached every recipient by its circulation deadline."""
+    deadline = record.circulation_due_at
+    if record.first_final is None or record.recipients is None or deadline is None:
         return False
-    reached = {key for key, at in rows.reached.get(version.id, []) if at <= deadline}
-    return all(person.contact in reached for person in recipients(snapshot))
+    reached = {key for key, at in rows.reached.get(record.first_final, []) if at <= deadline}
+    return all(contact in reached for contact in record.recipients)
 
 
 def _same_people(core: Core, rows: _Rows, review: _Held, attended: Sequence[_Attended]) -> bool:
@@ -348,7 +383,7 @@ def _same_people(core: Core, rows: _Rows, review: _Held, attended: Sequence[_Att
     first = rows.first_of_case.get(review.case_id)
     if first is None:
         return False
-    first_rows = _attendance(core, rows, first, _confirmed(rows.versions.get(first, [])))
+    first_rows = _attendance(core, rows, first, rows.records.get(first, NO_RECORD))
     same_police = _who(first_rows, "police", unit=True) & _who(attended, "police", unit=True)
     same_health = _who(first_rows, "health") & _who(attended, "health")
     return bool(same_police) and bool(same_health)
@@ -359,9 +394,8 @@ def _who(rows: Sequence[_Attended], kind: str, *, unit: bool = False) -> set[str
     return {r.role if unit else r.contact for r in rows if r.attended and r.agency_kind == kind}
 
 
-def _team(core: Core, discussion: _Held) -> str:
+def _team(rows: _Rows, discussion: _Held) -> str:
     for key in (discussion.chair, discussion.convenor):
-        contact = core.directory.contact(key)
-        if contact is not None and contact.team:
-            return contact.team
+        if team := rows.teams.get(key):
+            return team
     return NO_TEAM
