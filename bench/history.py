@@ -19,23 +19,20 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from bench.databases import database
 from bot.app import Bot, build_core
 from bot.record.report import compliance_report
 from bot.settings import Settings
 from bot.storage import models
-from bot.storage.db import migrate
 from bot.storage.record_models import RecordDelivery, RecordVersion
 from bot.unit import unit_of_work
 from handlers.console import ConsoleChat
@@ -197,34 +194,6 @@ def _insert_chunk(
         (RecordDelivery, deliveries),
     ):
         session.execute(insert(table), rows)
-
-
-@contextmanager
-def database(postgresql: bool) -> Iterator[Callable[[str], str]]:
-    """Gives a fresh database URL per name: SQLite files, or PostgreSQL databases."""
-    if not postgresql:
-        with tempfile.TemporaryDirectory() as folder:
-            yield lambda name: f"sqlite:///{Path(folder) / name}.db"
-        return
-    from sqlalchemy import create_engine
-
-    from fakes.postgres import PostgresServer
-
-    server = PostgresServer.start()
-    try:
-
-        def fresh(name: str) -> str:
-            admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f"CREATE DATABASE {name}"))
-            admin.dispose()
-            url = server.url_for(name)
-            migrate(url)
-            return url
-
-        yield fresh
-    finally:
-        server.stop()
 
 
 def prepare(url: str, size: int) -> Bot:

@@ -1,8 +1,8 @@
 """The sweep: what a delivered nudge costs the bot, against the size of the scheduled-work table.
 
-    python bench/sweep_cost.py [--sizes 1000,100000] [--due 200] [--rounds 5] [--profile]
-    python bench/sweep_cost.py --postgresql [--sizes 1000,1000000]
-    python bench/sweep_cost.py --database URL [--sizes 1000]
+    python -m bench.sweep_cost [--sizes 1000,100000] [--due 200] [--rounds 5] [--profile]
+    python -m bench.sweep_cost --postgresql [--sizes 1000,1000000]
+    python -m bench.sweep_cost --database URL [--sizes 1000]
 
 For each size a fresh database (a temporary SQLite file; with `--postgresql` a
 database on a throwaway server started as the tests do, fakes/postgres.py)
@@ -29,25 +29,23 @@ import cProfile
 import io
 import pstats
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from sqlalchemy import Connection, insert, text
 
+from bench.databases import database
 from bot.app import Bot, build_core
 from bot.jobs import run_due_work
 from bot.messages import Outgoing
 from bot.outbox.deliver import Deliverer
 from bot.settings import Settings
 from bot.storage import models
-from bot.storage.db import migrate
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock
 
@@ -176,37 +174,6 @@ def _copy(connection: Connection, row: Callable[[int], dict[str, Any]], size: in
         for n in range(size):
             values = row(n)
             copy.write_row([*(values[c] for c in columns[:-1]), "{}"])
-
-
-@contextmanager
-def database(postgresql: bool) -> Iterator[Callable[[str], str]]:
-    """A fresh database URL per name: SQLite files, or databases on a throwaway server."""
-    if not postgresql:
-        with tempfile.TemporaryDirectory() as folder:
-            yield lambda name: f"sqlite:///{Path(folder) / name}.db"
-        return
-    import sys
-
-    from sqlalchemy import create_engine
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file, too
-    from fakes.postgres import PostgresServer
-
-    server = PostgresServer.start()
-    try:
-
-        def fresh(name: str) -> str:
-            admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f"CREATE DATABASE {name}"))
-            admin.dispose()
-            url = server.url_for(name)
-            migrate(url)
-            return url
-
-        yield fresh
-    finally:
-        server.stop()
 
 
 def main() -> None:
