@@ -128,14 +128,12 @@ def has_due_work(core: Core) -> bool:
         return connection.execute(_DUE_NOW, {"now": core.clock.now()}).first() is not None
 
 
-_DUE_NOW = (
-    select(models.ScheduledWork.id)
-    .where(
-        models.ScheduledWork.status == models.WorkStatus.PENDING,
-        models.ScheduledWork.due_at <= bindparam("now"),
-    )
-    .limit(1)
+# Pending and due at the bound `now`: what the sweep looks for.
+_IS_DUE = (
+    models.ScheduledWork.status == models.WorkStatus.PENDING,
+    models.ScheduledWork.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
 )
+_DUE_NOW = select(models.ScheduledWork.id).where(*_IS_DUE).limit(1)
 
 
 def next_due_at(core: Core) -> datetime | None:
@@ -190,10 +188,7 @@ def pending_work(core: Core) -> list[PendingWork]:
 # The next due item, locked on PostgreSQL (SKIP LOCKED: another process takes the next).
 _DUE = (
     select(models.ScheduledWork)
-    .where(
-        models.ScheduledWork.status == models.WorkStatus.PENDING,
-        models.ScheduledWork.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
-    )
+    .where(*_IS_DUE)
     .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
     .limit(1)
     .with_for_update(skip_locked=True)

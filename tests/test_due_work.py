@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import Bot
-from bot.jobs import next_due_at, run_due_work
+from bot.jobs import has_due_work, next_due_at, run_due_work
 from bot.messages import Outgoing
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
@@ -68,3 +68,29 @@ def test_next_due_at_is_the_earliest_pending_item(bot: Bot, clock: SimulatedCloc
     assert next_due_at(bot.core) is None
     say(bot, "ben.okafor", CONVENE)
     assert next_due_at(bot.core) == clock.now() + timedelta(hours=1)
+
+
+def test_a_command_with_nothing_due_runs_no_empty_sweep(bot: Bot, clock: SimulatedClock) -> None:
+    """After a command, the scheduled work is looked at with one read on a plain
+    connection, not a unit of work that claims nothing; once something falls due,
+    the sweep does it."""
+    say(bot, "ben.okafor", CONVENE)
+    units: list[object] = []
+
+    def begun(session: object, *_args: object) -> None:
+        units.append(session)
+
+    event.listen(bot.core.sessions, "after_begin", begun)
+    try:
+        assert not has_due_work(bot.core)
+        assert bot.run_due_work(delivered=True) == 0
+        assert units == []  # no session, no claim
+
+        due = next_due_at(bot.core)
+        assert due is not None
+        clock.set(due)
+        assert has_due_work(bot.core)
+        assert bot.run_due_work(delivered=True) >= 1
+        assert units  # the due work was claimed and done in its unit of work
+    finally:
+        event.remove(bot.core.sessions, "after_begin", begun)
