@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -176,11 +176,25 @@ class Deliverer:
         with engine.connect() as connection:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
-    def _transaction(self) -> AbstractContextManager[Connection]:
-        """A transaction of several Core statements (bot/outbox/claims.py; a Session
-        costs more than the statement)."""
-        engine: Engine = self.core.sessions.kw["bind"]
-        return engine.begin()
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A transaction of several statements: on this worker's own connection, out of
+        autocommit for it, never a second connection from the pool (senders that each
+        held one and waited for another could use the pool up and stand still)."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            engine: Engine = self.core.sessions.kw["bind"]
+            with engine.begin() as connection:
+                yield connection
+            return
+        if connection.in_transaction():
+            connection.commit()  # autocommit's own marker: nothing is waiting in it
+        connection.execution_options(isolation_level=connection.default_isolation_level)
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def _release(self, claimed: Sequence[Claimed]) -> None:
         """Give back rows claimed but not sent: due again at once, for any sender."""
@@ -284,7 +298,7 @@ class Deliverer:
 
     def _later(self, claimed: Claimed, error: str, retry_after: float | None) -> None:
         now = self.core.clock.now()
-        with transaction(self.core.sessions) as session:
+        with self._transaction() as connection, _joined(connection, autoflush=True) as session:
             row = session.get_one(OutboxRow, claimed.id)
             row.channels = list(claimed.channels)  # as routed at the claim
             row.attempts += 1
@@ -308,7 +322,7 @@ class Deliverer:
 
     def _next_channel(self, claimed: Claimed, reason: str) -> None:
         now = self.core.clock.now()
-        with transaction(self.core.sessions) as session:
+        with self._transaction() as connection, _joined(connection, autoflush=True) as session:
             row = session.get_one(OutboxRow, claimed.id)
             row.channels = list(claimed.channels)  # as routed at the claim
             row.refusals = [*row.refusals, {"channel": claimed.channel or "none", "reason": reason}]
@@ -335,10 +349,11 @@ class Deliverer:
 
 
 @contextmanager
-def _joined(connection: Connection) -> Iterator[Session]:
+def _joined(connection: Connection, *, autoflush: bool = False) -> Iterator[Session]:
     """An ORM session inside the connection's transaction (the rare paths that write
-    whole rows: a notice's copies, a message's copies); flushed, never committed."""
-    with Session(bind=connection, autoflush=False) as session:
+    whole rows: a notice's copies, a message's copies, a failure); flushed, never
+    committed."""
+    with Session(bind=connection, autoflush=autoflush) as session:
         yield session
         session.flush()
 

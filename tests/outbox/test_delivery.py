@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import Bot
 from bot.messages import Button, Delivery, Kind, Message, Outgoing
@@ -16,7 +16,7 @@ from bot.outbox.codec import decode_message, encode_message
 from bot.outbox.deliver import Deliverer
 from bot.outbox.retry import MAX_RETRY, retry_delay
 from bot.outbox.rows import stuck
-from bot.ports import Unreachable
+from bot.ports import DeliveryFailed, Unreachable
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from bot.unit import unit_of_work
@@ -198,3 +198,52 @@ def test_a_channel_notice_every_platform_refuses_tells_the_chair(bot: Bot) -> No
     told = "\n".join(teams.texts("asha.patel"))
     assert "the notice to #strategy-discussions was not posted" in told
     assert "teams: teams does not know them" in told
+
+
+@dataclass
+class Faulty(Refusing):
+    """Refuses `nobody` for good, fails for `down` (tried again later), takes the rest."""
+
+    down: set[str] = field(default_factory=set)
+
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        if outgoing.to in self.down:
+            raise DeliveryFailed("the platform is down for them")
+        return super().send(outgoing, earlier)
+
+
+def test_a_sender_never_holds_two_connections_from_the_pool(bot: Bot) -> None:
+    """Sent, failed and refused rows are all marked on the sender's one connection:
+    senders that each held one and waited for a second could use up the pool and hang."""
+    chat = Faulty("slack", {"megan.price"}, down={"olivia.bennett"})
+    routed = Bot(bot.core, chat, channels=[chat])
+    assert routed.command(bot.core.directory.contact("ben.okafor"), CONVENE, send=False).ok
+    engine = bot.core.sessions.kw["bind"]
+    out = peak = 0
+
+    def checkout(*_args: object) -> None:
+        nonlocal out, peak
+        out += 1
+        peak = max(peak, out)
+
+    def checkin(*_args: object) -> None:
+        nonlocal out
+        out -= 1
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        assert routed.deliverer.deliver_due() > 3
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+    assert peak == 1
+    with bot.core.sessions() as session:
+        rows = session.scalars(select(OutboxRow)).all()
+        statuses = Counter(r.status for r in rows)
+    # The invitations went (threaded: marked with their binding), Olivia's waits to be
+    # tried again, Megan's is undeliverable and the chair's notice of it went too.
+    assert statuses[OutboxStatus.SENT] >= 3
+    assert statuses[OutboxStatus.UNDELIVERABLE] == 1
+    assert [r.recipient for r in rows if r.status == OutboxStatus.PENDING] == ["olivia.bennett"]
+    assert any("Megan Price cannot be reached" in t for t in chat.texts("asha.patel"))
