@@ -8,9 +8,9 @@ messages written to the outbox in that same transaction; the outbox is then
 delivered (bot/outbox/deliver.py), so a message is never lost when a platform
 is down, and the work is not done twice. If the work itself fails the
 transaction rolls back, the item stays pending and is retried later with a
-growing delay. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several bot
-processes sweep at once without taking the same item; on SQLite the item is
-marked done only if it is still pending (a conditional UPDATE).
+growing delay. One statement finds the next due item and marks it done: on
+PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several bot processes sweep at once
+without taking the same item; on SQLite under its single write lock.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import metrics
 from bot.calendar.responses import read_replies
@@ -128,12 +127,15 @@ def has_due_work(core: Core) -> bool:
         return connection.execute(_DUE_NOW, {"now": core.clock.now()}).first() is not None
 
 
-# Pending and due at the bound `now`: what the sweep looks for.
-_IS_DUE = (
-    models.ScheduledWork.status == models.WorkStatus.PENDING,
-    models.ScheduledWork.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
-)
-_DUE_NOW = select(models.ScheduledWork.id).where(*_IS_DUE).limit(1)
+def _is_due(work: type[models.ScheduledWork]) -> tuple[ColumnElement[bool], ...]:
+    """Pending and due at the bound `now`: what the sweep looks for."""
+    return (
+        work.status == models.WorkStatus.PENDING,
+        work.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
+    )
+
+
+_DUE_NOW = select(models.ScheduledWork.id).where(*_is_due(models.ScheduledWork)).limit(1)
 
 
 def next_due_at(core: Core) -> datetime | None:
@@ -185,46 +187,18 @@ def pending_work(core: Core) -> list[PendingWork]:
         return result
 
 
-# The next due item, locked on PostgreSQL (SKIP LOCKED: another process takes the next).
-_DUE = (
-    select(models.ScheduledWork)
-    .where(*_IS_DUE)
-    .order_by(models.ScheduledWork.due_at, models.ScheduledWork.id)
-    .limit(1)
-    .with_for_update(skip_locked=True)
-)
-
-
-# Marked done only if still pending and due: on SQLite, which has no row locks and
-# reads the item without one, another process may have taken it in between.
+# The next due item, found and marked done in one statement. On PostgreSQL the row is
+# locked (SKIP LOCKED: another process takes the next one); SQLite runs the whole
+# statement, its subquery included, under the database's one write lock, so two
+# processes never take the same item there either.
 _WORK = cast(Table, models.ScheduledWork.__table__)
-_MARK_DONE = (
-    update(_WORK)
-    .where(
-        _WORK.c.id == bindparam("work_id"),
-        _WORK.c.status == models.WorkStatus.PENDING,
-        _WORK.c.due_at <= bindparam("now", type_=_WORK.c.due_at.type),
-    )
-    .values(
-        status=models.WorkStatus.DONE,
-        done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
-        attempts=_WORK.c.attempts + 1,
-    )
-    .returning(_WORK.c.attempts)
-)
-
-
-# PostgreSQL: found, locked and marked done in one statement (one round trip).
 _NEXT = aliased(models.ScheduledWork)
 _TAKE_NEXT = (
     update(models.ScheduledWork)
     .where(
         models.ScheduledWork.id
         == select(_NEXT.id)
-        .where(
-            _NEXT.status == models.WorkStatus.PENDING,
-            _NEXT.due_at <= bindparam("now", type_=_WORK.c.due_at.type),
-        )
+        .where(*_is_due(_NEXT))
         .order_by(_NEXT.due_at, _NEXT.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -241,24 +215,9 @@ _TAKE_NEXT = (
 
 
 def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
-    """The next due item, marked done (no flush of the ORM object)."""
+    """The next due item, marked done (the object as the row now is: not dirty)."""
     now = core.clock.now()
-    if session.connection().dialect.name == "postgresql":
-        return session.scalars(_TAKE_NEXT, {"now": now, "done_at": now}).first()
-    for _ in range(5):  # another process may take the one found first (SQLite)
-        work = session.scalars(_DUE, {"now": now}).first()
-        if work is None:
-            return None
-        values = {"work_id": work.id, "now": now, "done_at": now}
-        attempts = session.connection().execute(_MARK_DONE, values).scalar()
-        if attempts is not None:
-            # What the row now holds, as loaded: the object is not dirty.
-            set_committed_value(work, "status", models.WorkStatus.DONE)
-            set_committed_value(work, "done_at", now)
-            set_committed_value(work, "attempts", attempts)
-            return work
-        session.expunge(work)
-    return None
+    return session.scalars(_TAKE_NEXT, {"now": now, "done_at": now}).first()
 
 
 def _record_failure(core: Core, work_id: int, error: Exception) -> None:

@@ -107,12 +107,23 @@ def start_sweepers(
     yield from sweepers
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database two bot processes share: PostgreSQL's, or one SQLite file."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 def test_two_bot_processes_on_one_database_never_send_a_nudge_twice(
-    pg_url: str, request: pytest.FixtureRequest, tmp_path: Path
+    shared_url: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    bot = bot_on(pg_url, request)
+    """Each claims the next due item in one statement: on PostgreSQL skipping the rows
+    the other has locked, on SQLite under the file's one write lock."""
+    bot = bot_on(shared_url, request)
     with_actions(bot)
-    sweepers = list(start_sweepers(pg_url, tmp_path, count=2, delay=0.01))
+    sweepers = list(start_sweepers(shared_url, tmp_path, count=2, delay=0.01))
     for sweeper in sweepers:
         assert sweeper.process.wait(timeout=120) == 0
     counts = Counter(n for s in sweepers for n in s.nudged())
@@ -176,7 +187,7 @@ def test_every_nudge_arrives_once_the_platform_recovers(bot: Bot, clock: Simulat
 
 
 def bot_on(url: str, request: pytest.FixtureRequest) -> Bot:
-    """The `bot` fixture's set-up, on a PostgreSQL database of the test's own."""
+    """The `bot` fixture's set-up, on a database of the test's own."""
     core = build_core(
         Settings(database_url=url, strategy_directory=None), SimulatedClock(MONDAY_0930)
     )
