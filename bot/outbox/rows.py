@@ -7,11 +7,12 @@ lists: messages no channel could deliver, and messages still being retried.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.messages import Outgoing
@@ -26,18 +27,25 @@ def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list
     same thread that has not left yet (and is not being sent) superseded."""
     threads = {(item.to, item.thread) for item in outgoing if item.thread is not None}
     supersede_all(session, now, threads)
-    # Read before any row is added, so that the rows are inserted together at the end.
-    known: dict[str, int | None] = {}  # a case named by several messages, read once
-    discussions = [discussion_of(session, item, known) for item in outgoing]
+    # A discussion this unit of work has added is found once it is in the database: then
+    # look each message's up now (the query inserts it first), before any row is added
+    # so that the rows are inserted together at the end. Otherwise each row's INSERT
+    # finds its discussion itself, without a query of its own.
+    discussions: list[int | ColumnElement[Any] | None]
+    if any(isinstance(added, models.Discussion) for added in session.new):
+        known: dict[str, int | None] = {}  # a case named by several messages, read once
+        discussions = [discussion_of(session, item, known) for item in outgoing]
+    else:
+        discussions = [discussion_for_insert(session, item) for item in outgoing]
     rows = []
     latest: dict[tuple[str, str], OutboxRow] = {}  # in this call: a later version wins
-    for item, discussion_id in zip(outgoing, discussions, strict=True):
+    for item, discussion in zip(outgoing, discussions, strict=True):
         row = OutboxRow(
             recipient=item.to,
             delivery=item.delivery.value,
             thread=item.thread,
             message=encode_message(item.message),
-            discussion_id=discussion_id,
+            discussion_id=discussion,
             channel_index=0,
             refusals=[],
             status=OutboxStatus.PENDING,
@@ -125,23 +133,10 @@ def discussion_of(
     """The discussion a message is about, when it says: from its thread, or from the
     case or action its buttons and facts name (for telling the chair if it fails).
     `known`: cases already looked up (their latest discussion), added to as read."""
-    kind, _, number = (item.thread or "").partition(":")
-    if number.isdigit():
-        if kind == "invitation":
-            invitation = session.get(models.Invitation, int(number))
-            return invitation.discussion_id if invitation else None
-        if kind == "quorum":
-            return int(number)
-        if kind == "time-request":
-            action = session.get(models.Action, int(number))
-            return action.discussion_id if action else None
-    named = [b.value for b in item.message.buttons]
-    named += [str(item.message.context.get(key, "")) for key in ("reference", "case")]
-    for text in named:
-        if not text:
-            continue
-        action_ref = read_action_reference(text)
-        case = action_ref.case if action_ref else text
+    said, by_thread = _by_thread(session, item)
+    if said:
+        return by_thread
+    for case in _cases_named(item):
         if known is not None and case in known:
             found = known[case]
         else:
@@ -151,6 +146,54 @@ def discussion_of(
         if found is not None:
             return found
     return None
+
+
+def discussion_for_insert(session: Session, item: Outgoing) -> int | ColumnElement[Any] | None:
+    """What `discussion_of` finds, as a value for the row's INSERT: when the message
+    names cases, a subquery for the latest discussion of the first that has one."""
+    said, by_thread = _by_thread(session, item)
+    if said:
+        return by_thread
+    latest = [_latest_discussion(case) for case in dict.fromkeys(_cases_named(item))]
+    if not latest:
+        return None
+    return latest[0] if len(latest) == 1 else func.coalesce(*latest)
+
+
+def _by_thread(session: Session, item: Outgoing) -> tuple[bool, int | None]:
+    """Whether a message's thread names its discussion, and which (None: one now gone)."""
+    kind, _, number = (item.thread or "").partition(":")
+    if number.isdigit():
+        if kind == "invitation":
+            invitation = session.get(models.Invitation, int(number))
+            return True, invitation.discussion_id if invitation else None
+        if kind == "quorum":
+            return True, int(number)
+        if kind == "time-request":
+            action = session.get(models.Action, int(number))
+            return True, action.discussion_id if action else None
+    return False, None
+
+
+def _cases_named(item: Outgoing) -> Iterator[str]:
+    """The cases a message's buttons and facts name, in order (an action's, its case)."""
+    named = [b.value for b in item.message.buttons]
+    named += [str(item.message.context.get(key, "")) for key in ("reference", "case")]
+    for text in named:
+        if text:
+            action_ref = read_action_reference(text)
+            yield action_ref.case if action_ref else text
+
+
+def _latest_discussion(case: str) -> ColumnElement[Any]:
+    return (
+        select(models.Discussion.id)
+        .join(models.Case)
+        .where(models.Case.reference == case)
+        .order_by(models.Discussion.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 @dataclass(frozen=True)
