@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from bot import metrics
@@ -46,7 +46,7 @@ from bot.services.reminders import send_nudge
 from bot.services.time_search import close_poll
 from bot.storage import models
 from bot.storage.db import transaction
-from bot.unit import Unit, unit_of_work
+from bot.unit import Dress, Unit, unit_of_work
 from bot.wording import say
 
 log = logging.getLogger(__name__)
@@ -79,31 +79,51 @@ def run_due_work(
     if not has_due_work(core):  # the usual case after a command: one cheap read
         return 0
     dress = partial(dress_message, intents)
-    attempted = undelivered = 0
-    while attempted < limit:
+    engine: Engine = core.sessions.kw["bind"]
+    attempted = 0
+    more = True
+    while more and attempted < limit:
+        # One connection for the items done between two deliveries: one checkout (and
+        # on PostgreSQL one ping) for several units of work. It is given back before
+        # the delivery, so the sweep never holds a connection while it waits for one.
+        with engine.connect() as connection:
+            tried, done, more = _do_items(
+                core, connection, dress, min(deliverer.batch, limit - attempted)
+            )
+        attempted += tried
+        if done:
+            deliverer.deliver_due()
+    return attempted
+
+
+def _do_items(
+    core: Core, connection: Connection, dress: Dress, wanted: int
+) -> tuple[int, int, bool]:
+    """Up to `wanted` due items, each in its own unit of work on `connection`, stopping
+    after one that emitted a threaded message; how many were tried and done, and
+    whether more may be due."""
+    tried = done = 0
+    while tried < wanted:
         work_id: int | None = None
         threaded = False
         try:
-            with unit_of_work(core, dress) as unit:
+            with unit_of_work(core, dress, connection=connection) as unit:
                 # Claimed and marked done first, in the same unit of work as the job
                 # and its messages: a job that schedules the next item with the same
                 # key then adds a new one instead of moving this one. A failure
                 # rolls all of it back, so the item is still pending.
                 work = _claim_one(core, unit.session)
                 if work is None:
-                    break
+                    return tried, done, False
                 work_id, kind, attempts = work.id, work.kind, work.attempts
                 sending = unit.emit(_perform(unit, work))  # outbox rows, with the work
                 threaded = any(o.thread is not None for o in sending)
         except Exception as error:  # rolled back: the item stays due, retried later
             if work_id is None:
                 raise
-            _record_failure(core, work_id, error)
+            _record_failure(core, connection, work_id, error)
         else:
-            undelivered += 1
-            if threaded or undelivered >= deliverer.batch:
-                deliverer.deliver_due()
-                undelivered = 0
+            done += 1
             metrics.WORK_DONE.labels(kind).inc()
             log.info(
                 "scheduled work done",
@@ -114,10 +134,10 @@ def run_due_work(
                     "attempts": attempts,
                 },
             )
-        attempted += 1
-    if undelivered:
-        deliverer.deliver_due()
-    return attempted
+        tried += 1
+        if threaded:
+            break
+    return tried, done, True
 
 
 def has_due_work(core: Core) -> bool:
@@ -220,8 +240,8 @@ def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
     return session.scalars(_TAKE_NEXT, {"now": now, "done_at": now}).first()
 
 
-def _record_failure(core: Core, work_id: int, error: Exception) -> None:
-    with transaction(core.sessions) as session:
+def _record_failure(core: Core, connection: Connection, work_id: int, error: Exception) -> None:
+    with transaction(core.sessions, connection) as session:
         work = session.get_one(models.ScheduledWork, work_id)
         work.attempts += 1
         work.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.core import Core
@@ -87,10 +88,14 @@ class Unit:
 
 @contextmanager
 def unit_of_work(
-    core: Core, dress: Dress = as_it_is, answered: Answered | None = None
+    core: Core,
+    dress: Dress = as_it_is,
+    answered: Answered | None = None,
+    connection: Connection | None = None,
 ) -> Iterator[Unit]:
-    """A unit of work: committed when the block ends, rolled back if it raises."""
-    with transaction(core.sessions) as session:
+    """A unit of work: committed when the block ends, rolled back if it raises (on
+    `connection` if given, else on one from the pool)."""
+    with transaction(core.sessions, connection) as session:
         if answered is not None:
             session.info[ANSWERED] = answered
         yield Unit(core, session, dress, answered=answered)

@@ -94,3 +94,47 @@ def test_a_command_with_nothing_due_runs_no_empty_sweep(bot: Bot, clock: Simulat
         assert units  # the due work was claimed and done in its unit of work
     finally:
         event.remove(bot.core.sessions, "after_begin", begun)
+
+
+def test_a_sweep_does_several_items_on_one_connection_and_never_holds_two(
+    bot: Bot, clock: SimulatedClock
+) -> None:
+    """The items done between two deliveries share one checkout (on PostgreSQL one
+    ping); it is given back before delivering, so the sweep holds one connection at most."""
+    say(bot, "ben.okafor", CONVENE)
+    for number in range(20):
+        say(
+            bot,
+            "asha.patel",
+            f'/strategy action NV-40213 owner=megan.price due="in 2 working days" '
+            f'text="Follow-up task number {number + 1}"',
+        )
+    bot.run_due_work()
+    clock.advance(timedelta(days=1, hours=1))  # every action's first nudge is due
+    engine = bot.core.sessions.kw["bind"]
+    checkouts = out = peak = 0
+
+    def checkout(*_args: object) -> None:
+        nonlocal checkouts, out, peak
+        checkouts, out = checkouts + 1, out + 1
+        peak = max(peak, out)
+
+    def checkin(*_args: object) -> None:
+        nonlocal out
+        out -= 1
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        done = bot.run_due_work(delivered=True)
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+    assert done >= 20
+    assert peak == 1
+    assert checkouts <= done // 2  # one per item would be 20 or more
+    with bot.core.sessions() as session:
+        pending = session.scalars(
+            select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING)
+        ).all()
+    assert pending == []  # every nudge was delivered

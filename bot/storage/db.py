@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:  # alembic is imported when migrating, not by every command
@@ -65,9 +65,12 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: committed if the block succeeds, rolled back if it raises."""
-    with sessions() as session, session.begin():
+def transaction(
+    sessions: sessionmaker[Session], connection: Connection | None = None
+) -> Iterator[Session]:
+    """One unit of work: committed if the block succeeds, rolled back if it raises. On
+    `connection` if given (one the caller holds for several), else one from the pool."""
+    with sessions(bind=connection) if connection else sessions() as session, session.begin():
         yield session
 
 
