@@ -150,17 +150,27 @@ class Deliverer:
 
     def _sending(self, limit: int) -> int:
         tried = 0
-        while tried < limit:
-            batch = self._claim(min(self.batch, limit - tried))
+        more = True
+        while more and tried < limit:
+            wanted = min(self.batch, limit - tried)
+            batch = self._claim(wanted)
             if not batch:
                 break
+            # Claim again only if something may be due now that was not: the batch was
+            # full, or a row was not sent (a refusal moves it on to its next channel at
+            # once), or a threaded row went (a later version may wait behind it; its
+            # copies are written as it is marked), or a notice (its copies for the other
+            # platforms are written as it is claimed).
+            more = len(batch) == wanted
             # Measured here, not on the core's clock (simulated in tests and the demo).
             started = time.monotonic()
             for index, claimed in enumerate(batch):
                 if time.monotonic() - started > self.lease.total_seconds() / 2:
                     self._release(batch[index:])  # never send near the end of the lease
+                    more = True  # what was given back is due again at once
                     break
-                self._send(claimed)
+                sent = self._send(claimed)
+                more = more or not sent or _may_follow(claimed.outgoing)
                 tried += 1
         return tried
 
@@ -249,7 +259,8 @@ class Deliverer:
             names = [binding.channel, *[n for n in names if n != binding.channel]]
         return names
 
-    def _send(self, claimed: Claimed) -> None:
+    def _send(self, claimed: Claimed) -> bool:
+        """Send one claimed row on its channel; whether it went."""
         channel = next((c for c in self.channels if c.name == claimed.channel), None)
         try:
             if channel is None:
@@ -274,6 +285,8 @@ class Deliverer:
         else:
             metrics.delivered(claimed.channel, sent=1)
             self._sent(claimed, reference)
+            return True
+        return False
 
     def _sent(self, claimed: Claimed, reference: str) -> None:
         now = self.core.clock.now()
@@ -370,3 +383,8 @@ def _newer_exists(session: Session, row: OutboxRow) -> bool:
         ).first()
         is not None
     )
+
+
+def _may_follow(outgoing: Outgoing) -> bool:
+    """Whether sending this may make another row due at once (see _sending)."""
+    return outgoing.thread is not None or outgoing.delivery is Delivery.CHANNEL
