@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import partial
 from typing import cast
@@ -214,9 +214,9 @@ def pending_work(core: Core) -> list[PendingWork]:
 _WORK = cast(Table, models.ScheduledWork.__table__)
 _NEXT = aliased(models.ScheduledWork)
 _TAKE_NEXT = (
-    update(models.ScheduledWork)
+    update(_WORK)
     .where(
-        models.ScheduledWork.id
+        _WORK.c.id
         == select(_NEXT.id)
         .where(*_is_due(_NEXT))
         .order_by(_NEXT.due_at, _NEXT.id)
@@ -227,17 +227,17 @@ _TAKE_NEXT = (
     .values(
         status=models.WorkStatus.DONE,
         done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
-        attempts=models.ScheduledWork.attempts + 1,
+        attempts=_WORK.c.attempts + 1,
     )
-    .returning(models.ScheduledWork)
-    .execution_options(synchronize_session=False)
+    .returning(*(_WORK.c[f.name] for f in fields(models.DueWork)))
 )
 
 
-def _claim_one(core: Core, session: Session) -> models.ScheduledWork | None:
-    """The next due item, marked done (the object as the row now is: not dirty)."""
+def _claim_one(core: Core, session: Session) -> models.DueWork | None:
+    """The next due item, marked done."""
     now = core.clock.now()
-    return session.scalars(_TAKE_NEXT, {"now": now, "done_at": now}).first()
+    row = session.connection().execute(_TAKE_NEXT, {"now": now, "done_at": now}).first()
+    return None if row is None else models.DueWork(**row._mapping)
 
 
 def _record_failure(core: Core, connection: Connection, work_id: int, error: Exception) -> None:
@@ -265,14 +265,14 @@ def _record_failure(core: Core, connection: Connection, work_id: int, error: Exc
         )
 
 
-def _perform(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _perform(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     job = JOBS.get(work.kind)
     if job is None:
         raise ValueError(f"no job for scheduled work of kind {work.kind!r}")
     return job(unit, work)
 
 
-def _discussion(unit: Unit, work: models.ScheduledWork) -> models.Discussion:
+def _discussion(unit: Unit, work: models.DueWork) -> models.Discussion:
     assert work.discussion_id is not None
     return unit.session.get_one(models.Discussion, work.discussion_id)
 
@@ -291,49 +291,49 @@ _NUDGED = (
 )
 
 
-def _action_nudge(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _action_nudge(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     assert work.action_id is not None
     action = unit.session.scalars(_NUDGED, {"action_id": work.action_id}).one()
     return send_nudge(unit, action)
 
 
-def _fallback_check(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _fallback_check(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     assert work.agency_kind is not None
     kind = AgencyKind(work.agency_kind)
     return run_fallback(unit, _discussion(unit, work), kind, say("fallback_trigger.cutoff"))
 
 
-def _meeting_start(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _meeting_start(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     return meeting.start(unit, _discussion(unit, work))
 
 
-def _deadline_warning(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _deadline_warning(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     return meeting.deadline_warning(unit, _discussion(unit, work))
 
 
-def _calendar_replies(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _calendar_replies(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     discussion = _discussion(unit, work)
     replies = read_replies(unit, discussion)
     return [] if replies is None else apply_replies(unit, discussion, replies)
 
 
-def _record_deadline(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _record_deadline(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     deadline = work.payload.get("deadline")
     return record_deadline.check_circulation(
         unit, _discussion(unit, work), datetime.fromisoformat(deadline) if deadline else work.due_at
     )
 
 
-def _further_reminder(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _further_reminder(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     by = work.payload.get("by")
     return further.remind(unit, _discussion(unit, work), datetime.fromisoformat(by) if by else None)
 
 
-def _poll_close(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def _poll_close(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     return close_poll(unit, _discussion(unit, work))
 
 
-Job = Callable[[Unit, models.ScheduledWork], list[Outgoing]]
+Job = Callable[[Unit, models.DueWork], list[Outgoing]]
 
 # What each kind of scheduled work does. A new kind is a job here and a
 # value in models.WorkKind.

@@ -68,7 +68,7 @@ class _Result:
     documents: dict[tuple[str, Meeting], bytes] = field(default_factory=dict)
 
 
-def sync_calendar(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def sync_calendar(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     """The `calendar_sync` handler."""
     core, session = unit.core, unit.session
     assert work.discussion_id is not None

@@ -86,7 +86,7 @@ def mailer_of(core: Core) -> Mailer:
     raise NoMailer("no mailer is configured, so the record cannot be emailed yet")
 
 
-def deliver(unit: Unit, work: models.ScheduledWork) -> list[Outgoing]:
+def deliver(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     """The RECORD_DELIVERY handler: one person, one channel."""
     core, session = unit.core, unit.session
     channel = DeliveryChannel(work.payload["channel"])

@@ -8,6 +8,7 @@ case record, with names, lives in the local authority's own system.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -311,3 +312,18 @@ class ScheduledWork(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """An item of scheduled work as claimed: what its job reads of it (a plain row, not
+    an ORM object, since the claim marks it done in the same statement)."""
+
+    id: int
+    kind: str
+    due_at: datetime
+    discussion_id: int | None
+    action_id: int | None
+    agency_kind: str | None
+    payload: dict[str, Any]
+    attempts: int
