@@ -173,8 +173,9 @@ def _own_invitation(
 def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     """Refresh the chair's quorum view, and mark the moment the quorum is first met."""
     core, session = unit.core, unit.session
+    # No refresh: the session made every change to the discussion and its invitations
+    # (through the relationships), so a reload would read back what it holds.
     session.flush()
-    session.refresh(discussion)
     outgoing = [quorum_outgoing(core, discussion)]
     if discussion.quorum_met_at is None and all(quorum_of(discussion).values()):
         discussion.quorum_met_at = core.clock.now()
