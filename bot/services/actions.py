@@ -22,6 +22,7 @@ from bot.references import action_reference, discussion_reference
 from bot.services.common import action_outgoing
 from bot.services.reminders import cancel_nudges, schedule_nudge
 from bot.shared import (
+    WITH_ORGANISERS,
     audit,
     contact_row,
     due_from_text,
@@ -54,7 +55,7 @@ def add_action(
         raise refusal("actions.no_owner", owner=owner, example=example)
     due_at = due_from_text(core, due)
     session = unit.session
-    discussion = visible_discussion(session, case_reference, actor)
+    discussion = visible_discussion(session, case_reference, actor, load=WITH_ORGANISERS)
     _require_chair_or_convenor(discussion, actor, wording("actions.records_actions"))
     _require_open_for_actions(core, session, discussion)
     action = models.Action(
