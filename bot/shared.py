@@ -105,21 +105,13 @@ def visible_discussion(
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)
-    if scheduled_only and wanted.number is not None:
-        # A numbered reference (a button on an old card) names one discussion: if it
-        # has been held or cancelled, say so, rather than act on a later one.
-        named_one = session.scalars(query).first()
-        if named_one is not None and named_one.status != models.DiscussionStatus.SCHEDULED:
-            raise refusal(
-                "lookups.no_longer_upcoming",
-                case=references.discussion_reference(named_one),
-                number=named_one.number,
-                status=named_one.status,
-                latest=wanted.case,
-            )
-    if scheduled_only:
+    elif scheduled_only:
         query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
     discussion = session.scalars(query).first()
+    if scheduled_only and discussion is not None:
+        # A numbered reference (a button on an old card) names one discussion: if it
+        # has been held or cancelled, say so, rather than act on a later one.
+        _require_upcoming(discussion, wanted.case)
     if discussion is None:
         named = (
             wanted.case
@@ -128,6 +120,17 @@ def visible_discussion(
         )
         raise not_allowed("lookups.no_discussion", upcoming=scheduled_only, case=named)
     return discussion
+
+
+def _require_upcoming(discussion: models.Discussion, case: str) -> None:
+    if discussion.status != models.DiscussionStatus.SCHEDULED:
+        raise refusal(
+            "lookups.no_longer_upcoming",
+            case=references.discussion_reference(discussion),
+            number=discussion.number,
+            status=discussion.status,
+            latest=case,
+        )
 
 
 # The invitations in the discussion's own query (one row each, no query of their own),
