@@ -283,6 +283,8 @@ def _sees(actor: Contact, action: models.Action, latest: models.Discussion) -> b
 def carried_forward(discussion: models.Discussion) -> list[models.Action]:
     """Open actions of the case's earlier discussions: they stay open and are followed up
     in this one (carried forward, not copied)."""
+    if discussion.number <= 1:
+        return []  # a case's first discussion: there is none earlier (no query for them)
     return [
         action
         for earlier in discussion.case.discussions
