@@ -46,12 +46,13 @@ def test_accepting_loads_the_discussion_with_its_case_and_invitations_once(conve
 
 
 def test_adding_an_action_loads_the_discussion_with_its_chair_and_convenor(convened: Bot) -> None:
-    # Then the owner's and the actor's contact rows; was six (chair, convenor, case lazily).
-    assert loads(convened, "asha.patel", ADD) == ["discussion", "contact", "contact"]
+    # Then the owner's contact row (the actor's is the chair's); was six: chair, convenor
+    # and case lazily, then the actor's row by key.
+    assert loads(convened, "asha.patel", ADD) == ["discussion", "contact"]
 
 
 def test_closing_an_action_loads_it_with_its_owner_discussion_and_chair(convened: Bot) -> None:
     say(convened, "asha.patel", ADD)
-    # Then the closer's contact row; was six (owner, discussion, chair, case lazily).
+    # Was six: owner, discussion, chair and case lazily, then the closer's row by key.
     outcome = '/strategy close NV-40213/A1 outcome="DASH done: high risk"'
-    assert loads(convened, "megan.price", outcome) == ["action", "contact"]
+    assert loads(convened, "megan.price", outcome) == ["action"]
