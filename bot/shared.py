@@ -6,12 +6,13 @@ write an audit event, schedule work or show a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.base import ExecutableOption
 
 from bot import references
 from bot.core import Core
@@ -77,7 +78,12 @@ def audit(
 
 
 def visible_discussion(
-    session: Session, reference: str, viewer: Contact, *, scheduled_only: bool = False
+    session: Session,
+    reference: str,
+    viewer: Contact,
+    *,
+    scheduled_only: bool = False,
+    load: Sequence[ExecutableOption] = (),
 ) -> models.Discussion:
     """The discussion a reference names, if the viewer was invited to it.
 
@@ -85,6 +91,7 @@ def visible_discussion(
     one the viewer was invited to (for anyone invited to it, the latest).
     Someone who was not invited gets the same answer as for a case that does
     not exist, so nothing leaks about which cases are under discussion.
+    `load`: eager loading for what the caller reads next (e.g. WITH_INVITATIONS).
     """
     wanted = references.read_discussion_reference(reference)
     query = (
@@ -94,24 +101,17 @@ def visible_discussion(
         .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
         .where(models.Case.reference == wanted.case, models.Contact.key == viewer.id)
         .order_by(models.Discussion.number.desc(), models.Discussion.id.desc())
+        .options(*load)
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)
-    if scheduled_only and wanted.number is not None:
-        # A numbered reference (a button on an old card) names one discussion: if it
-        # has been held or cancelled, say so, rather than act on a later one.
-        named_one = session.scalars(query).first()
-        if named_one is not None and named_one.status != models.DiscussionStatus.SCHEDULED:
-            raise refusal(
-                "lookups.no_longer_upcoming",
-                case=references.discussion_reference(named_one),
-                number=named_one.number,
-                status=named_one.status,
-                latest=wanted.case,
-            )
-    if scheduled_only:
+    elif scheduled_only:
         query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
     discussion = session.scalars(query).first()
+    if scheduled_only and discussion is not None:
+        # A numbered reference (a button on an old card) names one discussion: if it
+        # has been held or cancelled, say so, rather than act on a later one.
+        _require_upcoming(discussion, wanted.case)
     if discussion is None:
         named = (
             wanted.case
@@ -120,6 +120,24 @@ def visible_discussion(
         )
         raise not_allowed("lookups.no_discussion", upcoming=scheduled_only, case=named)
     return discussion
+
+
+def _require_upcoming(discussion: models.Discussion, case: str) -> None:
+    if discussion.status != models.DiscussionStatus.SCHEDULED:
+        raise refusal(
+            "lookups.no_longer_upcoming",
+            case=references.discussion_reference(discussion),
+            number=discussion.number,
+            status=discussion.status,
+            latest=case,
+        )
+
+
+# The invitations in the discussion's own query (one row each, no query of their own),
+# for callers that look through them (invitation_of, quorum_of).
+WITH_INVITATIONS = (joinedload(models.Discussion.invitations),)
+# Who may change the discussion's actions and record (chair, convenor).
+WITH_ORGANISERS = (joinedload(models.Discussion.chair), joinedload(models.Discussion.convenor))
 
 
 def invitation_of(discussion: models.Discussion, contact_key: str) -> models.Invitation | None:
@@ -237,6 +255,7 @@ def visible_action(session: Session, actor: Contact, reference: str) -> models.A
         select(models.Action)
         .join(models.Case, models.Action.case_id == models.Case.id)
         .where(models.Case.reference == wanted.case, models.Action.number == wanted.number)
+        .options(*_WITH_OWNER_AND_CHAIR)
     ).one_or_none()
     if action is not None and action.owner.key == actor.id:
         return action
@@ -245,6 +264,14 @@ def visible_action(session: Session, actor: Contact, reference: str) -> models.A
     if action is None or not _sees(actor, action, latest):
         raise refusal("lookups.no_such_action", case=latest.case.reference, number=wanted.number)
     return action
+
+
+# Every command on an action names it (its discussion's case), checks or tells its owner
+# and its discussion's chair: loaded with the action, not one lazy load each.
+_WITH_OWNER_AND_CHAIR = (
+    joinedload(models.Action.owner),
+    joinedload(models.Action.discussion).joinedload(models.Discussion.chair),
+)
 
 
 def _sees(actor: Contact, action: models.Action, latest: models.Discussion) -> bool:
@@ -256,6 +283,8 @@ def _sees(actor: Contact, action: models.Action, latest: models.Discussion) -> b
 def carried_forward(discussion: models.Discussion) -> list[models.Action]:
     """Open actions of the case's earlier discussions: they stay open and are followed up
     in this one (carried forward, not copied)."""
+    if discussion.number <= 1:
+        return []  # a case's first discussion: there is none earlier (no query for them)
     return [
         action
         for earlier in discussion.case.discussions

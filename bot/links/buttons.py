@@ -35,7 +35,7 @@ from bot.links.urls import checked_public_url, link_for
 from bot.messages import Button, Message
 from bot.references import read_action_reference
 from bot.routing import EMAIL, Router
-from bot.shared import contact_row, invitation_of, visible_discussion
+from bot.shared import WITH_INVITATIONS, contact_row, invitation_of, visible_discussion
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.storage.find_time_models import SearchStatus, TimeSearch
@@ -90,7 +90,9 @@ def find_invitation(
 ) -> models.Invitation | None:
     """The person's invitation to the scheduled discussion `value` names (NV-40213#1)."""
     try:
-        discussion = visible_discussion(session, value, person, scheduled_only=True)
+        discussion = visible_discussion(
+            session, value, person, scheduled_only=True, load=WITH_INVITATIONS
+        )
     except InputError:
         return None
     return invitation_of(discussion, person.id)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.record.content import RecordContent
 from bot.storage import models
@@ -223,13 +223,19 @@ def _issue(session: Session, row: LinkToken) -> str:
     return token
 
 
+# Every check reads the token's contact; most tokens are invitations' (one per email).
+_WITH_HOLDER = (joinedload(LinkToken.contact), joinedload(LinkToken.invitation))
+
+
 def find_link(session: Session, token: str, now: datetime) -> LinkToken | None:
     """The token's row if it works now (known, not expired, not revoked, still bound
     to its contact); otherwise None, whatever the reason."""
     if not looks_like_token(token):
         return None
     digest = hash_token(token)
-    row = session.scalars(select(LinkToken).where(LinkToken.token_hash == digest)).one_or_none()
+    row = session.scalars(
+        select(LinkToken).where(LinkToken.token_hash == digest).options(*_WITH_HOLDER)
+    ).one_or_none()
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return row if is_usable(row, now) else None

@@ -26,7 +26,15 @@ from bot.record.fields import EXAMPLES, FieldContext, apply
 from bot.record.form import essential_rows, other_rows
 from bot.record.snapshot import build_snapshot
 from bot.references import discussion_reference, numbered_reference, read_discussion_reference
-from bot.shared import audit, contact_row, invitation_of, visible_discussion, when
+from bot.shared import (
+    WITH_INVITATIONS,
+    WITH_ORGANISERS,
+    audit,
+    contact_row,
+    invitation_of,
+    visible_discussion,
+    when,
+)
 from bot.storage import models
 from bot.storage.record_models import RecordShare, RecordStatus, RecordVersion
 from bot.unit import Unit
@@ -317,10 +325,15 @@ def latest_final(session: Session, discussion: models.Discussion) -> RecordVersi
     ).first()
 
 
+# Each command on a held discussion's record checks its chair or convenor, then its form
+# shows them and the attendance (the invitations).
+_FOR_THE_RECORD = (*WITH_ORGANISERS, *WITH_INVITATIONS)
+
+
 def _held_discussion(
     core: Core, session: Session, actor: Contact, case_reference: str
 ) -> models.Discussion:
-    discussion = visible_discussion(session, case_reference, actor)
+    discussion = visible_discussion(session, case_reference, actor, load=_FOR_THE_RECORD)
     case = discussion_reference(discussion)
     if discussion.status == models.DiscussionStatus.CANCELLED:
         raise refusal("record.cancelled", case=case)

@@ -22,6 +22,7 @@ from bot.references import action_reference, discussion_reference
 from bot.services.common import action_outgoing
 from bot.services.reminders import cancel_nudges, schedule_nudge
 from bot.shared import (
+    WITH_ORGANISERS,
     audit,
     contact_row,
     due_from_text,
@@ -54,7 +55,7 @@ def add_action(
         raise refusal("actions.no_owner", owner=owner, example=example)
     due_at = due_from_text(core, due)
     session = unit.session
-    discussion = visible_discussion(session, case_reference, actor)
+    discussion = visible_discussion(session, case_reference, actor, load=WITH_ORGANISERS)
     _require_chair_or_convenor(discussion, actor, wording("actions.records_actions"))
     _require_open_for_actions(core, session, discussion)
     action = models.Action(
@@ -66,7 +67,7 @@ def add_action(
         due_at=due_at,
         status=models.ActionStatus.OPEN,
         urgent=urgent,
-        created_by_id=contact_row(session, actor.id).id,
+        created_by_id=_organiser_id(discussion, actor),
         created_at=core.clock.now(),
     )
     session.add(action)
@@ -110,7 +111,8 @@ def close_action(unit: Unit, actor: Contact, reference: str, outcome: str) -> Ou
     action.status = models.ActionStatus.CLOSED
     action.outcome = outcome
     action.closed_at = core.clock.now()
-    action.closed_by_id = contact_row(session, actor.id).id
+    # The closer is the owner or the chair (checked above), both loaded with the action.
+    action.closed_by_id = action.owner_id if action.owner.key == actor.id else discussion.chair_id
     action.requested_due_at = action.request_reason = None
     cancel_nudges(session, action)
     audit(
@@ -236,6 +238,11 @@ def my_actions(unit: Unit, actor: Contact) -> Outcome:
 def _require_chair_or_convenor(discussion: models.Discussion, actor: Contact, what: str) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
         raise not_allowed("actions.chair_or_convenor", what=what, chair=discussion.chair.name)
+
+
+def _organiser_id(discussion: models.Discussion, actor: Contact) -> int:
+    """The row of the actor, who is the chair or the convenor (checked): no query for it."""
+    return discussion.chair_id if discussion.chair.key == actor.id else discussion.convenor_id
 
 
 def _require_open_for_actions(core: Core, session: Session, discussion: models.Discussion) -> None:

@@ -350,8 +350,13 @@ def _case(core: Core, session: Session, reference: str) -> models.Case:
         )
     ).one_or_none()
     if case is None:
+        # A new case has no discussions or children yet: said here, not asked of the database.
         case = models.Case(
-            partnership_id=partnership.id, reference=reference, created_at=core.clock.now()
+            partnership_id=partnership.id,
+            reference=reference,
+            created_at=core.clock.now(),
+            discussions=[],
+            children=[],
         )
         session.add(case)
         session.flush()

@@ -97,7 +97,6 @@ def run_fallback(
         contact=contact.id,
         trigger=trigger,
     )
-    session.refresh(discussion)
     return [
         invitation_outgoing(core, invitation),
         Outgoing(

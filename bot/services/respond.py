@@ -11,6 +11,7 @@ from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.services.fallback import agency_still_possible, others_invited, run_fallback
 from bot.shared import (
+    WITH_INVITATIONS,
     audit,
     contact_row,
     invitation_of,
@@ -155,7 +156,9 @@ def delegate(unit: Unit, actor: Contact, case_reference: str, to: str) -> Outcom
 def _own_invitation(
     session: Session, actor: Contact, case_reference: str
 ) -> tuple[models.Discussion, models.Invitation]:
-    discussion = visible_discussion(session, case_reference, actor, scheduled_only=True)
+    discussion = visible_discussion(
+        session, case_reference, actor, scheduled_only=True, load=WITH_INVITATIONS
+    )
     invitation = invitation_of(discussion, actor.id)
     assert invitation is not None  # visible_discussion only finds discussions they are invited to
     if invitation.status == models.InvitationStatus.DELEGATED:
@@ -173,8 +176,9 @@ def _own_invitation(
 def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     """Refresh the chair's quorum view, and mark the moment the quorum is first met."""
     core, session = unit.core, unit.session
+    # No refresh: the session made every change to the discussion and its invitations
+    # (through the relationships), so a reload would read back what it holds.
     session.flush()
-    session.refresh(discussion)
     outgoing = [quorum_outgoing(core, discussion)]
     if discussion.quorum_met_at is None and all(quorum_of(discussion).values()):
         discussion.quorum_met_at = core.clock.now()

@@ -163,7 +163,9 @@ class Discussion(Base):
     convened_at: Mapped[datetime]
     quorum_met_at: Mapped[datetime | None]
 
-    case: Mapped[Case] = relationship(back_populates="discussions")
+    # With its row (one join on the key): nearly every use of a discussion names it by
+    # its case's reference, and a lazy load per discussion per command added up.
+    case: Mapped[Case] = relationship(back_populates="discussions", lazy="joined", innerjoin=True)
     convenor: Mapped[Contact] = relationship(foreign_keys=[convenor_id])
     chair: Mapped[Contact] = relationship(foreign_keys=[chair_id])
     children: Mapped[list[Child]] = relationship(
