@@ -155,7 +155,16 @@ def _is_due(work: type[models.ScheduledWork]) -> tuple[ColumnElement[bool], ...]
     )
 
 
-_DUE_NOW = select(models.ScheduledWork.id).where(*_is_due(models.ScheduledWork)).limit(1)
+# In due order, though any due item would do: then PostgreSQL walks the (status, due_at)
+# index and stops at once. Unordered, it expected pending items to be due as often as
+# items are pending, scanned the table for one, and read all of it when none was due
+# (60 to 100 ms at a million rows).
+_DUE_NOW = (
+    select(models.ScheduledWork.id)
+    .where(*_is_due(models.ScheduledWork))
+    .order_by(models.ScheduledWork.status, models.ScheduledWork.due_at)
+    .limit(1)
+)
 
 
 def next_due_at(core: Core) -> datetime | None:

@@ -36,7 +36,7 @@ from bot.core import Core
 from bot.mail import Email, MailRefused
 from bot.messages import Kind, Outgoing, message
 from bot.references import discussion_reference
-from bot.shared import WITH_INVITATIONS, audit, schedule, when
+from bot.shared import audit, schedule, when
 from bot.storage import models
 from bot.storage.calendar_models import (
     CalendarEvent,
@@ -72,7 +72,10 @@ def sync_calendar(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     """The `calendar_sync` handler."""
     core, session = unit.core, unit.session
     assert work.discussion_id is not None
-    discussion = session.get_one(models.Discussion, work.discussion_id, options=WITH_INVITATIONS)
+    # Its invitations come by their own query, through their discussion_id index: joined
+    # to a load by id, SQLite's plan walked every invitation in id order (0.6 s at
+    # 100,000 discussions, bench/history.py's convene).
+    discussion = session.get_one(models.Discussion, work.discussion_id)
     if discussion.status == models.DiscussionStatus.HELD:
         return []  # the meeting has started: too late for invitations
     invites = invites_of(core)
