@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from bench import simulate as simulate_bench
+from bench import statements as statements_bench
 from bench.history import measure, prepare
 
 
@@ -28,3 +29,10 @@ def test_the_simulation_benchmark_counts_runs_and_buckets() -> None:
     labels = [label for label, _ in spent]
     assert total > 0 and len(labels) == len(set(labels))
     assert "SQLAlchemy ORM (sessions, loading, unit of work)" in labels
+
+
+def test_the_statements_benchmark_counts_statements_and_lazy_loads() -> None:
+    kinds, sites, _lazy = statements_bench.count(2, days=1)
+    assert kinds["SELECT"] > 0 and kinds["INSERT"] > 0
+    assert sum(sites.values()) == sum(kinds.values())
+    assert any("outbox" in statement for statement, _where in sites)
