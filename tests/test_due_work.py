@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 
 from bot.app import Bot
-from bot.jobs import _DUE_NOW, has_due_work, next_due_at, run_due_work
+from bot.jobs import has_due_work, next_due_at, run_due_work
 from bot.messages import Outgoing
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
@@ -139,34 +138,3 @@ def test_a_sweep_does_several_items_on_one_connection_and_never_holds_two(
             select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING)
         ).all()
     assert pending == []  # every nudge was delivered
-
-
-def test_looking_for_due_work_walks_the_due_index_when_nothing_is_due(
-    bot: Bot, clock: SimulatedClock
-) -> None:
-    """With many items done in the past and many pending in the future, PostgreSQL's
-    planner took pending and due to be common, and scanned the table (all of it, when
-    nothing was due) unless the query asks for the due order the index holds."""
-    engine = bot.core.sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite plans the query through the index either way")
-    now = clock.now()
-    rows = [
-        {
-            "kind": "action_nudge",
-            "status": "done" if n % 2 else "pending",
-            "due_at": now - timedelta(days=1) if n % 2 else now + timedelta(days=30 + n % 300),
-            "attempts": 0,
-            "payload": {},
-        }
-        for n in range(20_000)
-    ]
-    with engine.begin() as connection:
-        connection.execute(insert(models.ScheduledWork), rows)
-        connection.exec_driver_sql("ANALYZE scheduled_work")
-        statement = _DUE_NOW.compile(engine)
-        plan = connection.exec_driver_sql(
-            f"EXPLAIN {statement}", statement.construct_params({"now": now})
-        ).scalars()
-        assert "Seq Scan" not in "\n".join(plan)
-    assert not has_due_work(bot.core)

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 
 from bot.app import Bot, build_core
-from bot.jobs import pending_work, run_due_work
+from bot.jobs import _DUE_NOW, has_due_work, pending_work, run_due_work
 from bot.messages import Outgoing
 from bot.outbox.deliver import LEASE
 from bot.ports import DeliveryFailed
 from bot.settings import Settings
+from bot.storage import models
 from fakes.postgres import PostgresServer
 from handlers.console import ConsoleChat
 from scheduling.clock import SimulatedClock
@@ -243,3 +244,33 @@ def _count(url: str, query: str) -> int:
             return int(connection.execute(text(query)).scalar() or 0)
     finally:
         engine.dispose()
+
+
+def test_looking_for_due_work_walks_the_due_index_when_nothing_is_due(
+    pg_url: str, request: pytest.FixtureRequest
+) -> None:
+    """With many items done in the past and many pending in the future, PostgreSQL's
+    planner took pending and due to be common, and scanned the table (all of it, when
+    nothing was due) unless the query asks for the due order the index holds."""
+    bot = bot_on(pg_url, request)
+    engine = bot.core.sessions.kw["bind"]
+    now = bot.core.clock.now()
+    rows = [
+        {
+            "kind": "action_nudge",
+            "status": "done" if n % 2 else "pending",
+            "due_at": now - timedelta(days=1) if n % 2 else now + timedelta(days=30 + n % 300),
+            "attempts": 0,
+            "payload": {},
+        }
+        for n in range(20_000)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(models.ScheduledWork), rows)
+        connection.exec_driver_sql("ANALYZE scheduled_work")
+        statement = _DUE_NOW.compile(engine)
+        plan = connection.exec_driver_sql(
+            f"EXPLAIN {statement}", statement.construct_params({"now": now})
+        ).scalars()
+        assert "Seq Scan" not in "\n".join(plan)
+    assert not has_due_work(bot.core)
