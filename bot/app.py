@@ -290,8 +290,9 @@ class Bot:
             kick.join(timeout)
 
     def run_due_work(self, *, delivered: bool = False) -> int:
-        # One sweep at a time in this process: on SQLite, which has no row locks,
-        # two at once could both send the same reminder.
+        # One sweep at a time in this process: each item is claimed in one statement, so
+        # a second sweep would not do it twice, only wait on the same items (and on
+        # SQLite's one write lock).
         with self._sweeping:
             return run_due_work(
                 self.core, self.deliverer, intents=self.intents, delivered=delivered

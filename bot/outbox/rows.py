@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.messages import Outgoing
@@ -117,14 +127,19 @@ def supersede_all(session: Session, now: datetime, threads: set[tuple[str, str]]
     )
 
 
-# A case's latest discussion, by its reference (built once: every nudge asks).
-_CASE_DISCUSSION = (
-    select(models.Discussion.id)
-    .join(models.Case)
-    .where(models.Case.reference == bindparam("case"))
-    .order_by(models.Discussion.id.desc())
-    .limit(1)
-)
+def _latest_discussion(case: str | BindParameter[str]) -> Select[int]:
+    """A case's latest discussion, by its reference."""
+    return (
+        select(models.Discussion.id)
+        .join(models.Case)
+        .where(models.Case.reference == case)
+        .order_by(models.Discussion.id.desc())
+        .limit(1)
+    )
+
+
+# Built once, for the lookup before the rows are added.
+_CASE_DISCUSSION = _latest_discussion(bindparam("case"))
 
 
 def discussion_of(
@@ -154,7 +169,8 @@ def discussion_for_insert(session: Session, item: Outgoing) -> int | ColumnEleme
     said, by_thread = _by_thread(session, item)
     if said:
         return by_thread
-    latest = [_latest_discussion(case) for case in dict.fromkeys(_cases_named(item))]
+    cases = dict.fromkeys(_cases_named(item))
+    latest = [_latest_discussion(case).scalar_subquery() for case in cases]
     if not latest:
         return None
     return latest[0] if len(latest) == 1 else func.coalesce(*latest)
@@ -183,17 +199,6 @@ def _cases_named(item: Outgoing) -> Iterator[str]:
         if text:
             action_ref = read_action_reference(text)
             yield action_ref.case if action_ref else text
-
-
-def _latest_discussion(case: str) -> ColumnElement[Any]:
-    return (
-        select(models.Discussion.id)
-        .join(models.Case)
-        .where(models.Case.reference == case)
-        .order_by(models.Discussion.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
 
 
 @dataclass(frozen=True)
