@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from bot.app import Bot
 from bot.messages import Delivery, Message, Outgoing
@@ -71,3 +74,31 @@ def audit_events(bot: Bot) -> list[tuple[str, str, dict[str, Any]]]:
 def invitation_statuses(bot: Bot) -> dict[str, str]:
     with bot.core.sessions() as session:
         return {i.contact.key: i.status for i in session.scalars(select(models.Invitation))}
+
+
+@dataclass
+class Checkouts:
+    """Connections taken from an engine's pool while counted: how many, and most at once."""
+
+    taken: int = 0
+    out: int = 0
+    peak: int = 0
+
+    def checkout(self, *_args: object) -> None:
+        self.taken, self.out = self.taken + 1, self.out + 1
+        self.peak = max(self.peak, self.out)
+
+    def checkin(self, *_args: object) -> None:
+        self.out -= 1
+
+
+@contextmanager
+def counting_checkouts(engine: Engine) -> Iterator[Checkouts]:
+    counted = Checkouts()
+    event.listen(engine, "checkout", counted.checkout)
+    event.listen(engine, "checkin", counted.checkin)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "checkout", counted.checkout)
+        event.remove(engine, "checkin", counted.checkin)

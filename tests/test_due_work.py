@@ -14,7 +14,7 @@ from bot.messages import Outgoing
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from scheduling.clock import SimulatedClock
-from tests.helpers import CONVENE, invitation_statuses, say
+from tests.helpers import CONVENE, counting_checkouts, invitation_statuses, say
 
 
 @dataclass
@@ -111,28 +111,11 @@ def test_a_sweep_does_several_items_on_one_connection_and_never_holds_two(
         )
     bot.run_due_work()
     clock.advance(timedelta(days=1, hours=1))  # every action's first nudge is due
-    engine = bot.core.sessions.kw["bind"]
-    checkouts = out = peak = 0
-
-    def checkout(*_args: object) -> None:
-        nonlocal checkouts, out, peak
-        checkouts, out = checkouts + 1, out + 1
-        peak = max(peak, out)
-
-    def checkin(*_args: object) -> None:
-        nonlocal out
-        out -= 1
-
-    event.listen(engine, "checkout", checkout)
-    event.listen(engine, "checkin", checkin)
-    try:
+    with counting_checkouts(bot.core.sessions.kw["bind"]) as connections:
         done = bot.run_due_work(delivered=True)
-    finally:
-        event.remove(engine, "checkout", checkout)
-        event.remove(engine, "checkin", checkin)
     assert done >= 20
-    assert peak == 1
-    assert checkouts <= done // 2  # one per item would be 20 or more
+    assert connections.peak == 1
+    assert connections.taken <= done // 2  # one per item would be 20 or more
     with bot.core.sessions() as session:
         pending = session.scalars(
             select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING)

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.app import Bot
 from bot.messages import Button, Delivery, Kind, Message, Outgoing
@@ -21,7 +21,7 @@ from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from bot.unit import unit_of_work
 from scheduling.clock import SimulatedClock
-from tests.helpers import CONVENE, say
+from tests.helpers import CONVENE, counting_checkouts, say
 
 # --- the next channel, and the chair told when none is left ------------------------------
 
@@ -218,26 +218,9 @@ def test_a_sender_never_holds_two_connections_from_the_pool(bot: Bot) -> None:
     chat = Faulty("slack", {"megan.price"}, down={"olivia.bennett"})
     routed = Bot(bot.core, chat, channels=[chat])
     assert routed.command(bot.core.directory.contact("ben.okafor"), CONVENE, send=False).ok
-    engine = bot.core.sessions.kw["bind"]
-    out = peak = 0
-
-    def checkout(*_args: object) -> None:
-        nonlocal out, peak
-        out += 1
-        peak = max(peak, out)
-
-    def checkin(*_args: object) -> None:
-        nonlocal out
-        out -= 1
-
-    event.listen(engine, "checkout", checkout)
-    event.listen(engine, "checkin", checkin)
-    try:
+    with counting_checkouts(bot.core.sessions.kw["bind"]) as connections:
         assert routed.deliverer.deliver_due() > 3
-    finally:
-        event.remove(engine, "checkout", checkout)
-        event.remove(engine, "checkin", checkin)
-    assert peak == 1
+    assert connections.peak == 1
     with bot.core.sessions() as session:
         rows = session.scalars(select(OutboxRow)).all()
         statuses = Counter(r.status for r in rows)
