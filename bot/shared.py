@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -53,12 +53,19 @@ def read_contact_rows(session: Session, keys: Iterable[str]) -> None:
 _CONTACT_ROWS = "strategy_bot_contact_rows"
 
 
+class Identified(Protocol):
+    """A discussion, or what a job knows of one without loading it: its row id."""
+
+    @property
+    def id(self) -> int: ...
+
+
 def audit(
     session: Session,
     core: Core,
     actor: str,
     event: str,
-    discussion: models.Discussion | None = None,
+    discussion: Identified | None = None,
     **details: Any,
 ) -> None:
     """One event of the append-only audit trail. When the unit of work came from an

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.links.tokens import issue_record_link
 from bot.links.urls import checked_public_url, link_for
 from bot.mail import Attachment, Email, Mailer, MailRefused
 from bot.messages import Kind, Outgoing, message
-from bot.record.content import ActionRow, RecordContent, Snapshot
+from bot.record.circulated import Circulated, Person, circulated
+from bot.record.content import ActionRow, Snapshot
 from bot.shared import audit, contact_row, schedule, when
 from bot.storage import models
 from bot.storage.record_models import (
@@ -91,25 +92,9 @@ def deliver(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     core, session = unit.core, unit.session
     channel = DeliveryChannel(work.payload["channel"])
     scope = DeliveryScope(work.payload["scope"])
-    # The documents (deferred columns) only for an email of the whole record, in one read.
-    documents = channel is DeliveryChannel.EMAIL and scope is DeliveryScope.FULL
-    # With its discussion, which the audit event names (one query, not two).
-    with_discussion = joinedload(RecordVersion.discussion)
-    version = session.get_one(
-        RecordVersion,
-        int(work.payload["version"]),
-        options=[
-            with_discussion,
-            undefer(RecordVersion.document_pdf),
-            undefer(RecordVersion.document_markdown),
-        ]
-        if documents
-        else [with_discussion],
-    )
-    contact = contact_row(session, str(work.payload["contact"]))
-    content = RecordContent.load(version.content)
-    assert content.snapshot is not None, "only final versions are circulated"
-    facts = _facts(core, version, content, contact, scope)
+    version = circulated(session, int(work.payload["version"]))
+    contact = version.person(session, str(work.payload["contact"]))
+    facts = _facts(core, version, contact, scope)
     if channel is DeliveryChannel.CHAT:
         template = "record/summary.txt.j2" if scope is DeliveryScope.FULL else "record/yours.txt.j2"
         _record(core, session, version, contact, channel, scope, DeliveryStatus.SENT, None)
@@ -120,8 +105,8 @@ def deliver(unit: Unit, work: models.DueWork) -> list[Outgoing]:
 def _email(
     core: Core,
     session: Session,
-    version: RecordVersion,
-    contact: models.Contact,
+    version: Circulated,
+    contact: Person,
     scope: DeliveryScope,
     facts: dict[str, object],
 ) -> list[Outgoing]:
@@ -156,7 +141,7 @@ def _email(
             DeliveryStatus.REFUSED,
             f"{contact.email}: {reason}",
         )
-        chair = version.discussion.chair
+        chair = session.get_one(models.Discussion, version.discussion.id).chair
         return [
             Outgoing(
                 to=chair.key,
@@ -184,28 +169,25 @@ def _email(
     return []
 
 
-def _record_link(
-    core: Core, session: Session, version: RecordVersion, contact: models.Contact
-) -> str | None:
+def _record_link(core: Core, session: Session, version: Circulated, contact: Person) -> str | None:
     """The address of the record's page for this reader (PUBLIC_URL), or None without it."""
     if not core.public_url:
         return None
     token = issue_record_link(
-        session, version, contact, now=core.clock.now(), calendar=core.calendar
+        session,
+        session.get_one(RecordVersion, version.id),
+        contact_row(session, contact.key),
+        now=core.clock.now(),
+        calendar=core.calendar,
     )
     return link_for(checked_public_url(core.public_url), token)
 
 
 def _facts(
-    core: Core,
-    version: RecordVersion,
-    content: RecordContent,
-    contact: models.Contact,
-    scope: DeliveryScope,
+    core: Core, version: Circulated, contact: Person, scope: DeliveryScope
 ) -> dict[str, object]:
-    snapshot = content.snapshot
-    assert snapshot is not None
-    s47 = content.decisions.get("s47")
+    snapshot = version.snapshot
+    s47 = version.content.decisions.get("s47")
     mine: list[ActionRow] = [a for a in snapshot.actions if a.owner == contact.key]
     return {
         "case": snapshot.case,
@@ -227,8 +209,8 @@ def _facts(
 def _record(
     core: Core,
     session: Session,
-    version: RecordVersion,
-    contact: models.Contact,
+    version: Circulated,
+    contact: Person,
     channel: DeliveryChannel,
     scope: DeliveryScope,
     status: DeliveryStatus,
