@@ -192,9 +192,11 @@ def schedule(
     agency_kind: AgencyKind | None = None,
     key: str | None = None,
     payload: dict[str, Any] | None = None,
+    new: bool = False,
 ) -> models.ScheduledWork:
-    """Add scheduled work; with a `key`, move the pending item with that key instead."""
-    if key is not None:
+    """Add scheduled work; with a `key`, move the pending item with that key instead.
+    `new`: the caller knows that no item with the key can be pending (no look-up)."""
+    if key is not None and not new:
         pending = session.scalars(
             select(models.ScheduledWork).where(
                 models.ScheduledWork.key == key,

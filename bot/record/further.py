@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.core import Core
 from bot.messages import Kind, Outgoing
@@ -40,8 +41,15 @@ def by_when(core: Core, rationale: str, finalised_at: datetime) -> datetime | No
 
 
 def schedule_reminder(
-    core: Core, session: Session, discussion: models.Discussion, content: RecordContent
+    core: Core,
+    session: Session,
+    discussion: models.Discussion,
+    content: RecordContent,
+    *,
+    first: bool = False,
 ) -> None:
+    """`first`: the discussion's first final version, so no reminder of it is pending
+    (only finalising schedules one), and none is looked for."""
     decision = content.decisions.get("further")
     if decision is None or decision.decision != "yes":
         return
@@ -61,13 +69,18 @@ def schedule_reminder(
         discussion=discussion,
         key=f"further:{discussion.id}",
         payload={"by": by.isoformat() if by is not None else None},
+        new=first,
     )
 
 
 def remind(unit: Unit, discussion: models.Discussion, by: datetime | None) -> list[Outgoing]:
     """Unless the case has been convened again, remind the chair of the further discussion."""
     core, session = unit.core, unit.session
-    if any(d.number > discussion.number for d in discussion.case.discussions):
+    # The chair's row is then in the session: to_chair reads it without a query.
+    _chair, convened_again = session.execute(
+        _CHAIR_AND_LATER, {"discussion_id": discussion.id}
+    ).one()
+    if convened_again:
         return []
     audit(session, core, "system", "further_reminder", discussion)
     return [
@@ -80,3 +93,21 @@ def remind(unit: Unit, discussion: models.Discussion, by: datetime | None) -> li
             by=when(core, by) if by is not None else None,
         )
     ]
+
+
+# The discussion's chair, and whether its case has a later discussion, in one query
+# (rather than the case's discussions, then the chair, each loaded lazily).
+_LATER = aliased(models.Discussion)
+_CHAIR_AND_LATER = (
+    select(
+        models.Contact,
+        exists()
+        .where(
+            _LATER.case_id == models.Discussion.case_id,
+            _LATER.number > models.Discussion.number,
+        )
+        .label("convened_again"),
+    )
+    .join(models.Discussion, models.Discussion.chair_id == models.Contact.id)
+    .where(models.Discussion.id == bindparam("discussion_id"))
+)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.core import Core
 from bot.directory import Contact
@@ -90,7 +90,7 @@ def update(
             version=1 if latest is None else latest.version + 1,
             status=RecordStatus.DRAFT,
             correction_reason=reason,
-            created_by=contact_row(session, actor.id),
+            created_by=_editor_row(discussion, actor),
             created_at=now,
             updated_at=now,
             content={},
@@ -163,7 +163,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     final = content.model_copy(update={"snapshot": snapshot})
     text = document.markdown(core.directory, final, snapshot, info)
     due = discussion.meeting_at if latest.version == 1 else now
-    finaliser = contact_row(session, actor.id)
+    finaliser = discussion.chair  # the actor, as checked above
     pdf = document.pdf(text, say("record_form.pdf_title", case=case))
     # One UPDATE, with no query in between (a query would flush a part of it, and the
     # database refuses any change to a version once its status is final).
@@ -180,7 +180,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     session.flush()
     people = circulation.recipients(snapshot)
     circulation.schedule_deliveries(core, session, latest, people)
-    further.schedule_reminder(core, session, discussion, final)
+    further.schedule_reminder(core, session, discussion, final, first=latest.version == 1)
     complete = is_complete(final, children, snapshot.actions, snapshot.attendance)
     audit(
         session,
@@ -326,8 +326,15 @@ def latest_final(session: Session, discussion: models.Discussion) -> RecordVersi
 
 
 # Each command on a held discussion's record checks its chair or convenor, then its form
-# shows them and the attendance (the invitations).
-_FOR_THE_RECORD = (*WITH_ORGANISERS, *WITH_INVITATIONS)
+# shows them and the attendance (the invitations), the children and the actions with
+# their owners (build_snapshot): a query each for the last two, not a lazy load each
+# and one per owner.
+_FOR_THE_RECORD = (
+    *WITH_ORGANISERS,
+    *WITH_INVITATIONS,
+    selectinload(models.Discussion.child_facts),
+    selectinload(models.Discussion.actions).joinedload(models.Action.owner),
+)
 
 
 def _held_discussion(
@@ -351,6 +358,12 @@ def _held_discussion(
 def _require_editor(discussion: models.Discussion, actor: Contact) -> None:
     if actor.id not in (discussion.chair.key, discussion.convenor.key):
         raise not_allowed("record.editor", case=discussion_reference(discussion))
+
+
+def _editor_row(discussion: models.Discussion, actor: Contact) -> models.Contact:
+    """The actor's contact row: the chair's or the convenor's (`_require_editor`), loaded
+    with the discussion, so not read again by key."""
+    return discussion.chair if actor.id == discussion.chair.key else discussion.convenor
 
 
 def _field_context(core: Core, discussion: models.Discussion) -> FieldContext:
