@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.orm import strategies
 
 from bot.app import Bot
-from tests.helpers import say
+from bot.links.buttons import DatabaseLinks
+from bot.messages import Button, Kind, Message
+from tests.helpers import CONVENE, say
 
 ADD = (
     '/strategy action NV-40213 owner=megan.price due="in 2 working days" '
@@ -23,6 +28,11 @@ _LOAD = re.compile(
 
 def loads(bot: Bot, who: str, text: str) -> list[str]:
     """The tables whose rows one command loads, a query at a time, in order."""
+    return loaded_by(bot, lambda: say(bot, who, text))
+
+
+def loaded_by(bot: Bot, run: Callable[[], object]) -> list[str]:
+    """The tables whose rows `run` loads, a query at a time, in order."""
     tables: list[str] = []
 
     def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
@@ -37,19 +47,19 @@ def loads(bot: Bot, who: str, text: str) -> list[str]:
     # thread then reads one again. Without it the count is the command's own.
     gc.disable()
     try:
-        say(bot, who, text)
+        run()
     finally:
         gc.enable()
         event.remove(engine, "before_cursor_execute", seen)
     return tables
 
 
-def test_accepting_loads_the_discussion_with_its_case_and_invitations_once(convened: Bot) -> None:
-    # Was eight: the case, invitations and children lazily, then all again after a refresh.
-    assert loads(convened, "megan.price", "/strategy accept NV-40213") == [
-        "discussion",
-        "discussion_child",
-    ]
+def test_accepting_loads_the_discussion_with_its_case_invitations_and_children_once(
+    convened: Bot,
+) -> None:
+    # Was eight: the case, invitations and children lazily, then all again after a refresh;
+    # then two, the children lazily for the invitee's card.
+    assert loads(convened, "megan.price", "/strategy accept NV-40213") == ["discussion"]
 
 
 def test_adding_an_action_loads_the_discussion_with_its_chair_and_convenor(convened: Bot) -> None:
@@ -63,3 +73,51 @@ def test_closing_an_action_loads_it_with_its_owner_discussion_and_chair(convened
     # Was six: owner, discussion, chair and case lazily, then the closer's row by key.
     outcome = '/strategy close NV-40213/A1 outcome="DASH done: high risk"'
     assert loads(convened, "megan.price", outcome) == ["action"]
+
+
+def lazy_loads(run: Callable[[], object]) -> list[str]:
+    """The relationships `run` loads lazily (a query each), in order."""
+    loader = strategies._LazyLoader
+    emit = loader._emit_lazyload
+    loaded: list[str] = []
+
+    def lazily(self: Any, *args: Any, **kwargs: Any) -> Any:
+        loaded.append(str(self.parent_property))
+        return emit(self, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    loader._emit_lazyload = lazily  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        loader._emit_lazyload = emit  # type: ignore[method-assign]
+    return loaded
+
+
+def test_convening_reads_the_new_discussion_back_with_what_its_messages_show(bot: Bot) -> None:
+    # Was a refresh, then the invitations and the children lazily for the invitations
+    # and the chair's view. Left: the calendar sync's invitations, by their own query
+    # on purpose (bot/calendar/sync.py).
+    assert lazy_loads(lambda: say(bot, "ben.okafor", CONVENE)) == ["Discussion.invitations"]
+
+
+def test_responding_loads_nothing_lazily(convened: Bot) -> None:
+    assert lazy_loads(lambda: say(convened, "megan.price", "/strategy accept NV-40213")) == []
+    decline = '/strategy decline NV-40213 reason="On leave that day"'
+    assert "Discussion.child_facts" not in lazy_loads(lambda: say(convened, "megan.price", decline))
+
+
+def test_an_emailed_invitations_links_read_its_discussion_once(convened: Bot) -> None:
+    links = DatabaseLinks(convened.core, "https://strategy.example.org")
+    card = Message(
+        Kind.INVITATION,
+        "You are invited",
+        buttons=tuple(Button(name, "NV-40213#1") for name in ("accept", "decline", "delegate")),
+    )
+
+    def issue() -> None:
+        gc.collect()  # the session holds rows weakly: nothing is kept alive by chance
+        assert len(set(links.links("megan.price", card).values())) == 1
+
+    # The token's expiry (the meeting day) read the discussion again, by id, once the
+    # session let it go.
+    assert lazy_loads(issue) == []

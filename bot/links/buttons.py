@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import Core
 from bot.directory import Contact, Directory
@@ -95,7 +96,12 @@ def find_invitation(
         )
     except InputError:
         return None
-    return invitation_of(discussion, person.id)
+    invitation = invitation_of(discussion, person.id)
+    if invitation is not None:
+        # Its token expires with the meeting: the invitation holds its discussion, which
+        # the session only holds weakly (gone by then, it was read again, by id).
+        set_committed_value(invitation, "discussion", discussion)
+    return invitation
 
 
 def issue_invitation(

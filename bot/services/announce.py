@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
 from bot.core import Core
 from bot.messages import Kind, Outgoing, message
 from bot.references import discussion_reference
@@ -26,7 +29,7 @@ def announce(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     """Invite everyone to the discussion at its `meeting_at`, and schedule its work."""
     core, session = unit.core, unit.session
     session.flush()
-    session.refresh(discussion)
+    _reload(session, discussion)
     organisers = {discussion.convenor.key, discussion.chair.key}
     # Rendered after every invitation exists, so each shows the full list of invitees.
     outgoing = [
@@ -64,6 +67,20 @@ def announce(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
         )
     )
     return outgoing
+
+
+def _reload(session: Session, discussion: models.Discussion) -> None:
+    """Read the discussion back as stored, with the invitations and children every
+    message shows, in one query (a refresh, then a lazy load of each, was three)."""
+    session.scalars(
+        select(models.Discussion)
+        .where(models.Discussion.id == discussion.id)
+        .options(
+            joinedload(models.Discussion.invitations),
+            joinedload(models.Discussion.child_facts),
+        )
+        .execution_options(populate_existing=True)
+    ).unique().one()
 
 
 def _schedule_work(core: Core, unit: Unit, discussion: models.Discussion) -> None:

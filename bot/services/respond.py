@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
@@ -26,6 +26,10 @@ from bot.unit import Unit
 from bot.wording import say
 
 MIN_REASON_LENGTH = 5
+
+# The invitee's card and the chair's view show the children too (discussion_context):
+# joined to the discussion's own query, not a lazy load after it.
+_FOR_THE_RESPONSE = (*WITH_INVITATIONS, joinedload(models.Discussion.child_facts))
 
 
 def accept(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
@@ -157,7 +161,7 @@ def _own_invitation(
     session: Session, actor: Contact, case_reference: str
 ) -> tuple[models.Discussion, models.Invitation]:
     discussion = visible_discussion(
-        session, case_reference, actor, scheduled_only=True, load=WITH_INVITATIONS
+        session, case_reference, actor, scheduled_only=True, load=_FOR_THE_RESPONSE
     )
     invitation = invitation_of(discussion, actor.id)
     assert invitation is not None  # visible_discussion only finds discussions they are invited to
