@@ -6,10 +6,9 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import strategies
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.app import Bot
 from bot.links.buttons import DatabaseLinks
@@ -76,20 +75,19 @@ def test_closing_an_action_loads_it_with_its_owner_discussion_and_chair(convened
 
 
 def lazy_loads(run: Callable[[], object]) -> list[str]:
-    """The relationships `run` loads lazily (a query each), in order."""
-    loader = strategies._LazyLoader
-    emit = loader._emit_lazyload
+    """The relationships `run` loads lazily (a query each), in order: SQLAlchemy's own
+    event for every ORM statement, which names the object a lazy load is for."""
     loaded: list[str] = []
 
-    def lazily(self: Any, *args: Any, **kwargs: Any) -> Any:
-        loaded.append(str(self.parent_property))
-        return emit(self, *args, **kwargs)  # type: ignore[no-untyped-call]
+    def seen(state: ORMExecuteState) -> None:
+        if state.is_select and state.lazy_loaded_from is not None:
+            loaded.append(str(state.loader_strategy_path[-1]))
 
-    loader._emit_lazyload = lazily  # type: ignore[method-assign]
+    event.listen(Session, "do_orm_execute", seen)
     try:
         run()
     finally:
-        loader._emit_lazyload = emit  # type: ignore[method-assign]
+        event.remove(Session, "do_orm_execute", seen)
     return loaded
 
 
