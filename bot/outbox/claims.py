@@ -15,12 +15,23 @@ write lock: a row another sender took in between is not returned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.outbox_models import OutboxRow, OutboxStatus, ThreadBinding
@@ -48,20 +59,39 @@ def _due(table: Any) -> Any:
     )
 
 
-# What a claim returns of each row: all the sender needs, without the ORM.
+def _bound(column: str) -> Any:
+    """Where the row's thread went first (its binding's `column`), NULL if nowhere yet."""
+    binding = _BINDING.alias("binding")
+    # Spelled out: SQLAlchemy's SQLite RETURNING drops table names all the way into a
+    # subquery, and `recipient = recipient` would match every binding.
+    same = [
+        literal_column(f"binding.{key}") == literal_column(f"{_OUTBOX.name}.{key}")
+        for key in ("recipient", "thread")
+    ]
+    return select(binding.c[column]).where(*same).scalar_subquery().label(f"bound_{column}")
+
+
+# What a claim returns of each row: all the sender needs, without the ORM, with its
+# thread's binding. Read by the claim itself, so on PostgreSQL from the snapshot that
+# found no older version pending: a version sent before is seen with the binding its
+# mark wrote in the same transaction.
 _RETURNED = [
-    _OUTBOX.c[name]
-    for name in (
-        "id",
-        "recipient",
-        "delivery",
-        "thread",
-        "message",
-        "channels",
-        "channel_index",
-        "attempts",
-        "next_attempt_at",
-    )
+    *(
+        _OUTBOX.c[name]
+        for name in (
+            "id",
+            "recipient",
+            "delivery",
+            "thread",
+            "message",
+            "channels",
+            "channel_index",
+            "attempts",
+            "next_attempt_at",
+        )
+    ),
+    _bound("channel"),
+    _bound("reference"),
 ]
 _candidate = _OUTBOX.alias("candidate")
 _DUE_IDS = (
@@ -158,34 +188,11 @@ class Binding:
     reference: str
 
 
-_BINDINGS = select(
-    _BINDING.c.recipient, _BINDING.c.thread, _BINDING.c.channel, _BINDING.c.reference
-).where(
-    _BINDING.c.recipient.in_(bindparam("b_recipients", expanding=True)),
-    _BINDING.c.thread.in_(bindparam("b_threads", expanding=True)),
-)
-
-
-def bindings(
-    connection: Connection, threads: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], Binding]:
-    """Where each (recipient, thread) went first, for those that went anywhere yet: one
-    query for a whole batch (through the (recipient, thread) key)."""
-    wanted = set(threads)
-    if not wanted:
-        return {}
-    found = connection.execute(
-        _BINDINGS,
-        {
-            "b_recipients": sorted({r for r, _ in wanted}),
-            "b_threads": sorted({t for _, t in wanted}),
-        },
-    )
-    return {
-        (r.recipient, r.thread): Binding(r.channel, r.reference)
-        for r in found
-        if (r.recipient, r.thread) in wanted
-    }
+def binding(row: Row[Any]) -> Binding | None:
+    """Where a claimed row's thread went first (taken with the claim), if anywhere yet."""
+    if row.bound_channel is None:
+        return None
+    return Binding(row.bound_channel, row.bound_reference)
 
 
 _UPDATE_BINDING = (

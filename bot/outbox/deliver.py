@@ -212,18 +212,15 @@ class Deliverer:
             claims.release(connection, [c.id for c in claimed], self._token)
 
     def _claim(self, wanted: int = 1) -> list[Claimed]:
-        """Up to `wanted` due rows, leased to this sender by one statement."""
+        """Up to `wanted` due rows, leased to this sender by one statement (with where
+        each one's thread went first)."""
         now = self.core.clock.now()
         with self._alone() as connection:
             rows = claims.take_due(connection, now, wanted, self._token, now + self.lease)
-            if not rows:
-                return []
-            threads = [(row.recipient, row.thread) for row in rows if row.thread is not None]
-            bound = claims.bindings(connection, threads)
-        return [self._prepared(row, bound) for row in rows]
+        return [self._prepared(row) for row in rows]
 
-    def _prepared(self, row: Row[Any], bound: dict[tuple[str, str], claims.Binding]) -> Claimed:
-        binding = bound.get((row.recipient, row.thread)) if row.thread is not None else None
+    def _prepared(self, row: Row[Any]) -> Claimed:
+        binding = claims.binding(row)
         names: list[str] | None = row.channels
         index: int = row.channel_index
         if names is None:

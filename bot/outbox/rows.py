@@ -17,13 +17,14 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     bindparam,
+    event,
     func,
     or_,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.messages import Outgoing
 from bot.outbox.codec import encode_message
@@ -31,12 +32,41 @@ from bot.references import read_action_reference
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
+# In session.info, for the transaction under way: the threads named by rows it inserted,
+# and the (recipient, thread) pairs `write` has written rows for.
+_INSERTED = "strategy_bot_inserted_threads"
+_WRITTEN = "strategy_bot_written_threads"
+_THREAD_OF: dict[type[Any], str] = {
+    models.Invitation: "invitation",
+    models.Discussion: "quorum",
+    models.Action: "time-request",
+}
+
+
+@event.listens_for(Session, "pending_to_persistent")
+def _inserted(session: Session, instance: object) -> None:
+    kind = _THREAD_OF.get(type(instance))
+    if kind is not None:
+        session.info.setdefault(_INSERTED, set()).add(f"{kind}:{instance.id}")  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_INSERTED, None)
+        session.info.pop(_WRITTEN, None)
+
 
 def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list[OutboxRow]:
     """One pending row per message. A threaded message makes any older version of the
     same thread that has not left yet (and is not being sent) superseded."""
     threads = {(item.to, item.thread) for item in outgoing if item.thread is not None}
-    supersede_all(session, now, threads)
+    # A thread named by an invitation, discussion or action this transaction inserted
+    # has no older version, unless this transaction wrote one (ids are never reused:
+    # the bot deletes none of them). Its UPDATE would find nothing, and flush early.
+    new, written = session.info.get(_INSERTED, set()), session.info.setdefault(_WRITTEN, set())
+    supersede_all(session, now, {t for t in threads if t[1] not in new or t in written})
+    written.update(threads)
     # A discussion this unit of work has added is found once it is in the database: then
     # look each message's up now (the query inserts it first), before any row is added
     # so that the rows are inserted together at the end. Otherwise each row's INSERT
