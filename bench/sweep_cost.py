@@ -5,20 +5,22 @@
     python -m bench.sweep_cost --database URL [--sizes 1000]
 
 For each size a fresh database (a temporary SQLite file; with `--postgresql` a
-database on a throwaway server started as the tests do, fakes/postgres.py)
-gets one discussion with 20 open actions, then that many scheduled-work rows,
-half done in the past and half due in the future (seeded in bulk: Core
-inserts on SQLite, COPY on PostgreSQL). Each round makes `--due` nudges due
-now and times the real sweep (`run_due_work` with the real deliverer): each
-item claimed, performed in its unit of work with its nudge written to the
-outbox, the outbox claimed, sent and marked. The channel is a recording double
-that takes each message at once, and the time spent inside it is taken off:
-what is left is the bot's own time per delivered nudge, the platform's
-excluded (bench/delivery.py measures delivery to a fake Slack). Wall and CPU
-time (this process; PostgreSQL's own work shows in wall time only), the
-median of `--rounds` rounds after one to warm up, the sizes taking turns so
-that the machine's other load falls on all alike; and an empty sweep.
-`--profile` prints the top of a cProfile of one sweep at the largest size.
+database on a throwaway server started as the tests do, fakes/postgres.py) gets
+one discussion with `--due` open actions (at least 20), then that many
+scheduled-work rows, half done in the past and half due in the future (seeded
+in bulk: Core inserts on SQLite, COPY on PostgreSQL). Each round makes `--due`
+nudges due now, each keyed as a real one (`nudge:{action id}`: its action's one
+pending nudge, which the sweep's previous round scheduled, falls due), and
+times the real sweep (`run_due_work` with the real deliverer): each item
+claimed, performed in its unit of work with its nudge written to the outbox,
+the outbox claimed, sent and marked. The channel is a recording double that
+takes each message at once, and the time spent inside it is taken off: what is
+left is the bot's own time per delivered nudge, the platform's excluded
+(bench/delivery.py measures delivery to a fake Slack). Wall and CPU time (this
+process; PostgreSQL's own work shows in wall time only), the median of
+`--rounds` rounds after one to warm up, the sizes taking turns so that the
+machine's other load falls on all alike; and an empty sweep. `--profile` prints
+the top of a cProfile of one sweep at the largest size.
 Prints the figures; asserts nothing.
 """
 
@@ -37,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, delete, insert, text
 
 from bench.databases import database
 from bot.app import Bot, build_core
@@ -74,7 +76,7 @@ class Recording:
 
 @dataclass
 class Sweeper:
-    """The bot on one database: a discussion with 20 open actions, `size` scheduled rows."""
+    """The bot on one database: a discussion with open actions, `size` scheduled rows."""
 
     size: int
     bot: Bot
@@ -85,11 +87,19 @@ class Sweeper:
     empty: list[float] = field(default_factory=list)  # ms per empty sweep
 
     def make_due(self, due: int) -> None:
+        """The pending nudges of `due` actions due now: each action's one, with its key."""
         now = self.bot.core.clock.now()
         rows = [
-            _row(self, "pending", now - timedelta(minutes=1), n, attempts=0) for n in range(due)
+            {**_row(self, "pending", now - timedelta(minutes=1), n, attempts=0), "key": key}
+            for n in range(due)
+            for key in [f"nudge:{self.action_ids[n]}"]
         ]
+        keys = [row["key"] for row in rows]
+        pending = models.ScheduledWork.status == models.WorkStatus.PENDING
         with self.bot.core.sessions() as session, session.begin():
+            session.execute(
+                delete(models.ScheduledWork).where(models.ScheduledWork.key.in_(keys), pending)
+            )
             session.execute(insert(models.ScheduledWork), rows)
 
     def sweep(self, due: int, profile: cProfile.Profile | None = None) -> None:
@@ -122,7 +132,7 @@ def _row(sweeper: Sweeper, status: str, due_at: datetime, n: int, attempts: int)
     }
 
 
-def prepare(url: str, size: int) -> Sweeper:
+def prepare(url: str, size: int, actions: int) -> Sweeper:
     core = build_core(Settings(database_url=url, strategy_directory=None), SimulatedClock(START))
     bot = Bot(core, ConsoleChat(core.directory, Console(file=io.StringIO())))
     actor, chair = core.directory.contact("ben.okafor"), core.directory.contact("asha.patel")
@@ -132,7 +142,7 @@ def prepare(url: str, size: int) -> Sweeper:
         "/strategy convene NV-40213 children=C1 category=standard "
         'meeting="tomorrow 2pm" known=olivia.bennett',
     )
-    for n in range(20):
+    for n in range(max(actions, 20)):
         bot.command(
             chair,
             f'/strategy action NV-40213 owner=megan.price due="friday" text="Benchmark task {n}"',
@@ -193,11 +203,11 @@ def main() -> None:
         if args.database:
             sweepers = []
             for size in sizes:  # one database: each size measured on its own, in turn
-                with_size = prepare_in(args.database, size)
+                with_size = prepare_in(args.database, size, args.due)
                 measure([with_size], args)
                 sweepers.append(with_size)
         else:
-            sweepers = [prepare(fresh(f"sweep_{size}"), size) for size in sizes]
+            sweepers = [prepare(fresh(f"sweep_{size}"), size, args.due) for size in sizes]
             measure(sweepers, args)
         report(sweepers, args, "PostgreSQL" if postgresql else "SQLite")
         if args.profile:
@@ -210,9 +220,9 @@ def main() -> None:
             sweeper.bot.core.close()
 
 
-def prepare_in(url: str, size: int) -> Sweeper:
+def prepare_in(url: str, size: int, actions: int) -> Sweeper:
     """`prepare`, on a database that may hold an earlier size: its scheduled work cleared."""
-    sweeper = prepare(url, 0)
+    sweeper = prepare(url, 0, actions)
     with sweeper.bot.core.sessions() as session, session.begin():
         session.execute(text("DELETE FROM scheduled_work"))
     sweeper.size = size

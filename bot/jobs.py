@@ -42,7 +42,7 @@ from bot.record.circulation import deliver as deliver_record
 from bot.services import meeting
 from bot.services.calendar_replies import apply_replies
 from bot.services.fallback import run_fallback
-from bot.services.reminders import send_nudge
+from bot.services.reminders import nudge_key, send_nudge
 from bot.services.time_search import close_poll
 from bot.storage import models
 from bot.storage.db import transaction
@@ -303,7 +303,9 @@ _NUDGED = (
 def _action_nudge(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     assert work.action_id is not None
     action = unit.session.scalars(_NUDGED, {"action_id": work.action_id}).one()
-    return send_nudge(unit, action)
+    # A nudge with its action's key was the action's one pending nudge (one per key),
+    # and it is done in this unit: the next one is added without looking for another.
+    return send_nudge(unit, action, new=work.key == nudge_key(action))
 
 
 def _fallback_check(unit: Unit, work: models.DueWork) -> list[Outgoing]:

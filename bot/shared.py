@@ -197,12 +197,7 @@ def schedule(
     """Add scheduled work; with a `key`, move the pending item with that key instead.
     `new`: the caller knows that no item with the key can be pending (no look-up)."""
     if key is not None and not new:
-        pending = session.scalars(
-            select(models.ScheduledWork).where(
-                models.ScheduledWork.key == key,
-                models.ScheduledWork.status == models.WorkStatus.PENDING,
-            )
-        ).first()
+        pending = _pending_with_key(session, key)
         if pending is not None:
             pending.due_at = due_at
             pending.payload = payload or {}
@@ -218,6 +213,20 @@ def schedule(
     )
     session.add(work)
     return work
+
+
+def _pending_with_key(session: Session, key: str) -> models.ScheduledWork | None:
+    query = select(models.ScheduledWork).where(
+        models.ScheduledWork.key == key,
+        models.ScheduledWork.status == models.WorkStatus.PENDING,
+    )
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(item, models.ScheduledWork) for item in changed):
+        return session.scalars(query).first()  # flushed first: this unit's own items count
+    # Nothing else the session holds unflushed can change the answer: the rest (its audit
+    # events, say) goes out in a later flush with the other writes, not in one of its own.
+    with session.no_autoflush:
+        return session.scalars(query).first()
 
 
 def schedule_sync(session: Session, core: Core, discussion: models.Discussion) -> None:

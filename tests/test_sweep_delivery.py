@@ -88,7 +88,7 @@ def test_messages_of_many_items_all_leave_before_the_sweep_returns(
 
 
 def test_the_sweep_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
-    sweepers = [prepare(f"sqlite:///{tmp_path / f's{size}.db'}", size) for size in (10, 40)]
+    sweepers = [prepare(f"sqlite:///{tmp_path / f's{size}.db'}", size, 5) for size in (10, 40)]
     try:
         # Each round checks that every due nudge was done and sent, once.
         measure(sweepers, argparse.Namespace(rounds=1, due=5))

@@ -31,8 +31,9 @@ from scheduling.nudges import (
 from scheduling.timetext import TimeTextError, parse_moment
 
 
-def send_nudge(unit: Unit, action: models.Action) -> list[Outgoing]:
-    """The owner's reminder (and, once it is overdue long enough, the escalation)."""
+def send_nudge(unit: Unit, action: models.Action, *, new: bool = False) -> list[Outgoing]:
+    """The owner's reminder (and, once it is overdue long enough, the escalation).
+    `new`: the action has no pending nudge (the caller has just claimed it)."""
     core, session = unit.core, unit.session
     if action.status != models.ActionStatus.OPEN:
         return []
@@ -62,7 +63,7 @@ def send_nudge(unit: Unit, action: models.Action) -> list[Outgoing]:
     ]
     if overdue_days >= policy.escalate_after_working_days and action.escalated_at is None:
         outgoing += _escalate(core, session, action, overdue_days)
-    schedule_nudge(core, session, action, now)
+    schedule_nudge(core, session, action, now, new=new)
     return outgoing
 
 
@@ -96,7 +97,9 @@ def _escalate(
     return [Outgoing(to=key, message=text) for key in recipients if key != action.owner.key]
 
 
-def schedule_nudge(core: Core, session: Session, action: models.Action, after: datetime) -> None:
+def schedule_nudge(
+    core: Core, session: Session, action: models.Action, after: datetime, *, new: bool = False
+) -> None:
     policy = core.directory.partnership.reminders
     due = next_nudge_at(after, action.due_at, core.calendar, policy, action.urgent)
     schedule(
@@ -106,6 +109,7 @@ def schedule_nudge(core: Core, session: Session, action: models.Action, after: d
         discussion=action.discussion,
         action=action,
         key=nudge_key(action),
+        new=new,
     )
 
 

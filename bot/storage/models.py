@@ -329,3 +329,4 @@ class DueWork:
     agency_kind: str | None
     payload: dict[str, Any]
     attempts: int
+    key: str | None = None
