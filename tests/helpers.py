@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, event, func, select
 
@@ -102,3 +102,26 @@ def counting_checkouts(engine: Engine) -> Iterator[Checkouts]:
     finally:
         event.remove(engine, "checkout", counted.checkout)
         event.remove(engine, "checkin", counted.checkin)
+
+
+class Ran(NamedTuple):
+    """One statement run on the database: its SQL on one line, and its parameters."""
+
+    sql: str
+    parameters: Any
+
+
+@contextmanager
+def recorded_statements(bot: Bot) -> Iterator[list[Ran]]:
+    """Every statement run on the bot's engine inside the block, in order."""
+    ran: list[Ran] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        ran.append(Ran(" ".join(statement.split()), parameters))
+
+    engine = bot.core.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield ran
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

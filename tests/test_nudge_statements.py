@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.app import Bot
 from bot.storage import models
 from scheduling.clock import SimulatedClock
-from tests.helpers import say, take_sent
+from tests.helpers import recorded_statements, say, take_sent
 
 # The look-up of a pending item by key, in `schedule`.
 _BY_KEY = re.compile(r'\s*SELECT\b.*\bFROM scheduled_work\b.*\bscheduled_work\."?key"?\s*=', re.S)
@@ -28,20 +28,10 @@ def test_a_delivered_keyed_nudge_schedules_the_next_without_a_lookup_by_key(
     assert "recorded" in reply.text, reply.text
     take_sent(convened)
     clock.advance(timedelta(days=2))
-    lookups: list[str] = []  # of a nudge by its key (other work looks up its own keys)
-
-    def seen(
-        _conn: object, _cursor: object, statement: str, parameters: object, *_: object
-    ) -> None:
-        if _BY_KEY.match(statement) and "nudge:" in str(parameters):
-            lookups.append(statement)
-
-    engine = convened.core.sessions.kw["bind"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements(convened) as ran:
         convened.run_due_work()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    # Of a nudge by its key (other work looks up its own keys).
+    lookups = [r.sql for r in ran if _BY_KEY.match(r.sql) and "nudge:" in str(r.parameters)]
     assert [o for o in take_sent(convened) if "Reminder" in o.message.text]
     assert lookups == []
     with convened.core.sessions() as session:

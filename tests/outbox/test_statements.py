@@ -4,11 +4,10 @@ Counted with a before_cursor_execute listener, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.app import Bot
 from bot.messages import Kind, Message, Outgoing
@@ -17,28 +16,16 @@ from bot.outbox.rows import write
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from bot.unit import unit_of_work
-from tests.helpers import CONVENE, say
+from tests.helpers import CONVENE, Ran, recorded_statements, say
 
 
-@contextmanager
-def statements(bot: Bot) -> Iterator[list[str]]:
-    """Every statement run on the bot's engine inside the block, in order."""
-    ran: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        ran.append(" ".join(statement.split()))
-
-    engine = bot.core.sessions.kw["bind"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield ran
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-
-
-def supersedes(ran: list[str]) -> list[str]:
+def supersedes(ran: list[Ran]) -> list[str]:
     """The supersede UPDATEs among them (by thread; not a row's own UPDATE by id)."""
-    return [s for s in ran if s.startswith("UPDATE outbox SET status") and "outbox.thread) IN" in s]
+    return [
+        r.sql
+        for r in ran
+        if r.sql.startswith("UPDATE outbox SET status") and "outbox.thread) IN" in r.sql
+    ]
 
 
 @dataclass
@@ -70,18 +57,18 @@ def test_a_claimed_batch_takes_its_threads_bindings_with_the_claim(bot: Bot) -> 
     emit(bot, *(card(p, "tally:7") for p in people))
     assert deliverer.deliver_due() == 3
     emit(bot, *(card(p, "tally:7") for p in people), card("ben.okafor", "tally:8"))
-    with statements(bot) as ran:
+    with recorded_statements(bot) as ran:
         assert deliverer.deliver_due() == 4
     # Each update went where its thread's first version did; the new thread nowhere yet.
     first = {to: f"ref-{n}" for n, (to, _) in enumerate(channel.sent[:3], start=1)}
     assert sorted(channel.sent[3:], key=str) == sorted(
         [*((p, first[p]) for p in people), ("ben.okafor", None)], key=str
     )
-    assert [s for s in ran if s.startswith("SELECT") and "thread_binding" in s] == []
+    assert [r.sql for r in ran if r.sql.startswith("SELECT") and "thread_binding" in r.sql] == []
 
 
 def test_messages_for_a_just_convened_discussion_supersede_nothing(bot: Bot) -> None:
-    with statements(bot) as ran:
+    with recorded_statements(bot) as ran:
         say(bot, "ben.okafor", CONVENE)  # invitation and quorum threads, all new
     with bot.core.sessions() as session:
         threads = set(session.scalars(select(OutboxRow.thread)))
@@ -97,7 +84,7 @@ def test_a_message_on_an_existing_thread_still_supersedes_the_one_not_sent(
         invitation = session.scalars(select(models.Invitation.id)).first()
     thread = f"invitation:{invitation}"
     emit(convened, card("megan.price", thread))
-    with statements(convened) as ran:
+    with recorded_statements(convened) as ran:
         emit(convened, card("megan.price", thread))
     assert len(supersedes(ran)) == 1
     assert statuses(convened, thread) == [OutboxStatus.SUPERSEDED, OutboxStatus.PENDING]

@@ -7,10 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import event
-
 from bot.app import Bot
-from tests.helpers import say, take_sent
+from tests.helpers import recorded_statements, say, take_sent
 from tests.record.conftest import COMPLETE_RECORD
 
 ACTION = (
@@ -20,18 +18,9 @@ ACTION = (
 
 
 def statements(bot: Bot, who: str, text: str) -> list[str]:
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engine = bot.core.sessions.kw["bind"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(bot) as ran:
         say(bot, who, text)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return [r.sql for r in ran]
 
 
 def count(seen: list[str], pattern: str) -> int:
