@@ -41,6 +41,7 @@ from bot.storage.db import (
     schema_is_current,
     transaction,
 )
+from bot.storage.row_ids import attach
 from bot.unit import Answered, Unit, perform, unit_of_work
 from scheduling.clock import Clock
 from scheduling.workdays import WorkingCalendar
@@ -97,7 +98,8 @@ def build_core(settings: Settings, clock: Clock, platforms: Collection[str] | No
         public_url=settings.public_url,
     )
     with transaction(core.sessions) as session:
-        sync_directory(session, directory)
+        core.row_ids = sync_directory(session, directory)
+    attach(core.sessions, core.row_ids)
     return core
 
 

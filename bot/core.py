@@ -10,6 +10,7 @@ from bot.calendar.port import Invites
 from bot.directory import Directory
 from bot.directory.model import REACH_CHANNELS
 from bot.mail import Mailer
+from bot.storage.row_ids import RowIds
 from scheduling.availability import AvailabilitySource
 from scheduling.clock import Clock
 from scheduling.slots import SlotRules
@@ -43,6 +44,9 @@ class Core:
     # The bot's public address (PUBLIC_URL), where the answer pages live: a circulated
     # record's email then links to its page. None: emails carry no links.
     public_url: str | None = None
+    # The database ids of the directory's contacts and agencies, from the start-up sync
+    # (bot.app.build_core), which also hands them to every session (bot/storage/row_ids.py).
+    row_ids: RowIds = field(default_factory=RowIds)
 
     def close(self) -> None:
         """Release the database connections."""

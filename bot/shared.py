@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
 from bot import references
@@ -22,6 +22,7 @@ from bot.errors import InputError, not_allowed, refusal
 from bot.messages import Delivery, Kind, Outgoing, message
 from bot.references import action_reference, read_action_reference
 from bot.storage import models
+from bot.storage.row_ids import cached_contact_id, known_contact_id
 from bot.unit import ANSWERED, Answered
 from bot.wording import say
 from scheduling.timetext import TimeTextError, parse_due
@@ -34,11 +35,39 @@ def contact_row(session: Session, key: str) -> models.Contact:
     known: dict[str, models.Contact] = session.info.setdefault(_CONTACT_ROWS, {})
     row = known.get(key)
     if row is None:
-        row = session.scalars(select(models.Contact).where(models.Contact.key == key)).one_or_none()
+        # By the id the core knows: no query when the row is already in the session.
+        found = cached_contact_id(session, key)
+        if found is not None:
+            row = session.get(models.Contact, found)
+        if row is None:
+            row = session.scalars(
+                select(models.Contact).where(models.Contact.key == key)
+            ).one_or_none()
         if row is None:
             raise refusal("lookups.not_in_directory", key=key)
         known[key] = row
     return row
+
+
+def contact_id(session: Session, key: str) -> int:
+    """The id of the contact's row, for a foreign key: without reading the row."""
+    known: dict[str, models.Contact] = session.info.get(_CONTACT_ROWS, {})
+    row = known.get(key)
+    found = row.id if row is not None else known_contact_id(session, key)
+    if found is None:
+        raise refusal("lookups.not_in_directory", key=key)
+    return found
+
+
+def of_contact(
+    session: Session, query: Select[_T], column: InstrumentedAttribute[int], key: str
+) -> Select[_T]:
+    """`query` narrowed to the rows whose `column` names the contact with this key: by the
+    id the core knows, else (a key it has not seen) by joining the contact as before."""
+    found = cached_contact_id(session, key)
+    if found is not None:
+        return query.where(column == found)
+    return query.join(models.Contact, column == models.Contact.id).where(models.Contact.key == key)
 
 
 def read_contact_rows(session: Session, keys: Iterable[str]) -> None:
@@ -51,6 +80,7 @@ def read_contact_rows(session: Session, keys: Iterable[str]) -> None:
 
 
 _CONTACT_ROWS = "strategy_bot_contact_rows"
+_T = TypeVar("_T")
 
 
 class Identified(Protocol):
@@ -101,14 +131,16 @@ def visible_discussion(
     `load`: eager loading for what the caller reads next (e.g. WITH_INVITATIONS).
     """
     wanted = references.read_discussion_reference(reference)
-    query = (
+    query = of_contact(
+        session,
         select(models.Discussion)
         .join(models.Case)
         .join(models.Invitation)
-        .join(models.Contact, models.Invitation.contact_id == models.Contact.id)
-        .where(models.Case.reference == wanted.case, models.Contact.key == viewer.id)
+        .where(models.Case.reference == wanted.case)
         .order_by(models.Discussion.number.desc(), models.Discussion.id.desc())
-        .options(*load)
+        .options(*load),
+        models.Invitation.contact_id,
+        viewer.id,
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)

@@ -36,7 +36,7 @@ from bot.links.urls import checked_public_url, link_for
 from bot.messages import Button, Message
 from bot.references import read_action_reference
 from bot.routing import EMAIL, Router
-from bot.shared import WITH_INVITATIONS, contact_row, invitation_of, visible_discussion
+from bot.shared import WITH_INVITATIONS, contact_id, invitation_of, visible_discussion
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.storage.find_time_models import SearchStatus, TimeSearch
@@ -44,9 +44,11 @@ from bot.wording import say
 from scheduling.workdays import WorkingCalendar
 
 # Finds the item a button's value names, for one person (or None: no link for them).
-Finder = Callable[[Session, str, Contact, models.Contact], Any]
+Finder = Callable[[Session, str, Contact, tokens.ContactKey], Any]
 # Issues a token for that person on that item with these intents; returns the token.
-Issuer = Callable[[Session, Any, models.Contact, Collection[str], datetime, WorkingCalendar], str]
+Issuer = Callable[
+    [Session, Any, tokens.ContactKey, Collection[str], datetime, WorkingCalendar], str
+]
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def without_intents(
     def issuer(
         session: Session,
         item: Any,
-        contact: models.Contact,
+        contact: tokens.ContactKey,
         _intents: Collection[str],
         now: datetime,
         calendar: WorkingCalendar,
@@ -87,7 +89,7 @@ def without_intents(
 
 
 def find_invitation(
-    session: Session, value: str, person: Contact, _row: models.Contact
+    session: Session, value: str, person: Contact, _row: tokens.ContactKey
 ) -> models.Invitation | None:
     """The person's invitation to the scheduled discussion `value` names (NV-40213#1)."""
     try:
@@ -107,7 +109,7 @@ def find_invitation(
 def issue_invitation(
     session: Session,
     invitation: models.Invitation,
-    _contact: models.Contact,
+    _contact: tokens.ContactKey,
     intents: Collection[str],
     now: datetime,
     calendar: WorkingCalendar,
@@ -135,7 +137,7 @@ def _action(session: Session, value: str) -> models.Action | None:
 
 
 def find_owned_action(
-    session: Session, value: str, _person: Contact, row: models.Contact
+    session: Session, value: str, _person: Contact, row: tokens.ContactKey
 ) -> models.Action | None:
     """The open action `value` names (NV-40213/A1), if this person owns it."""
     action = _action(session, value)
@@ -143,7 +145,7 @@ def find_owned_action(
 
 
 def find_chaired_action(
-    session: Session, value: str, _person: Contact, row: models.Contact
+    session: Session, value: str, _person: Contact, row: tokens.ContactKey
 ) -> models.Action | None:
     """The open action `value` names, if this person chairs its discussion."""
     action = _action(session, value)
@@ -153,7 +155,7 @@ def find_chaired_action(
 def issue_action(
     session: Session,
     action: models.Action,
-    contact: models.Contact,
+    contact: tokens.ContactKey,
     intents: Collection[str],
     now: datetime,
     calendar: WorkingCalendar,
@@ -167,7 +169,7 @@ def issue_action(
 
 
 def find_open_poll(
-    session: Session, value: str, person: Contact, _row: models.Contact
+    session: Session, value: str, person: Contact, _row: tokens.ContactKey
 ) -> TimeSearch | None:
     """The open poll of the discussion `value` names (NV-40655, or NV-40655#1), if this
     person is one of those asked."""
@@ -212,7 +214,8 @@ def links_for(
     wanted = [b for b in message.buttons if b.action in table]
     if not wanted:
         return {}
-    row = contact_row(session, person.id)
+    # By the id the core knows: the person's row is not read.
+    row = tokens.KnownContact(contact_id(session, person.id), person.id)
     groups: dict[tuple[Any, ...], tuple[LinkRow, Any, list[Button]]] = {}
     for button in wanted:
         kind = table[button.action]

@@ -26,8 +26,9 @@ import hmac
 import re
 import secrets
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -49,6 +50,25 @@ CHAIR_ACTION_INTENTS = ("approve", "refuse")
 ACTION_LINK_DAYS_AFTER_DUE = 30
 POLL_INTENTS = ("available",)
 RECORD_LINK_DAYS = 30
+
+
+class ContactKey(Protocol):
+    """What a token needs of its contact's row: its id and key (a row, or what is known
+    of one without reading it)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def key(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class KnownContact:
+    """A contact by its row id (known without reading the row) and key."""
+
+    id: int
+    key: str
 
 
 def new_token() -> str:
@@ -102,7 +122,7 @@ def issue_invitation_link(
 def issue_action_link(
     session: Session,
     action: models.Action,
-    contact: models.Contact,
+    contact: ContactKey,
     *,
     now: datetime,
     calendar: WorkingCalendar,
@@ -134,7 +154,7 @@ def issue_action_link(
 def issue_poll_link(
     session: Session,
     search: TimeSearch,
-    contact: models.Contact,
+    contact: ContactKey,
     *,
     now: datetime,
     calendar: WorkingCalendar,
@@ -164,7 +184,7 @@ def issue_poll_link(
 def issue_record_link(
     session: Session,
     version: RecordVersion,
-    contact: models.Contact,
+    contact: ContactKey,
     *,
     now: datetime,
     calendar: WorkingCalendar,

@@ -27,7 +27,7 @@ from bot.mail import Attachment, Email, Mailer, MailRefused
 from bot.messages import Kind, Outgoing, message
 from bot.record.circulated import Circulated, Person, circulated
 from bot.record.content import ActionRow, Snapshot
-from bot.shared import audit, contact_row, when
+from bot.shared import audit, when
 from bot.storage import models
 from bot.storage.record_models import (
     DeliveryChannel,
@@ -183,7 +183,7 @@ def _record_link(core: Core, session: Session, version: Circulated, contact: Per
     token = issue_record_link(
         session,
         session.get_one(RecordVersion, version.id),
-        contact_row(session, contact.key),
+        contact,  # its id and key, as read with the version: not its row again
         now=core.clock.now(),
         calendar=core.calendar,
     )

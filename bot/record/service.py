@@ -30,8 +30,9 @@ from bot.shared import (
     WITH_INVITATIONS,
     WITH_ORGANISERS,
     audit,
-    contact_row,
+    contact_id,
     invitation_of,
+    of_contact,
     visible_discussion,
     when,
 )
@@ -228,8 +229,8 @@ def share(unit: Unit, actor: Contact, case_reference: str, person: str) -> Outco
     session.add(
         RecordShare(
             discussion_id=discussion.id,
-            contact_id=contact_row(session, contact.id).id,
-            shared_by_id=contact_row(session, actor.id).id,
+            contact_id=contact_id(session, contact.id),
+            shared_by_id=contact_id(session, actor.id),
             shared_at=core.clock.now(),
         )
     )
@@ -248,9 +249,12 @@ def share(unit: Unit, actor: Contact, case_reference: str, person: str) -> Outco
 def _shared_with(session: Session, discussion: models.Discussion, contact: Contact) -> bool:
     return (
         session.scalars(
-            select(RecordShare)
-            .join(models.Contact, RecordShare.contact_id == models.Contact.id)
-            .where(RecordShare.discussion_id == discussion.id, models.Contact.key == contact.id)
+            of_contact(
+                session,
+                select(RecordShare).where(RecordShare.discussion_id == discussion.id),
+                RecordShare.contact_id,
+                contact.id,
+            )
         ).first()
         is not None
     )
@@ -263,14 +267,17 @@ def _shown_discussion(session: Session, case_reference: str, actor: Contact) -> 
     except NotAllowed:
         wanted = read_discussion_reference(case_reference)
         shared = session.scalars(
-            select(models.Discussion)
-            .join(models.Case)
-            .join(RecordShare, RecordShare.discussion_id == models.Discussion.id)
-            .join(models.Contact, RecordShare.contact_id == models.Contact.id)
-            .where(
-                models.Case.reference == wanted.case,
-                models.Discussion.number == wanted.number,
-                models.Contact.key == actor.id,
+            of_contact(
+                session,
+                select(models.Discussion)
+                .join(models.Case)
+                .join(RecordShare, RecordShare.discussion_id == models.Discussion.id)
+                .where(
+                    models.Case.reference == wanted.case,
+                    models.Discussion.number == wanted.number,
+                ),
+                RecordShare.contact_id,
+                actor.id,
             )
         ).first()
         if wanted.number is None or shared is None:

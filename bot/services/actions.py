@@ -24,9 +24,11 @@ from bot.services.reminders import cancel_nudges, schedule_nudge
 from bot.shared import (
     WITH_ORGANISERS,
     audit,
+    contact_id,
     contact_row,
     due_from_text,
     next_action_number,
+    of_contact,
     open_action,
     visible_discussion,
     when,
@@ -63,7 +65,8 @@ def add_action(
         case_id=discussion.case_id,
         number=next_action_number(session, discussion.case),
         description=description,
-        owner=contact_row(session, owner_contact.id),
+        # By id: the owner's row is not read (action_outgoing is told the key).
+        owner_id=contact_id(session, owner_contact.id),
         due_at=due_at,
         status=models.ActionStatus.OPEN,
         urgent=urgent,
@@ -94,7 +97,16 @@ def add_action(
         urgent=urgent,
     )
     return Outcome(
-        reply, [action_outgoing(core, action, Kind.ACTION, "messages/action_assigned.txt.j2")]
+        reply,
+        [
+            action_outgoing(
+                core,
+                action,
+                Kind.ACTION,
+                "messages/action_assigned.txt.j2",
+                owner=owner_contact.id,
+            )
+        ],
     )
 
 
@@ -218,10 +230,14 @@ def open_actions(unit: Unit, actor: Contact) -> list[ActionRow]:
     """The actor's open actions, the soonest due first."""
     core, session = unit.core, unit.session
     actions = session.scalars(
-        select(models.Action)
-        .join(models.Contact, models.Action.owner_id == models.Contact.id)
-        .where(models.Contact.key == actor.id, models.Action.status == models.ActionStatus.OPEN)
-        .order_by(models.Action.due_at)
+        of_contact(
+            session,
+            select(models.Action)
+            .where(models.Action.status == models.ActionStatus.OPEN)
+            .order_by(models.Action.due_at),
+            models.Action.owner_id,
+            actor.id,
+        )
     ).all()
     now = core.clock.now()
     return [

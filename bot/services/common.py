@@ -119,12 +119,20 @@ def reached_by(core: Core, contacts: list[str]) -> dict[str, str]:
 
 
 def action_outgoing(
-    core: Core, action: models.Action, kind: Kind, template: str, **extra: object
+    core: Core,
+    action: models.Action,
+    kind: Kind,
+    template: str,
+    *,
+    owner: str | None = None,
+    **extra: object,
 ) -> Outgoing:
+    """To the action's owner (`owner`: their key, when the caller knows it and the
+    owner's row was not read)."""
     reference = action_reference(action)
     buttons = tuple(Button(name, reference) for name in ("close", "more-time", "snooze"))
     return Outgoing(
-        to=action.owner.key,
+        to=owner if owner is not None else action.owner.key,
         message=message(
             kind,
             template,

@@ -236,6 +236,17 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
     if checked.number not in (None, number):
         raise refusal("convene.not_next", typed=checked.number, case=case.reference, next=number)
     children = _children(session, case, checked.children)
+    planned = plan_invitations(
+        core.directory,
+        checked.chair,
+        actor,
+        checked.tags,
+        checked.known,
+        checked.referrer,
+        last_time=review.attended if review is not None else (),
+    )
+    # The organisers' rows with the invitees', in one query.
+    read_contact_rows(session, [actor.id, checked.chair.id, *(p.contact.id for p in planned)])
     discussion = models.Discussion(
         case=case,
         number=number,
@@ -281,21 +292,11 @@ def _convene(unit: Unit, actor: Contact, checked: CheckedConvene) -> Outcome:
         dropped=review.dropped if review is not None else {},
     )
 
-    planned = plan_invitations(
-        core.directory,
-        checked.chair,
-        actor,
-        checked.tags,
-        checked.known,
-        checked.referrer,
-        last_time=review.attended if review is not None else (),
-    )
     continuity = (
         review_changes(review, planned, [t.value for t in checked.tags])
         if review is not None
         else []
     )
-    read_contact_rows(session, [plan.contact.id for plan in planned])
     for plan in planned:
         organiser = plan.contact.id in (actor.id, checked.chair.id)
         invitation = models.Invitation(

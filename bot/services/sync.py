@@ -7,10 +7,14 @@ from sqlalchemy.orm import Session
 
 from bot.directory import Directory
 from bot.storage import models
+from bot.storage.row_ids import RowIds
 
 
-def sync_directory(session: Session, directory: Directory) -> None:
-    """Insert or update every agency and contact; contacts no longer listed become inactive."""
+def sync_directory(session: Session, directory: Directory) -> RowIds:
+    """Insert or update every agency and contact; contacts no longer listed become inactive.
+
+    Returns the ids of every agency and contact row, listed or not (departed contacts
+    keep their rows for the history)."""
     partnership = session.scalars(
         select(models.Partnership).where(models.Partnership.name == directory.partnership.name)
     ).one_or_none()
@@ -20,11 +24,13 @@ def sync_directory(session: Session, directory: Directory) -> None:
         session.flush()
     agencies = {a.key: a for a in session.scalars(select(models.Agency))}
     contacts = {c.key: c for c in session.scalars(select(models.Contact))}
+    listed: list[models.Contact] = []
     for agency in directory.agencies:
         row = agencies.get(agency.id)
         if row is None:
             row = models.Agency(key=agency.id, partnership_id=partnership.id)
             session.add(row)
+            agencies[agency.id] = row
         row.name, row.kind = agency.name, agency.kind.value
         session.flush()
         for contact in agency.contacts:
@@ -35,5 +41,11 @@ def sync_directory(session: Session, directory: Directory) -> None:
             person.agency_id = row.id
             person.name, person.role, person.email = contact.name, contact.role.value, contact.email
             person.active = True
+            listed.append(person)
     for gone in contacts.values():
         gone.active = False
+    session.flush()
+    return RowIds(
+        contacts={c.key: c.id for c in (*listed, *contacts.values())},
+        agencies={a.key: a.id for a in agencies.values()},
+    )
