@@ -4,11 +4,12 @@
 the services, the calendar and the record, which it calls.
 
 Each item is claimed, performed and marked done in one transaction, with its
-messages written to the outbox in that same transaction; the outbox is then
+messages written to the outbox in that same transaction (due nudges next to each
+other: several in one, bot/work_claims.py); the outbox is then
 delivered (bot/outbox/deliver.py), so a message is never lost when a platform
 is down, and the work is not done twice. If the work itself fails the
 transaction rolls back, the item stays pending and is retried later with a
-growing delay. One statement finds the next due item and marks it done: on
+growing delay. One statement finds the next due item(s) and marks them done: on
 PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several bot processes sweep at once
 without taking the same item; on SQLite under its single write lock.
 """
@@ -16,14 +17,20 @@ without taking the same item; on SQLite under its single write lock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import cast
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, func, select, update
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from bot import metrics
 from bot.calendar.responses import read_replies
@@ -48,6 +55,7 @@ from bot.storage import models
 from bot.storage.db import transaction
 from bot.unit import Dress, Unit, unit_of_work
 from bot.wording import say
+from bot.work_claims import batchable, claim_following, claim_one, is_due
 
 log = logging.getLogger(__name__)
 
@@ -99,45 +107,83 @@ def run_due_work(
 def _do_items(
     core: Core, connection: Connection, dress: Dress, wanted: int
 ) -> tuple[int, int, bool]:
-    """Up to `wanted` due items, each in its own unit of work on `connection`, stopping
-    after one that emitted a threaded message; how many were tried and done, and
-    whether more may be due."""
+    """Up to `wanted` due items on `connection`, stopping after one that emitted a threaded
+    message; how many were tried and done, and whether more may be due. Each item is its
+    own unit of work, except that due nudges next to each other (`batchable`) are done
+    together in one: if any of it fails, each is done again in its own."""
     tried = done = 0
+    singly = 0  # items to do one per unit of work: a batch of them failed
     while tried < wanted:
-        work_id: int | None = None
-        threaded = False
+        claimed: list[models.DueWork] = []
+        batched = threaded = False
         try:
             with unit_of_work(core, dress, connection=connection) as unit:
                 # Claimed and marked done first, in the same unit of work as the job
                 # and its messages: a job that schedules the next item with the same
                 # key then adds a new one instead of moving this one. A failure
                 # rolls all of it back, so the item is still pending.
-                work = _claim_one(core, unit.session)
+                work = claim_one(core, unit.session)
                 if work is None:
                     return tried, done, False
-                work_id, kind, attempts = work.id, work.kind, work.attempts
-                sending = unit.emit(_perform(unit, work))  # outbox rows, with the work
-                threaded = any(o.thread is not None for o in sending)
-        except Exception as error:  # rolled back: the item stays due, retried later
-            if work_id is None:
+                claimed.append(work)
+                if not singly and wanted - tried > 1 and batchable(work):
+                    claimed += claim_following(core, unit.session, wanted - tried - 1)
+                    batched = len(claimed) > 1
+                threaded = _perform_all(unit, claimed)
+        except Exception as error:  # rolled back: the items stay due
+            if batched:  # each done again in its own unit, so that only a bad one fails
+                singly = len(claimed)
+                continue
+            if not claimed:
                 raise
-            _record_failure(core, connection, work_id, error)
+            _record_failure(core, connection, claimed[0].id, error)  # retried later
         else:
-            done += 1
-            metrics.WORK_DONE.labels(kind).inc()
-            log.info(
-                "scheduled work done",
-                extra={
-                    "event": "work_done",
-                    "work_id": work_id,
-                    "kind": kind,
-                    "attempts": attempts,
-                },
-            )
-        tried += 1
+            done += len(claimed)
+            for work in claimed:
+                _done(work)
+        tried += len(claimed)
+        singly = max(singly - len(claimed), 0)
         if threaded:
             break
     return tried, done, True
+
+
+def _perform_all(unit: Unit, claimed: list[models.DueWork]) -> bool:
+    """Perform the claimed items in order in `unit`, with their messages; whether the last
+    emitted a threaded message. Several: a batch of nudges, their actions read at once."""
+    loaded: Sequence[models.Action] = ()
+    if len(claimed) > 1:
+        actions = [work.action_id for work in claimed]
+        if len(set(actions)) < len(actions):  # not one pending nudge per action after all
+            raise _NotBatched("two due nudges of one action")
+        # Held until the jobs have run: the session keeps only what something refers to.
+        loaded = unit.session.scalars(_NUDGED_ALL, {"action_ids": actions}).all()
+    threaded = False
+    for n, work in enumerate(claimed):
+        outgoing = _perform(unit, work)
+        unit.emit(outgoing)  # outbox rows, with the work
+        threaded = any(o.thread is not None for o in outgoing)
+        if threaded and n < len(claimed) - 1:  # the next item's must find it delivered
+            raise _NotBatched("a threaded message in a batch")
+    del loaded
+    return threaded
+
+
+class _NotBatched(Exception):
+    """The claimed items cannot be done together: they are done one at a time."""
+
+
+def _done(work: models.DueWork) -> None:
+    metrics.WORK_DONE.labels(work.kind).inc()
+    log.info(
+        "scheduled work done",
+        extra={
+            "event": "work_done",
+            "work_id": work.id,
+            "kind": work.kind,
+            "attempts": work.attempts,
+        },
+    )
 
 
 def has_due_work(core: Core) -> bool:
@@ -147,21 +193,13 @@ def has_due_work(core: Core) -> bool:
         return connection.execute(_DUE_NOW, {"now": core.clock.now()}).first() is not None
 
 
-def _is_due(work: type[models.ScheduledWork]) -> tuple[ColumnElement[bool], ...]:
-    """Pending and due at the bound `now`: what the sweep looks for."""
-    return (
-        work.status == models.WorkStatus.PENDING,
-        work.due_at <= bindparam("now", type_=models.ScheduledWork.due_at.type),
-    )
-
-
 # In due order, though any due item would do: then PostgreSQL walks the (status, due_at)
 # index and stops at once. Unordered, it expected pending items to be due as often as
 # items are pending, scanned the table for one, and read all of it when none was due
 # (60 to 100 ms at a million rows).
 _DUE_NOW = (
     select(models.ScheduledWork.id)
-    .where(*_is_due(models.ScheduledWork))
+    .where(*is_due(models.ScheduledWork))
     .order_by(models.ScheduledWork.status, models.ScheduledWork.due_at)
     .limit(1)
 )
@@ -216,39 +254,6 @@ def pending_work(core: Core) -> list[PendingWork]:
         return result
 
 
-# The next due item, found and marked done in one statement. On PostgreSQL the row is
-# locked (SKIP LOCKED: another process takes the next one); SQLite runs the whole
-# statement, its subquery included, under the database's one write lock, so two
-# processes never take the same item there either.
-_WORK = cast(Table, models.ScheduledWork.__table__)
-_NEXT = aliased(models.ScheduledWork)
-_TAKE_NEXT = (
-    update(_WORK)
-    .where(
-        _WORK.c.id
-        == select(_NEXT.id)
-        .where(*_is_due(_NEXT))
-        .order_by(_NEXT.due_at, _NEXT.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    .values(
-        status=models.WorkStatus.DONE,
-        done_at=bindparam("done_at", type_=_WORK.c.done_at.type),
-        attempts=_WORK.c.attempts + 1,
-    )
-    .returning(*(_WORK.c[f.name] for f in fields(models.DueWork)))
-)
-
-
-def _claim_one(core: Core, session: Session) -> models.DueWork | None:
-    """The next due item, marked done."""
-    now = core.clock.now()
-    row = session.connection().execute(_TAKE_NEXT, {"now": now, "done_at": now}).first()
-    return None if row is None else models.DueWork(**row._mapping)
-
-
 def _record_failure(core: Core, connection: Connection, work_id: int, error: Exception) -> None:
     with transaction(core.sessions, connection) as session:
         work = session.get_one(models.ScheduledWork, work_id)
@@ -289,20 +294,29 @@ def _discussion(unit: Unit, work: models.DueWork) -> models.Discussion:
 # The action a nudge is about, with what the nudge reads of it in the same query (not
 # five lazy loads): its discussion's case (the reference) and chair, and its owner.
 # Built once, as the claim: building the statement cost as much as running it.
+_NUDGED_LOADS = (
+    joinedload(models.Action.discussion).joinedload(models.Discussion.case),
+    joinedload(models.Action.discussion).joinedload(models.Discussion.chair),
+    joinedload(models.Action.owner),
+)
 _NUDGED = (
+    select(models.Action).where(models.Action.id == bindparam("action_id")).options(*_NUDGED_LOADS)
+)
+
+
+# A batch's actions, read at once (`_perform_all`): then each nudge finds its own loaded.
+_NUDGED_ALL = (
     select(models.Action)
-    .where(models.Action.id == bindparam("action_id"))
-    .options(
-        joinedload(models.Action.discussion).joinedload(models.Discussion.case),
-        joinedload(models.Action.discussion).joinedload(models.Discussion.chair),
-        joinedload(models.Action.owner),
-    )
+    .where(models.Action.id.in_(bindparam("action_ids", expanding=True)))
+    .options(*_NUDGED_LOADS)
 )
 
 
 def _action_nudge(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     assert work.action_id is not None
-    action = unit.session.scalars(_NUDGED, {"action_id": work.action_id}).one()
+    action = unit.session.identity_map.get(identity_key(models.Action, work.action_id))
+    if not isinstance(action, models.Action):  # not read with a batch
+        action = unit.session.scalars(_NUDGED, {"action_id": work.action_id}).one()
     # A nudge with its action's key was the action's one pending nudge (one per key),
     # and it is done in this unit: the next one is added without looking for another.
     return send_nudge(unit, action, new=work.key == nudge_key(action))
