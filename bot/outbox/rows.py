@@ -179,19 +179,24 @@ def supersede(session: Session, now: datetime, recipient: str, thread: str) -> N
 
 
 def supersede_all(session: Session, now: datetime, threads: set[tuple[str, str]]) -> None:
-    """Every pending version of these (recipient, thread) pairs, in one statement."""
-    if not threads:
-        return
-    session.execute(
-        update(OutboxRow)
-        .where(
-            tuple_(OutboxRow.recipient, OutboxRow.thread).in_(sorted(threads)),
-            OutboxRow.status == OutboxStatus.PENDING,
-            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
-        )
-        .values(status=OutboxStatus.SUPERSEDED)
-        .execution_options(synchronize_session=False)
+    """Every pending version of these (recipient, thread) pairs, in one statement (no
+    flush first: of rows this session holds, only ones already flushed are superseded)."""
+    if threads:
+        session.connection().execute(_SUPERSEDE, {"threads": sorted(threads), "now": now})
+
+
+_SUPERSEDE = (
+    update(_OUTBOX)
+    .where(
+        tuple_(_OUTBOX.c.recipient, _OUTBOX.c.thread).in_(bindparam("threads", expanding=True)),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        or_(
+            _OUTBOX.c.lease_until.is_(None),
+            _OUTBOX.c.lease_until < bindparam("now", type_=_OUTBOX.c.lease_until.type),
+        ),
     )
+    .values(status=OutboxStatus.SUPERSEDED)
+)
 
 
 def _latest_discussion(case: str | BindParameter[str]) -> Select[int]:
