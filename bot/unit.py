@@ -5,8 +5,9 @@ open one unit of work and hand it to a service; services never open
 transactions of their own. Everything the work means to say passes through
 `Unit.emit` before the transaction commits: that is the one place where a
 message becomes part of the unit of work: it is written as an outbox row
-(bot/outbox/), in the same transaction as the change that caused it, and the
-deliverer sends it once the transaction has committed.
+(bot/outbox/), in the same transaction as the change that caused it (all of the
+unit's rows at once, when its work is done), and the deliverer sends it once the
+transaction has committed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.messages import Message, Outcome, Outgoing, latest_per_thread
-from bot.outbox.rows import write
+from bot.outbox.rows import write_all
 from bot.storage.db import transaction
-from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
 Dress = Callable[[Message], Message]
 
@@ -66,24 +67,26 @@ class Unit:
     outgoing: list[Outgoing] = field(default_factory=list)
     # How the person acting answered, when not by chat (kept on the session too).
     answered: Answered | None = None
-    # The outbox row written for each message emitted so far.
-    _rows: dict[int, OutboxRow] = field(default_factory=dict, repr=False)
+    # Every message emitted so far, as dressed, with when: its outbox rows.
+    _emitted: list[tuple[datetime, Outgoing]] = field(default_factory=list, repr=False)
 
     def emit(self, outgoing: Sequence[Outgoing]) -> list[Outgoing]:
         """Make these messages part of this unit of work; returns what will be sent.
 
-        Each is written as an outbox row in this transaction. A threaded message
-        that a later one in the same unit replaces anyway is dropped (the chair's
-        quorum view is sent once, as it ends up).
+        Each is written as an outbox row in this transaction, once the unit's work
+        is done (nothing reads the outbox after emitting). A threaded message that a
+        later one in the same unit replaces anyway is dropped (the chair's quorum
+        view is sent once, as it ends up): its row is written superseded.
         """
         dressed = [replace(o, message=self.dress(o.message)) for o in outgoing]
-        rows = write(self.session, self.core.clock.now(), dressed)
-        self._rows.update((id(o), row) for o, row in zip(dressed, rows, strict=True))
-        kept = latest_per_thread([*self.outgoing, *dressed])
-        for dropped in {id(o) for o in self.outgoing + dressed} - {id(o) for o in kept}:
-            self._rows[dropped].status = OutboxStatus.SUPERSEDED
-        self.outgoing = kept
+        now = self.core.clock.now()
+        self._emitted += [(now, o) for o in dressed]
+        self.outgoing = latest_per_thread([*self.outgoing, *dressed])
         return self.outgoing
+
+    def _write(self) -> None:
+        """The outbox rows of everything emitted, in one INSERT (bot/outbox/rows.py)."""
+        write_all(self.session, self._emitted)
 
 
 @contextmanager
@@ -98,7 +101,9 @@ def unit_of_work(
     with transaction(core.sessions, connection) as session:
         if answered is not None:
             session.info[ANSWERED] = answered
-        yield Unit(core, session, dress, answered=answered)
+        unit = Unit(core, session, dress, answered=answered)
+        yield unit
+        unit._write()  # not if the work raised: then nothing is written
 
 
 def perform(

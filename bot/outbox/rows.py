@@ -1,8 +1,9 @@
 """Writing outbox rows, in the unit of work that caused them; reading what is stuck.
 
-Unit.emit calls `write` before its transaction commits, so a message exists
-exactly when the change that caused it does. `stuck` is what `strategy-bot jobs`
-lists: messages no channel could deliver, and messages still being retried.
+A unit of work writes what it emitted (`write_all`) before its transaction
+commits, so a message exists exactly when the change that caused it does.
+`stuck` is what `strategy-bot jobs` lists: messages no channel could deliver,
+and messages still being retried.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
-    ColumnElement,
+    Insert,
     Select,
+    String,
+    Table,
     bindparam,
     event,
     func,
+    insert,
     or_,
     select,
     tuple_,
@@ -33,9 +37,10 @@ from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
 # In session.info, for the transaction under way: the threads named by rows it inserted,
-# and the (recipient, thread) pairs `write` has written rows for.
+# and the (recipient, thread) pairs `write_all` has written rows for.
 _INSERTED = "strategy_bot_inserted_threads"
 _WRITTEN = "strategy_bot_written_threads"
+_OUTBOX = cast(Table, OutboxRow.__table__)
 _THREAD_OF: dict[type[Any], str] = {
     models.Invitation: "invitation",
     models.Discussion: "quorum",
@@ -57,52 +62,84 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_WRITTEN, None)
 
 
-def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> list[OutboxRow]:
-    """One pending row per message. A threaded message makes any older version of the
-    same thread that has not left yet (and is not being sent) superseded."""
-    threads = {(item.to, item.thread) for item in outgoing if item.thread is not None}
+def write(session: Session, now: datetime, outgoing: Sequence[Outgoing]) -> None:
+    """One pending row per message (see `write_all`), written now."""
+    write_all(session, [(now, item) for item in outgoing])
+
+
+def write_all(session: Session, emitted: Sequence[tuple[datetime, Outgoing]]) -> None:
+    """One row per message, in order (so the ids are), each with when it was emitted, in
+    one INSERT. A threaded message makes any older version of the same thread that has
+    not left yet (and is not being sent) superseded, and so does a later message in
+    `emitted` an earlier one's row. Everything else the session holds is flushed first:
+    the INSERT reads the rows' discussions from the database."""
+    if not emitted:
+        return
+    # Before the flush, which lets go of the rows it wrote that nothing else holds on to
+    # (a thread's invitation, which `session.get` then reads again).
+    found = [_discussion_by(session, item) for _, item in emitted]
+    session.flush()
+    threads = {(item.to, item.thread) for _, item in emitted if item.thread is not None}
     # A thread named by an invitation, discussion or action this transaction inserted
     # has no older version, unless this transaction wrote one (ids are never reused:
-    # the bot deletes none of them). Its UPDATE would find nothing, and flush early.
+    # the bot deletes none of them). Its UPDATE would find nothing.
     new, written = session.info.get(_INSERTED, set()), session.info.setdefault(_WRITTEN, set())
-    supersede_all(session, now, {t for t in threads if t[1] not in new or t in written})
+    supersede_all(session, emitted[-1][0], {t for t in threads if t[1] not in new or t in written})
     written.update(threads)
-    # A discussion this unit of work has added is found once it is in the database: then
-    # look each message's up now (the query inserts it first), before any row is added
-    # so that the rows are inserted together at the end. Otherwise each row's INSERT
-    # finds its discussion itself, without a query of its own.
-    discussions: list[int | ColumnElement[Any] | None]
-    if any(isinstance(added, models.Discussion) for added in session.new):
-        known: dict[str, int | None] = {}  # a case named by several messages, read once
-        discussions = [discussion_of(session, item, known) for item in outgoing]
-    else:
-        discussions = [discussion_for_insert(session, item) for item in outgoing]
+    last = {(o.to, o.thread): n for n, (_, o) in enumerate(emitted) if o.thread is not None}
+    slots = max(len(cases) for _, cases in found)
     rows = []
-    latest: dict[tuple[str, str], OutboxRow] = {}  # in this call: a later version wins
-    for item, discussion in zip(outgoing, discussions, strict=True):
-        row = OutboxRow(
-            recipient=item.to,
-            delivery=item.delivery.value,
-            thread=item.thread,
-            message=encode_message(item.message),
-            discussion_id=discussion,
-            channel_index=0,
-            refusals=[],
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        if item.thread is not None:
-            earlier = latest.get((item.to, item.thread))
-            if earlier is not None:
-                earlier.status = OutboxStatus.SUPERSEDED
-            latest[(item.to, item.thread)] = row
-        session.add(row)
+    for n, ((at, item), (known, cases)) in enumerate(zip(emitted, found, strict=True)):
+        replaced = item.thread is not None and last[(item.to, item.thread)] != n
+        row: dict[str, Any] = {
+            "recipient": item.to,
+            "delivery": item.delivery.value,
+            "thread": item.thread,
+            "message": encode_message(item.message),
+            "channel_index": 0,
+            "refusals": [],
+            "status": OutboxStatus.SUPERSEDED if replaced else OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": at,
+            "created_at": at,
+        }
+        if slots:
+            row["known"] = known
+            row.update((f"case_{k}", cases[k] if k < len(cases) else None) for k in range(slots))
+        else:
+            row["discussion_id"] = known
         rows.append(row)
-    # Not flushed here: the commit (or the next query's autoflush) inserts them with
-    # whatever else the unit of work changed, in one flush.
-    return rows
+    session.connection().execute(_insert(slots), rows)
+
+
+# The INSERT of rows whose discussions are found from up to `slots` cases each: the one
+# its thread names ("known"), else the latest discussion of the first of its cases that
+# has one. A row naming fewer cases leaves the rest NULL, which match nothing.
+_INSERTS: dict[int, Insert] = {}
+
+
+def _insert(slots: int) -> Insert:
+    statement = _INSERTS.get(slots)
+    if statement is None:
+        statement = insert(_OUTBOX)
+        if slots:
+            latest = [
+                _latest_discussion(bindparam(f"case_{k}", type_=String)).scalar_subquery()
+                for k in range(slots)
+            ]
+            known = bindparam("known", type_=_OUTBOX.c.discussion_id.type)
+            statement = statement.values(discussion_id=func.coalesce(known, *latest))
+        _INSERTS[slots] = statement
+    return statement
+
+
+def _discussion_by(session: Session, item: Outgoing) -> tuple[int | None, list[str]]:
+    """The discussion a message is about, when it says: the one its thread names, or
+    else (no discussion known) the cases its buttons and facts name, to look up."""
+    said, by_thread = _by_thread(session, item)
+    if said:
+        return by_thread, []
+    return None, list(dict.fromkeys(_cases_named(item)))
 
 
 # A copy's thread: the message's own, marked with the channel it is a copy for, so
@@ -142,19 +179,24 @@ def supersede(session: Session, now: datetime, recipient: str, thread: str) -> N
 
 
 def supersede_all(session: Session, now: datetime, threads: set[tuple[str, str]]) -> None:
-    """Every pending version of these (recipient, thread) pairs, in one statement."""
-    if not threads:
-        return
-    session.execute(
-        update(OutboxRow)
-        .where(
-            tuple_(OutboxRow.recipient, OutboxRow.thread).in_(sorted(threads)),
-            OutboxRow.status == OutboxStatus.PENDING,
-            or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now),
-        )
-        .values(status=OutboxStatus.SUPERSEDED)
-        .execution_options(synchronize_session=False)
+    """Every pending version of these (recipient, thread) pairs, in one statement (no
+    flush first: of rows this session holds, only ones already flushed are superseded)."""
+    if threads:
+        session.connection().execute(_SUPERSEDE, {"threads": sorted(threads), "now": now})
+
+
+_SUPERSEDE = (
+    update(_OUTBOX)
+    .where(
+        tuple_(_OUTBOX.c.recipient, _OUTBOX.c.thread).in_(bindparam("threads", expanding=True)),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        or_(
+            _OUTBOX.c.lease_until.is_(None),
+            _OUTBOX.c.lease_until < bindparam("now", type_=_OUTBOX.c.lease_until.type),
+        ),
     )
+    .values(status=OutboxStatus.SUPERSEDED)
+)
 
 
 def _latest_discussion(case: str | BindParameter[str]) -> Select[int]:
@@ -166,44 +208,6 @@ def _latest_discussion(case: str | BindParameter[str]) -> Select[int]:
         .order_by(models.Discussion.id.desc())
         .limit(1)
     )
-
-
-# Built once, for the lookup before the rows are added.
-_CASE_DISCUSSION = _latest_discussion(bindparam("case"))
-
-
-def discussion_of(
-    session: Session, item: Outgoing, known: dict[str, int | None] | None = None
-) -> int | None:
-    """The discussion a message is about, when it says: from its thread, or from the
-    case or action its buttons and facts name (for telling the chair if it fails).
-    `known`: cases already looked up (their latest discussion), added to as read."""
-    said, by_thread = _by_thread(session, item)
-    if said:
-        return by_thread
-    for case in _cases_named(item):
-        if known is not None and case in known:
-            found = known[case]
-        else:
-            found = session.scalars(_CASE_DISCUSSION, {"case": case}).first()
-            if known is not None:
-                known[case] = found
-        if found is not None:
-            return found
-    return None
-
-
-def discussion_for_insert(session: Session, item: Outgoing) -> int | ColumnElement[Any] | None:
-    """What `discussion_of` finds, as a value for the row's INSERT: when the message
-    names cases, a subquery for the latest discussion of the first that has one."""
-    said, by_thread = _by_thread(session, item)
-    if said:
-        return by_thread
-    cases = dict.fromkeys(_cases_named(item))
-    latest = [_latest_discussion(case).scalar_subquery() for case in cases]
-    if not latest:
-        return None
-    return latest[0] if len(latest) == 1 else func.coalesce(*latest)
 
 
 def _by_thread(session: Session, item: Outgoing) -> tuple[bool, int | None]:

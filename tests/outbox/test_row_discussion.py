@@ -2,7 +2,7 @@
 
 A message that names a case (in its facts or its buttons, an action's reference
 naming its case) is about that case's latest discussion; the row's INSERT finds
-it, or, when the unit of work has just added the discussion, a query after it.
+it, once the unit of work's changes are flushed (a discussion it has just added too).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""What the outbox costs in statements: a claimed batch takes its threads' bindings with
-the claim, and a message on a thread this transaction created supersedes nothing.
+"""What the outbox costs in statements: a unit of work writes its messages' rows in one
+INSERT, a claimed batch takes its threads' bindings with the claim, and a message on a
+thread this transaction created supersedes nothing.
 Counted with a before_cursor_execute listener, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -7,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from bot.app import Bot
-from bot.messages import Kind, Message, Outgoing
+from bot.messages import Button, Kind, Message, Outgoing
 from bot.outbox.deliver import Deliverer
 from bot.outbox.rows import write
 from bot.storage import models
@@ -135,3 +137,43 @@ def statuses(bot: Bot, thread: str) -> list[str]:
                 select(OutboxRow.status).where(OutboxRow.thread == thread).order_by(OutboxRow.id)
             )
         )
+
+
+def test_a_unit_writes_its_messages_rows_in_one_insert_in_the_order_emitted(
+    convened: Bot,
+) -> None:
+    with convened.core.sessions() as session:
+        (discussion,) = session.scalars(select(models.Discussion.id)).all()
+        invitation = session.scalars(select(models.Invitation.id)).first()
+        before = session.scalar(select(func.max(OutboxRow.id)))
+    thread = f"invitation:{invitation}"  # its discussion, from the thread
+    named = Message(Kind.NOTICE, "a notice", context={"case": "NV-40213"})
+    second = Message(  # the first case named that has a discussion
+        Kind.NOTICE, "another", buttons=(Button("x", "NV-99999"), Button("y", "NV-40213/A1"))
+    )
+    with recorded_statements(convened) as ran, unit_of_work(convened.core) as unit:
+        unit.emit([card("megan.price", thread), Outgoing("asha.patel", named)])
+        unit.emit([Outgoing("ben.okafor", second), card("olivia.bennett", "poll:9")])
+        unit.emit([card("megan.price", thread)])  # replaces the first, not yet sent
+    assert len([r for r in ran if r.sql.startswith("INSERT INTO outbox")]) == 1
+    with convened.core.sessions() as session:
+        written = session.execute(
+            select(OutboxRow.recipient, OutboxRow.thread, OutboxRow.discussion_id, OutboxRow.status)
+            .where(OutboxRow.id > (before or 0))
+            .order_by(OutboxRow.id)
+        ).all()
+    assert [tuple(row) for row in written] == [
+        ("megan.price", thread, discussion, OutboxStatus.SUPERSEDED),
+        ("asha.patel", None, discussion, OutboxStatus.PENDING),
+        ("ben.okafor", None, discussion, OutboxStatus.PENDING),
+        ("olivia.bennett", "poll:9", None, OutboxStatus.PENDING),
+        ("megan.price", thread, discussion, OutboxStatus.PENDING),
+    ]
+
+
+def test_a_unit_that_raises_after_emitting_writes_no_row(bot: Bot) -> None:
+    with pytest.raises(RuntimeError), unit_of_work(bot.core) as unit:
+        unit.emit([card("megan.price", "poll:1")])
+        raise RuntimeError("the work failed")
+    with bot.core.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxRow)) == 0
