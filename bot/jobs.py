@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.base import ExecutableOption
 
 from bot import metrics
 from bot.calendar.responses import read_replies
@@ -286,9 +287,26 @@ def _perform(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     return job(unit, work)
 
 
-def _discussion(unit: Unit, work: models.DueWork) -> models.Discussion:
+def _discussion(
+    unit: Unit, work: models.DueWork, load: Sequence[ExecutableOption] = ()
+) -> models.Discussion:
+    """The work's discussion, with `load`: what the job reads of it (a discussion the
+    session already holds is not read again; it loads the rest lazily, as before)."""
     assert work.discussion_id is not None
-    return unit.session.get_one(models.Discussion, work.discussion_id)
+    return unit.session.get_one(models.Discussion, work.discussion_id, options=load)
+
+
+# The invitations (with their contacts, so the chair's too) in the discussion's load by
+# id, for the jobs that look through them. As flat outer joins: nested under the outer
+# join (the contact's own inner joins), SQLite materialised every invitation first.
+_WITH_INVITATIONS = (
+    joinedload(models.Discussion.invitations)
+    .joinedload(models.Invitation.contact, innerjoin="unnested")
+    .joinedload(models.Contact.agency, innerjoin="unnested"),
+)
+# The chair, for a job that tells only the chair: an inner join (a discussion always has
+# one), which SQLite reads by key, where an outer join materialised every contact.
+_WITH_CHAIR = (joinedload(models.Discussion.chair, innerjoin=True),)
 
 
 # The action a nudge is about, with what the nudge reads of it in the same query (not
@@ -325,15 +343,17 @@ def _action_nudge(unit: Unit, work: models.DueWork) -> list[Outgoing]:
 def _fallback_check(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     assert work.agency_kind is not None
     kind = AgencyKind(work.agency_kind)
-    return run_fallback(unit, _discussion(unit, work), kind, say("fallback_trigger.cutoff"))
+    return run_fallback(
+        unit, _discussion(unit, work, _WITH_INVITATIONS), kind, say("fallback_trigger.cutoff")
+    )
 
 
 def _meeting_start(unit: Unit, work: models.DueWork) -> list[Outgoing]:
-    return meeting.start(unit, _discussion(unit, work))
+    return meeting.start(unit, _discussion(unit, work, _WITH_INVITATIONS))
 
 
 def _deadline_warning(unit: Unit, work: models.DueWork) -> list[Outgoing]:
-    return meeting.deadline_warning(unit, _discussion(unit, work))
+    return meeting.deadline_warning(unit, _discussion(unit, work, _WITH_CHAIR))
 
 
 def _calendar_replies(unit: Unit, work: models.DueWork) -> list[Outgoing]:
@@ -345,7 +365,9 @@ def _calendar_replies(unit: Unit, work: models.DueWork) -> list[Outgoing]:
 def _record_deadline(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     deadline = work.payload.get("deadline")
     return record_deadline.check_circulation(
-        unit, _discussion(unit, work), datetime.fromisoformat(deadline) if deadline else work.due_at
+        unit,
+        _discussion(unit, work, _WITH_CHAIR),
+        datetime.fromisoformat(deadline) if deadline else work.due_at,
     )
 
 
