@@ -77,6 +77,8 @@ class Claimed:
     # and how many attempts it had before this one.
     channels: tuple[str, ...] = ()
     attempts: int = 0
+    # Copies of it were written as it was claimed (a notice's, for the other platforms).
+    copied: bool = False
 
 
 @dataclass
@@ -160,7 +162,7 @@ class Deliverer:
             # full, or a row was not sent (a refusal moves it on to its next channel at
             # once), or a threaded row went and a later version waits behind it (on
             # PostgreSQL: may wait) or its copies were written as it was marked, or a
-            # notice (its copies for the other platforms are written as it is claimed).
+            # notice's copies for the other platforms were written as it was claimed.
             more = len(batch) == wanted
             # Measured here, not on the core's clock (simulated in tests and the demo).
             started = time.monotonic()
@@ -222,6 +224,7 @@ class Deliverer:
         binding = claims.binding(row)
         names: list[str] | None = row.channels
         index: int = row.channel_index
+        copied = False
         if names is None:
             names, index = self._route_for(row, binding), 0
             if row.delivery == Delivery.CHANNEL and self.notices is not None:
@@ -234,6 +237,7 @@ class Deliverer:
                     stored.channels, stored.channel_index = names, 0
                     for name in others:
                         write_copy(session, self.core.clock.now(), stored, name)
+                copied = bool(others)
         channel = names[index] if index < len(names) else ""
         earlier = binding.reference if binding is not None and binding.channel == channel else None
         outgoing = Outgoing(
@@ -242,7 +246,7 @@ class Deliverer:
             delivery=Delivery(row.delivery),
             thread=row.thread,
         )
-        return Claimed(row.id, outgoing, channel, earlier, tuple(names), row.attempts)
+        return Claimed(row.id, outgoing, channel, earlier, tuple(names), row.attempts, copied)
 
     def _route_for(self, row: Row[Any], binding: claims.Binding | None) -> list[str]:
         configured = self.channel_names()
@@ -282,7 +286,7 @@ class Deliverer:
         else:
             metrics.delivered(claimed.channel, sent=1)
             follows = self._sent(claimed, reference)
-            return follows or claimed.outgoing.delivery is Delivery.CHANNEL
+            return follows or claimed.copied
         return True
 
     def _sent(self, claimed: Claimed, reference: str) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.app import Bot
-from bot.messages import Kind, Message, Outgoing
+from bot.messages import Delivery, Kind, Message, Outgoing
 from bot.outbox.deliver import Deliverer
 from bot.unit import unit_of_work
 from tests.helpers import Ran, recorded_statements
@@ -86,3 +86,19 @@ def test_a_newer_version_written_while_the_first_is_sent_goes_next_in_order(bot:
     # The second found by the claim after the first; after the second, only PostgreSQL
     # claims once more.
     assert claims(ran) == (3 if on_postgresql(bot) else 2)
+
+
+def test_a_notice_is_followed_by_a_claim_only_if_its_copies_were_written(bot: Bot) -> None:
+    notice = Outgoing("notices", Message(Kind.NOTICE, "convened"), delivery=Delivery.CHANNEL)
+    alone = Deliverer(bot.core, [Referencing()], batch=8)
+    emit(bot, notice)
+    with recorded_statements(bot) as ran:
+        assert alone.deliver_due() == 1
+    assert claims(ran) == 1  # one platform: no copies
+    slack, teams = Referencing("slack"), Referencing("teams")
+    both = Deliverer(bot.core, [slack, teams], batch=8, notices=lambda: ["slack", "teams"])
+    emit(bot, notice)
+    with recorded_statements(bot) as ran:
+        assert both.deliver_due() == 2  # the notice, then its copy for Teams
+    assert [len(slack.sent), len(teams.sent)] == [1, 1]
+    assert claims(ran) == 2
