@@ -172,6 +172,20 @@ _MARK_SENT = (
 )
 
 
+_newer = _OUTBOX.alias("newer")
+# Spelled out, as in _bound: the marked row's own columns, by its table's name.
+_MARK_SENT_NEWER = _MARK_SENT.returning(
+    exists()
+    .where(
+        _newer.c.recipient == literal_column(f"{_OUTBOX.name}.recipient"),
+        _newer.c.thread == literal_column(f"{_OUTBOX.name}.thread"),
+        _newer.c.status == OutboxStatus.PENDING,
+        _newer.c.id > literal_column(f"{_OUTBOX.name}.id"),
+    )
+    .label("newer")
+)
+
+
 def mark_sent(
     connection: Connection, row_id: int, now: datetime, channel: str, channels: Sequence[str]
 ) -> None:
@@ -180,6 +194,23 @@ def mark_sent(
         _MARK_SENT,
         {"b_id": row_id, "b_sent_at": now, "b_sent_on": channel, "b_channels": list(channels)},
     )
+
+
+def mark_sent_in_thread(
+    connection: Connection, row_id: int, now: datetime, channel: str, channels: Sequence[str]
+) -> bool:
+    """`mark_sent` for a threaded row, in the transaction that binds its thread; whether a
+    newer version of the thread may be waiting behind it (due now that it is sent).
+
+    Exact on SQLite: the mark takes the one write lock and keeps it to the commit, so a
+    newer version either committed before it (and is seen here) or commits after it, and
+    its writer's own delivery then finds it due. On PostgreSQL one may commit after this
+    statement's snapshot and before the commit, unseen by both: always maybe."""
+    values = {"b_id": row_id, "b_sent_at": now, "b_sent_on": channel, "b_channels": list(channels)}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_MARK_SENT, values)
+        return True
+    return bool(connection.execute(_MARK_SENT_NEWER, values).scalar())
 
 
 @dataclass(frozen=True)

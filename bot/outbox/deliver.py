@@ -77,6 +77,8 @@ class Claimed:
     # and how many attempts it had before this one.
     channels: tuple[str, ...] = ()
     attempts: int = 0
+    # Copies of it were written as it was claimed (a notice's, for the other platforms).
+    copied: bool = False
 
 
 @dataclass
@@ -158,9 +160,9 @@ class Deliverer:
                 break
             # Claim again only if something may be due now that was not: the batch was
             # full, or a row was not sent (a refusal moves it on to its next channel at
-            # once), or a threaded row went (a later version may wait behind it; its
-            # copies are written as it is marked), or a notice (its copies for the other
-            # platforms are written as it is claimed).
+            # once), or a threaded row went and a later version waits behind it (on
+            # PostgreSQL: may wait) or its copies were written as it was marked, or a
+            # notice's copies for the other platforms were written as it was claimed.
             more = len(batch) == wanted
             # Measured here, not on the core's clock (simulated in tests and the demo).
             started = time.monotonic()
@@ -169,8 +171,7 @@ class Deliverer:
                     self._release(batch[index:])  # never send near the end of the lease
                     more = True  # what was given back is due again at once
                     break
-                sent = self._send(claimed)
-                more = more or not sent or _may_follow(claimed.outgoing)
+                more = self._send(claimed) or more
                 tried += 1
         return tried
 
@@ -223,6 +224,7 @@ class Deliverer:
         binding = claims.binding(row)
         names: list[str] | None = row.channels
         index: int = row.channel_index
+        copied = False
         if names is None:
             names, index = self._route_for(row, binding), 0
             if row.delivery == Delivery.CHANNEL and self.notices is not None:
@@ -235,6 +237,7 @@ class Deliverer:
                     stored.channels, stored.channel_index = names, 0
                     for name in others:
                         write_copy(session, self.core.clock.now(), stored, name)
+                copied = bool(others)
         channel = names[index] if index < len(names) else ""
         earlier = binding.reference if binding is not None and binding.channel == channel else None
         outgoing = Outgoing(
@@ -243,7 +246,7 @@ class Deliverer:
             delivery=Delivery(row.delivery),
             thread=row.thread,
         )
-        return Claimed(row.id, outgoing, channel, earlier, tuple(names), row.attempts)
+        return Claimed(row.id, outgoing, channel, earlier, tuple(names), row.attempts, copied)
 
     def _route_for(self, row: Row[Any], binding: claims.Binding | None) -> list[str]:
         configured = self.channel_names()
@@ -257,7 +260,8 @@ class Deliverer:
         return names
 
     def _send(self, claimed: Claimed) -> bool:
-        """Send one claimed row on its channel; whether it went."""
+        """Send one claimed row on its channel; whether another row may be due at once
+        because of it (see _sending): it did not go, or it made one due."""
         channel = next((c for c in self.channels if c.name == claimed.channel), None)
         try:
             if channel is None:
@@ -281,19 +285,23 @@ class Deliverer:
             self._later(claimed, f"{type(error).__name__}: {error}", None)
         else:
             metrics.delivered(claimed.channel, sent=1)
-            self._sent(claimed, reference)
-            return True
-        return False
+            follows = self._sent(claimed, reference)
+            return follows or claimed.copied
+        return True
 
-    def _sent(self, claimed: Claimed, reference: str) -> None:
+    def _sent(self, claimed: Claimed, reference: str) -> bool:
+        """Mark a row sent; whether that made another due (a newer version of its
+        thread, its copies)."""
         now = self.core.clock.now()
         thread = claimed.outgoing.thread
         if thread is None:  # one statement
             with self._alone() as connection:
                 claims.mark_sent(connection, claimed.id, now, claimed.channel, claimed.channels)
-            return
+            return False
         with self._transaction() as connection:  # with where the thread went, and copies
-            claims.mark_sent(connection, claimed.id, now, claimed.channel, claimed.channels)
+            newer = claims.mark_sent_in_thread(
+                connection, claimed.id, now, claimed.channel, claimed.channels
+            )
             to = claimed.outgoing.to
             if reference:
                 claims.bind(connection, to, thread, claimed.channel, reference, now)
@@ -305,6 +313,8 @@ class Deliverer:
                         for name in names:
                             if name != claimed.channel:
                                 write_copy(session, now, row, name)
+                    return True
+        return newer
 
     def _later(self, claimed: Claimed, error: str, retry_after: float | None) -> None:
         now = self.core.clock.now()
@@ -380,8 +390,3 @@ def _newer_exists(session: Session, row: OutboxRow) -> bool:
         ).first()
         is not None
     )
-
-
-def _may_follow(outgoing: Outgoing) -> bool:
-    """Whether sending this may make another row due at once (see _sending)."""
-    return outgoing.thread is not None or outgoing.delivery is Delivery.CHANNEL
