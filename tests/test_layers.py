@@ -41,7 +41,18 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.find_time",
         ),
     ),
-    ("shared", ("bot.core", "bot.unit", "bot.shared", "bot.links", "bot.metrics", "bot.outbox")),
+    (
+        "shared",
+        (
+            "bot.core",
+            "bot.unit",
+            "bot.shared",
+            "bot.links",
+            "bot.metrics",
+            "bot.outbox",
+            "bot.work_claims",
+        ),
+    ),
     ("services", ("bot.services", "bot.calendar", "bot.record")),
     ("entry points", ("bot.app", "bot.intents", "bot.jobs", "bot.importer")),
     (
