@@ -30,8 +30,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.sql.base import ExecutableOption
 
 from bot import metrics
 from bot.calendar.responses import read_replies
@@ -288,7 +288,7 @@ def _perform(unit: Unit, work: models.DueWork) -> list[Outgoing]:
 
 
 def _discussion(
-    unit: Unit, work: models.DueWork, load: Sequence[ExecutableOption] = ()
+    unit: Unit, work: models.DueWork, load: Sequence[ORMOption] = ()
 ) -> models.Discussion:
     """The work's discussion, with `load`: what the job reads of it (a discussion the
     session already holds is not read again; it loads the rest lazily, as before)."""
@@ -301,8 +301,9 @@ def _discussion(
 # join (the contact's own inner joins), SQLite materialised every invitation first.
 _WITH_INVITATIONS = (
     joinedload(models.Discussion.invitations)
-    .joinedload(models.Invitation.contact, innerjoin="unnested")
-    .joinedload(models.Contact.agency, innerjoin="unnested"),
+    # "unnested" is a documented value that the stubs type as bool.
+    .joinedload(models.Invitation.contact, innerjoin="unnested")  # type: ignore[arg-type]
+    .joinedload(models.Contact.agency, innerjoin="unnested"),  # type: ignore[arg-type]
 )
 # The chair, for a job that tells only the chair: an inner join (a discussion always has
 # one), which SQLite reads by key, where an outer join materialised every contact.
