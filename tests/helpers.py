@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, event, func, select
@@ -125,3 +125,16 @@ def recorded_statements(bot: Bot) -> Iterator[list[Ran]]:
         yield ran
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+@dataclass
+class Recording:
+    """A channel that takes every message at once and remembers it, with the reference
+    of the earlier version it updates; its references are ref-1, ref-2, ..."""
+
+    name: str = "console"
+    sent: list[tuple[str, str | None]] = field(default_factory=list)  # (text, earlier)
+
+    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
+        self.sent.append((outgoing.message.text, earlier))
+        return f"ref-{len(self.sent)}"

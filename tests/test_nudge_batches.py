@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from bot.outbox.deliver import Deliverer
 from bot.storage import models
 from bot.unit import Unit
 from scheduling.clock import SimulatedClock
-from tests.helpers import say, take_sent
+from tests.helpers import Recording, say, take_sent
 
 _CLAIM = "UPDATE scheduled_work SET status="
 
@@ -187,16 +186,6 @@ def test_nudges_and_other_work_are_still_done_in_due_order(
     assert sent == [*labels[:2], "other work", *labels[2:]]
 
 
-@dataclass
-class _Recording:
-    name: str = "console"
-    sent: list[tuple[str, str | None]] = field(default_factory=list)  # (text, earlier)
-
-    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
-        self.sent.append((outgoing.message.text, earlier))
-        return f"ref-{len(self.sent)}"
-
-
 def test_a_threaded_message_from_a_batch_still_leaves_before_the_next_item(
     convened: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,7 +196,7 @@ def test_a_threaded_message_from_a_batch_still_leaves_before_the_next_item(
         return [Outgoing("asha.patel", Message(Kind.QUORUM, text), thread="quorum:test")]
 
     monkeypatch.setitem(jobs.JOBS, models.WorkKind.ACTION_NUDGE, threaded)
-    channel = _Recording()
+    channel = Recording()
     assert jobs.run_due_work(convened.core, Deliverer(convened.core, [channel])) == 3
     # Each version went out before the next item ran: each later one an update of the one
     # before, none superseded (the batch was given up for one unit of work per item).

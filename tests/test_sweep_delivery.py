@@ -5,7 +5,6 @@ and nothing is left in the outbox when the sweep returns. On SQLite and PostgreS
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,16 +20,7 @@ from bot.outbox.deliver import Deliverer
 from bot.storage import models
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 from bot.unit import Unit
-
-
-@dataclass
-class Recording:
-    name: str = "console"
-    sent: list[tuple[str, str | None]] = field(default_factory=list)  # (text, earlier)
-
-    def send(self, outgoing: Outgoing, earlier: str | None) -> str:
-        self.sent.append((outgoing.message.text, earlier))
-        return f"ref-{len(self.sent)}"
+from tests.helpers import Recording
 
 
 def _schedule(bot: Bot, kind: str, count: int) -> None:
