@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Connection,
     Row,
+    String,
     Table,
     and_,
     bindparam,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.outbox_models import OutboxRow, OutboxStatus, ThreadBinding
@@ -63,9 +65,12 @@ def _bound(column: str) -> Any:
     """Where the row's thread went first (its binding's `column`), NULL if nowhere yet."""
     binding = _BINDING.alias("binding")
     # Spelled out: SQLAlchemy's SQLite RETURNING drops table names all the way into a
-    # subquery, and `recipient = recipient` would match every binding.
+    # subquery, and `recipient = recipient` would match every binding. Cast: in a
+    # RETURNING clause SQLite does not use the binding's (recipient, thread) index
+    # against the bare columns, and read every binding for every row claimed.
     same = [
-        literal_column(f"binding.{key}") == literal_column(f"{_OUTBOX.name}.{key}")
+        literal_column(f"binding.{key}")
+        == sql_cast(literal_column(f"{_OUTBOX.name}.{key}"), String)
         for key in ("recipient", "thread")
     ]
     return select(binding.c[column]).where(*same).scalar_subquery().label(f"bound_{column}")

@@ -97,7 +97,7 @@ class Contact(Base):
 
     # Loaded with the contact (one join, never a query of its own): rendering reads the
     # agency of every invitee, and a lazy load per contact per message added up.
-    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin="unnested")  # type: ignore[arg-type]
 
 
 class Case(Base):
@@ -165,7 +165,9 @@ class Discussion(Base):
 
     # With its row (one join on the key): nearly every use of a discussion names it by
     # its case's reference, and a lazy load per discussion per command added up.
-    case: Mapped[Case] = relationship(back_populates="discussions", lazy="joined", innerjoin=True)
+    case: Mapped[Case] = relationship(
+        back_populates="discussions", lazy="joined", innerjoin="unnested"  # type: ignore[arg-type]
+    )
     convenor: Mapped[Contact] = relationship(foreign_keys=[convenor_id])
     chair: Mapped[Contact] = relationship(foreign_keys=[chair_id])
     children: Mapped[list[Child]] = relationship(
@@ -195,7 +197,7 @@ class DiscussionChild(Base):
     expected_date: Mapped[date | None]
 
     # With its row: everything that shows a discussion's children names them.
-    child: Mapped[Child] = relationship(lazy="joined", innerjoin=True)
+    child: Mapped[Child] = relationship(lazy="joined", innerjoin="unnested")  # type: ignore[arg-type]
 
     @property
     def pseudonym(self) -> str:
@@ -225,7 +227,7 @@ class Invitation(Base):
     discussion: Mapped[Discussion] = relationship(back_populates="invitations")
     # With its invitation (and the contact's agency): every view of a discussion reads them.
     contact: Mapped[Contact] = relationship(
-        foreign_keys=[contact_id], lazy="joined", innerjoin=True
+        foreign_keys=[contact_id], lazy="joined", innerjoin="unnested"  # type: ignore[arg-type]
     )
     delegated_to: Mapped[Contact | None] = relationship(foreign_keys=[delegated_to_id])
 
