@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -79,6 +79,23 @@ def read_contact_rows(session: Session, keys: Iterable[str]) -> None:
             known[row.key] = row
 
 
+def invited(session: Session, key: str) -> ColumnElement[bool]:
+    """The discussion has an invitation for the contact with this key.
+
+    An EXISTS, probed by the invitation's (discussion, contact) key: a lookup that
+    starts from the case or the discussion's status, never from every invitation the
+    person has had (the police and health leads are invited to nearly everything)."""
+    found = cached_contact_id(session, key)
+    contact = (
+        models.Invitation.contact_id == found
+        if found is not None
+        else models.Invitation.contact_id.in_(
+            select(models.Contact.id).where(models.Contact.key == key)
+        )
+    )
+    return exists().where(models.Invitation.discussion_id == models.Discussion.id, contact)
+
+
 _CONTACT_ROWS = "strategy_bot_contact_rows"
 _T = TypeVar("_T")
 
@@ -131,16 +148,12 @@ def visible_discussion(
     `load`: eager loading for what the caller reads next (e.g. WITH_INVITATIONS).
     """
     wanted = references.read_discussion_reference(reference)
-    query = of_contact(
-        session,
+    query = (
         select(models.Discussion)
         .join(models.Case)
-        .join(models.Invitation)
-        .where(models.Case.reference == wanted.case)
+        .where(models.Case.reference == wanted.case, invited(session, viewer.id))
         .order_by(models.Discussion.number.desc(), models.Discussion.id.desc())
-        .options(*load),
-        models.Invitation.contact_id,
-        viewer.id,
+        .options(*load)
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)
