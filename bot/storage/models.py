@@ -230,6 +230,9 @@ class Invitation(Base):
 
     discussion: Mapped[Discussion] = relationship(back_populates="invitations")
     # With its invitation (and the contact's agency): every view of a discussion reads them.
+    # "unnested" (here and for the agency, case and child): under an outer join, a plain
+    # inner join is nested, "(invitation JOIN contact JOIN agency)", and SQLite
+    # materialised that whole join, every invitation there has been, for each query.
     contact: Mapped[Contact] = relationship(
         foreign_keys=[contact_id],
         lazy="joined",
