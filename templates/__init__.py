@@ -14,13 +14,16 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, nodes
 
 
 @cache
 def environment() -> Environment:
     return Environment(
         loader=PackageLoader("templates", ""),
+        # The templates ship with the package and do not change while it runs: each
+        # lookup (and {% import %} in a template) is then a dictionary hit, not a stat.
+        auto_reload=False,
         undefined=StrictUndefined,  # a missing value is a bug, not an empty string
         trim_blocks=True,
         lstrip_blocks=True,
@@ -34,6 +37,7 @@ def html_environment() -> Environment:
     """For HTML (emails): every value escaped unless a template says otherwise."""
     return Environment(
         loader=PackageLoader("templates", ""),
+        auto_reload=False,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -66,8 +70,34 @@ def words(catalogue: str) -> dict[str, Any]:
 
 
 def phrase(text: str, /, **context: Any) -> str:
-    """One string of a catalogue, filled in (spaces around it are kept: " Did you mean...")."""
+    """One string of a catalogue, filled in (spaces around it are kept: " Did you mean...").
+
+    Most are said with nothing or a few plain values ("chair", "C1 (age 6)"), thousands
+    of times: those are rendered once and remembered.
+    """
+    if all(type(value) in _PLAIN for value in context.values()) and _repeatable(text):
+        # The type is part of the key: 1 and True are equal, but say "1" and "True".
+        return _said(text, tuple((k, type(v), v) for k, v in sorted(context.items())))
     return _compiled(text).render(**context)
+
+
+# Values whose equality means the same words (not float: -0.0 == 0.0).
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
+@lru_cache(maxsize=4096)
+def _said(text: str, items: tuple[tuple[str, type, Any], ...]) -> str:
+    return _compiled(text).render({name: value for name, _, value in items})
+
+
+@lru_cache(maxsize=2048)
+def _repeatable(text: str) -> bool:
+    """Whether the same values always give the same words: not if it draws at random."""
+    tree = environment().parse(text)
+    return not any(
+        isinstance(node, nodes.Filter | nodes.Name) and node.name in ("random", "lipsum")
+        for node in tree.find_all((nodes.Filter, nodes.Name))
+    )
 
 
 @lru_cache(maxsize=2048)

@@ -13,6 +13,7 @@ ships with matplotlib. Core fonts are the default because they are much faster.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -146,22 +147,26 @@ def _table(pdf: FPDF, family: str, rows: list[list[str]]) -> None:
     columns = max(len(row) for row in rows)
     rows = [row + [""] * (columns - len(row)) for row in rows]
     widths = _column_widths(pdf, family, rows, pdf.w - pdf.l_margin - pdf.r_margin)
-    header, body = rows[0], rows[1:]
-    _row(pdf, family, header, widths, heading=True)
-    for row in body:
-        if _row_height(pdf, family, row, widths) + pdf.get_y() > pdf.page_break_trigger:
+    header = _wrapped(pdf, family, "B", rows[0], widths)
+    _row(pdf, header, widths, heading=True)
+    for row in rows[1:]:
+        wrapped = _wrapped(pdf, family, "", row, widths)
+        if _height(wrapped) + pdf.get_y() > pdf.page_break_trigger:
             pdf.add_page()
-            _row(pdf, family, header, widths, heading=True)
-        _row(pdf, family, row, widths, heading=False)
+            pdf.set_font(family, "B", 9)
+            _row(pdf, header, widths, heading=True)
+            pdf.set_font(family, "", 9)
+        _row(pdf, wrapped, widths, heading=False)
     pdf.ln(3)
 
 
 def _column_widths(pdf: FPDF, family: str, rows: list[list[str]], usable: float) -> list[float]:
     """Each column as wide as its longest word, the rest shared by how much text it holds."""
     pdf.set_font(family, "B", 9)
+    width = _measure(pdf)
     columns = range(len(rows[0]))
     least = [
-        max(_width(pdf, word) for row in rows for word in (row[i].split() or [""])) + 2 * PAD + 0.5
+        max(width(word) for row in rows for word in (row[i].split() or [""])) + 2 * PAD + 0.5
         for i in columns
     ]
     weights = [max(6, min(60, max(len(row[i]) for row in rows))) for i in columns]
@@ -171,18 +176,21 @@ def _column_widths(pdf: FPDF, family: str, rows: list[list[str]], usable: float)
     return [least[i] + spare * weights[i] / sum(weights) for i in columns]
 
 
-def _row_height(pdf: FPDF, family: str, row: list[str], widths: list[float]) -> float:
-    pdf.set_font(family, "", 9)
-    lines = max(
-        len(_wrap(pdf, cell, width - 2 * PAD)) for cell, width in zip(row, widths, strict=True)
-    )
-    return lines * LINE + 2 * PAD
+def _wrapped(
+    pdf: FPDF, family: str, style: str, row: list[str], widths: list[float]
+) -> list[list[str]]:
+    """A row's cells broken into lines, leaving the row's font set."""
+    pdf.set_font(family, style, 9)
+    return [_wrap(pdf, cell, width - 2 * PAD) for cell, width in zip(row, widths, strict=True)]
 
 
-def _row(pdf: FPDF, family: str, row: list[str], widths: list[float], heading: bool) -> None:
-    pdf.set_font(family, "B" if heading else "", 9)
-    wrapped = [_wrap(pdf, cell, width - 2 * PAD) for cell, width in zip(row, widths, strict=True)]
-    height = max(len(lines) for lines in wrapped) * LINE + 2 * PAD
+def _height(wrapped: list[list[str]]) -> float:
+    return max(len(lines) for lines in wrapped) * LINE + 2 * PAD
+
+
+def _row(pdf: FPDF, wrapped: list[list[str]], widths: list[float], heading: bool) -> None:
+    """A row already broken into lines (in the font that is set)."""
+    height = _height(wrapped)
     x, y = pdf.l_margin, pdf.get_y()
     pdf.set_draw_color(150, 150, 150)
     if heading:
@@ -195,27 +203,35 @@ def _row(pdf: FPDF, family: str, row: list[str], widths: list[float], heading: b
     pdf.set_y(y + height)
 
 
-_WIDTHS: dict[tuple[str, str, float, str], float] = {}
+# Text widths by font (family, style, size): fpdf2's get_string_width is slow, and words repeat.
+_WIDTHS: dict[tuple[str, str, float], dict[str, float]] = {}
 
 
-def _width(pdf: FPDF, text: str) -> float:
-    """fpdf2's get_string_width, remembered: it is slow, and words repeat."""
-    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, text)
-    width = _WIDTHS.get(key)
-    if width is None:
-        if len(_WIDTHS) > 100_000:
-            _WIDTHS.clear()
-        width = _WIDTHS[key] = pdf.get_string_width(text)
+def _measure(pdf: FPDF) -> Callable[[str], float]:
+    """The width of a text in the current font, remembered."""
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
+    known = _WIDTHS.get(key)
+    if known is None or len(known) > 50_000:
+        known = _WIDTHS[key] = {}
+    measure = pdf.get_string_width
+
+    def width(text: str) -> float:
+        size = known.get(text)
+        if size is None:
+            size = known[text] = measure(text)
+        return size
+
     return width
 
 
 def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
     """Break text into lines no wider than `width` (in the current font), at spaces."""
-    space = _width(pdf, " ")
+    measure = _measure(pdf)
+    space = measure(" ")
     lines: list[str] = []
     line, used = "", 0.0
     for word in text.split():
-        size = _width(pdf, word)
+        size = measure(word)
         while size > width and len(word) > 1:  # a word longer than the line: cut it
             cut = max(1, int(len(word) * width / size))
             if line:
@@ -223,7 +239,7 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
                 line, used = "", 0.0
             lines.append(word[:cut])
             word = word[cut:]
-            size = _width(pdf, word)
+            size = measure(word)
         if line and used + space + size > width:
             lines.append(line)
             line, used = word, size

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
 from bot.calendar import ics
 from bot.calendar.port import Attendee, Meeting
@@ -120,3 +122,32 @@ def test_the_strict_checks_catch_a_document_without_its_time_zone() -> None:
         parse_strictly(broken, "REQUEST")
     with pytest.raises(AssertionError, match="75 octets"):
         check_lines(b"BEGIN:VCALENDAR\r\nX-LONG:" + b"x" * 80 + b"\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        ("Europe/London", datetime(2026, 11, 24, 14, 0, tzinfo=UTC)),
+        ("Europe/London", datetime(2027, 12, 31, 23, 30, tzinfo=UTC)),  # 2028 in Auckland
+        ("America/New_York", datetime(2026, 3, 8, 15, 0, tzinfo=UTC)),
+        ("Pacific/Auckland", datetime(2027, 12, 31, 23, 30, tzinfo=UTC)),
+        ("UTC", datetime(2026, 11, 24, 14, 0, tzinfo=UTC)),
+    ],
+)
+def test_the_remembered_vtimezone_is_what_icalendar_adds(
+    monkeypatch: pytest.MonkeyPatch, zone: str, start: datetime
+) -> None:
+    meeting = replace(MEETING, timezone=zone, start=start, end=start + timedelta(hours=1))
+    made = ics.request(meeting), ics.cancel(meeting), ics.request(meeting)
+
+    serialise = Calendar.to_ical
+
+    def with_zones_added(calendar: Calendar, sorted: bool = True) -> bytes:
+        year = start.astimezone(ZoneInfo(zone)).year
+        calendar.add_missing_timezones(date(year, 1, 1), date(year + 1, 12, 31))
+        return bytes(serialise(calendar, sorted))
+
+    monkeypatch.setattr(ics, "_vtimezone", lambda tzid, year: b"")
+    monkeypatch.setattr(Calendar, "to_ical", with_zones_added)
+    assert (ics.request(meeting), ics.cancel(meeting), ics.request(meeting)) == made
+    assert (b"BEGIN:VTIMEZONE" in made[0]) is (zone != "UTC")

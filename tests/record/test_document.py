@@ -44,3 +44,18 @@ def test_a_long_table_runs_over_several_pages() -> None:
     text = "# Record\n\n| Name | Agency | Attended |\n|---|---|---|\n" + rows + "\n"
     pdf = markdown_to_pdf(text, "x")
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 3
+
+
+def test_a_remembered_width_is_the_width_in_that_very_font() -> None:
+    from fpdf import FPDF
+
+    from bot.record.pdf import _measure
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    widths = {}
+    for style, size in (("", 9), ("B", 9), ("", 10), ("B", 9), ("", 9)):
+        pdf.set_font("Helvetica", style, size)
+        widths[(style, size)] = (_measure(pdf)("Wide words"), pdf.get_string_width("Wide words"))
+    assert all(remembered == actual for remembered, actual in widths.values())
+    assert len({remembered for remembered, _ in widths.values()}) == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time as time_module
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from scheduling.timetext import (
     DueTime,
     MeetingTime,
     TimeTextError,
+    _dateparser,
+    _iso,
     parse_due,
     parse_identified,
     parse_meeting_time,
@@ -586,3 +588,21 @@ def test_the_scheduling_package_never_reads_the_clock() -> None:
         source = (package / module).read_text()
         for call in ("now(", "today(", "utcnow(", "time.time(", "SystemClock"):
             assert call not in source, f"{module} calls {call}"
+
+
+# -- ISO dates, read without dateparser -----------------------------------------------
+
+
+def test_iso_dates_are_read_as_dateparser_reads_them() -> None:
+    """'2026-12-18 16:00' is read directly; the reading is dateparser's, and what it would
+    read otherwise (no such day, month 13, hour 24) is still left to dateparser."""
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 760, 5)]
+    texts = [f"{day:%Y-%m-%d}" for day in days[::3]]
+    texts += [f"{day:%Y-%m-%d} {n % 24:02}:{n * 7 % 60:02}" for n, day in enumerate(days)]
+    texts += ["0999-01-01 10:00", "9999-12-31 23:59", "2026-02-28 00:00", "2028-02-29 12:00"]
+    for prefer in ("future", "past"):
+        for text in texts:
+            assert _iso(text) == _dateparser(text, NOW, ENG, prefer), (text, prefer)
+    not_read = ["2026-13-01 10:00", "2026-02-29 10:00", "2026-11-06 24:00", "2026-00-10"]
+    assert [_iso(text) for text in not_read] == [None] * 4
+    assert _dateparser("2026-13-01 10:00", NOW, ENG, "future")[0] == datetime(2026, 1, 13, 10)
