@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -114,6 +114,20 @@ def audit(
     )
 
 
+def invited(session: Session, key: str) -> ColumnElement[bool]:
+    """Whether the contact with this key is invited to the discussion of the enclosing query.
+
+    A condition, not a join: joined, SQLite starts from the person's invitations (every
+    one they ever had, more every year) where it should start from the discussions at
+    hand and look each one's invitation up by (discussion, contact)."""
+    return of_contact(
+        session,
+        select(models.Invitation.id).where(models.Invitation.discussion_id == models.Discussion.id),
+        models.Invitation.contact_id,
+        key,
+    ).exists()
+
+
 def visible_discussion(
     session: Session,
     reference: str,
@@ -131,16 +145,12 @@ def visible_discussion(
     `load`: eager loading for what the caller reads next (e.g. WITH_INVITATIONS).
     """
     wanted = references.read_discussion_reference(reference)
-    query = of_contact(
-        session,
+    query = (
         select(models.Discussion)
         .join(models.Case)
-        .join(models.Invitation)
-        .where(models.Case.reference == wanted.case)
+        .where(models.Case.reference == wanted.case, invited(session, viewer.id))
         .order_by(models.Discussion.number.desc(), models.Discussion.id.desc())
-        .options(*load),
-        models.Invitation.contact_id,
-        viewer.id,
+        .options(*load)
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)

@@ -13,7 +13,7 @@ from bot.messages import Kind, Outcome, message
 from bot.references import action_reference, discussion_reference, numbered_reference
 from bot.services.common import discussion_context
 from bot.services.time_search import finding_line
-from bot.shared import carried_forward, of_contact, quorum_of, visible_discussion, when
+from bot.shared import carried_forward, invited, quorum_of, visible_discussion, when
 from bot.storage import models
 from bot.unit import Unit
 
@@ -30,19 +30,14 @@ class DiscussionRow:
 def upcoming_discussions(unit: Unit, actor: Contact) -> list[DiscussionRow]:
     """The discussions the actor is invited to that have not taken place, soonest first."""
     discussions = unit.session.scalars(
-        of_contact(
-            unit.session,
-            select(models.Discussion)
-            .join(models.Invitation)
-            .where(
-                models.Discussion.status.in_(
-                    (models.DiscussionStatus.SCHEDULED, models.DiscussionStatus.FINDING_TIME)
-                ),
-            )
-            .order_by(models.Discussion.meeting_at),
-            models.Invitation.contact_id,
-            actor.id,
+        select(models.Discussion)
+        .where(
+            models.Discussion.status.in_(
+                (models.DiscussionStatus.SCHEDULED, models.DiscussionStatus.FINDING_TIME)
+            ),
+            invited(unit.session, actor.id),
         )
+        .order_by(models.Discussion.meeting_at)
     ).all()
     return [
         DiscussionRow(
