@@ -58,7 +58,7 @@ STATIC = {
 
 # Statements that may read a growing table whole, each by a fragment of its SQL.
 ALLOWED = {
-    # Migrations, run once on an old database (0013 and on): backfills of every row.
+    # Migration 0011 (discussion series), run once as the schema is built: backfills.
     "UPDATE discussion_child SET date_of_birth": "migration backfill",
     "SELECT id, case_id FROM discussion ORDER BY case_id, id": "migration: case ids",
     "FROM action a JOIN discussion d ON d.id = a.discussion_id": "migration: action numbers",
