@@ -3,7 +3,8 @@
     python -m bench.history [--sizes 1000,100000] [--postgresql] [--repeat 5]
 
 For each size, a fresh database gets that many past discussions (with their
-invitations, actions, record versions and deliveries, inserted in bulk through
+invitations, actions, record versions and deliveries, and the thread binding
+each invitation left on Slack, Teams or email, inserted in bulk through
 SQLAlchemy Core: synthetic people, none of them the people who then act), and
 the real bot runs convene, accept, `/strategy actions`, status and the
 compliance report for one week (the same number of discussions at every size).
@@ -33,6 +34,7 @@ from bot.app import Bot, build_core
 from bot.record.report import compliance_report
 from bot.settings import Settings
 from bot.storage import models
+from bot.storage.outbox_models import ThreadBinding
 from bot.storage.record_models import RecordDelivery, RecordVersion
 from bot.unit import unit_of_work
 from handlers.console import ConsoleChat
@@ -52,6 +54,7 @@ def seed_history(bot: Bot, size: int, already: int = 0) -> None:
         partnership = session.scalars(select(models.Partnership.id)).one()
         agencies = dict(session.execute(select(models.Agency.kind, models.Agency.id)).all())
         first_case = (session.scalar(select(func.max(models.Case.id))) or 0) + 1 - already
+        first_invitation = (session.scalar(select(func.max(models.Invitation.id))) or 0) + 1
         people = list(
             session.scalars(
                 select(models.Contact.id)
@@ -59,11 +62,13 @@ def seed_history(bot: Bot, size: int, already: int = 0) -> None:
                 .order_by(models.Contact.id)
             )
         ) or _add_people(session, agencies)
+        keys = dict(session.execute(select(models.Contact.id, models.Contact.key)).all())
         for start in range(already, already + size, CHUNK):
             numbers = range(start, min(already + size, start + CHUNK))
-            _insert_chunk(session, partnership, first_case, people, numbers)
+            invitation = first_invitation + 3 * (start - already)
+            _insert_chunk(session, partnership, first_case, people, numbers, invitation, keys)
         if session.bind is not None and session.bind.dialect.name == "postgresql":
-            for table in ("case", "discussion", "contact", "record_version"):
+            for table in ("case", "discussion", "contact", "invitation", "record_version"):
                 session.execute(  # the ids given explicitly: move the sequences past them
                     text(
                         f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
@@ -95,7 +100,13 @@ def _add_people(session: Session, agencies: dict[str, int]) -> list[int]:
 
 
 def _insert_chunk(
-    session: Session, partnership: int, first_case: int, people: list[int], numbers: range
+    session: Session,
+    partnership: int,
+    first_case: int,
+    people: list[int],
+    numbers: range,
+    first_invitation: int,
+    keys: dict[int, str],
 ) -> None:
     cases: list[dict[str, object]] = []
     discussions: list[dict[str, object]] = []
@@ -103,6 +114,8 @@ def _insert_chunk(
     actions: list[dict[str, object]] = []
     versions: list[dict[str, object]] = []
     deliveries: list[dict[str, object]] = []
+    bindings: list[dict[str, object]] = []
+    invitation_id = first_invitation
     for n in numbers:
         case_id = discussion_id = first_case + n
         meeting = START - SPACING * (n + 1)
@@ -136,6 +149,7 @@ def _insert_chunk(
         for person in (chair, police, health):
             invitations.append(
                 {
+                    "id": invitation_id,
                     "discussion_id": discussion_id,
                     "contact_id": person,
                     "reason": "history",
@@ -145,6 +159,8 @@ def _insert_chunk(
                     "responded_at": meeting - timedelta(hours=20),
                 }
             )
+            bindings.append(_binding(keys[person], invitation_id, meeting - timedelta(days=1)))
+            invitation_id += 1
         actions.append(
             {
                 "discussion_id": discussion_id,
@@ -192,8 +208,28 @@ def _insert_chunk(
         (models.Action, actions),
         (RecordVersion, versions),
         (RecordDelivery, deliveries),
+        (ThreadBinding, bindings),
     ):
         session.execute(insert(table), rows)
+
+
+def _binding(recipient: str, invitation: int, sent: datetime) -> dict[str, object]:
+    """Where an invitation's card went, as each channel's delivery binds it (Slack: the DM
+    and the message's ts; Teams: the conversation and activity; email: the Message-ID)."""
+    channel = ("slack", "teams", "email")[invitation % 3]
+    reference = {
+        "slack": f"D{invitation:09d} {sent.timestamp():.6f}",
+        "teams": f"a:conversation-{invitation} 1:activity-{invitation}",
+        "email": f"<invitation-{invitation}@strategy-bot.example>",
+    }[channel]
+    thread = f"invitation:{invitation}"
+    return {
+        "recipient": recipient,
+        "thread": thread,
+        "channel": channel,
+        "reference": reference,
+        "updated_at": sent,
+    }
 
 
 def prepare(url: str, size: int) -> Bot:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -79,23 +79,6 @@ def read_contact_rows(session: Session, keys: Iterable[str]) -> None:
             known[row.key] = row
 
 
-def invited(session: Session, key: str) -> ColumnElement[bool]:
-    """The discussion has an invitation for the contact with this key.
-
-    An EXISTS, probed by the invitation's (discussion, contact) key: a lookup that
-    starts from the case or the discussion's status, never from every invitation the
-    person has had (the police and health leads are invited to nearly everything)."""
-    found = cached_contact_id(session, key)
-    contact = (
-        models.Invitation.contact_id == found
-        if found is not None
-        else models.Invitation.contact_id.in_(
-            select(models.Contact.id).where(models.Contact.key == key)
-        )
-    )
-    return exists().where(models.Invitation.discussion_id == models.Discussion.id, contact)
-
-
 _CONTACT_ROWS = "strategy_bot_contact_rows"
 _T = TypeVar("_T")
 
@@ -129,6 +112,20 @@ def audit(
             details=details,
         )
     )
+
+
+def invited(session: Session, key: str) -> ColumnElement[bool]:
+    """Whether the contact with this key is invited to the discussion of the enclosing query.
+
+    A condition, not a join: joined, SQLite starts from the person's invitations (every
+    one they ever had, more every year) where it should start from the discussions at
+    hand and look each one's invitation up by (discussion, contact)."""
+    return of_contact(
+        session,
+        select(models.Invitation.id).where(models.Invitation.discussion_id == models.Discussion.id),
+        models.Invitation.contact_id,
+        key,
+    ).exists()
 
 
 def visible_discussion(

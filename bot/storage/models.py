@@ -140,7 +140,7 @@ class Discussion(Base):
         UniqueConstraint("case_id", "number", name="uq_discussion_case_number"),
         # The compliance report's period.
         Index("ix_discussion_meeting_at", "meeting_at"),
-        # Someone's upcoming discussions: found among the open ones, not their history.
+        # The discussions still to come (`/strategy status`), soonest first.
         Index("ix_discussion_status", "status", "meeting_at"),
     )
 

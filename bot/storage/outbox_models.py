@@ -31,6 +31,8 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_thread", "recipient", "thread"),
+        # A discussion's rows (the record's circulation deadline), not every undeliverable one.
+        Index("ix_outbox_discussion", "discussion_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
