@@ -5,7 +5,8 @@
 For each size, a fresh database gets that many past discussions (with their
 invitations, actions, record versions and deliveries, and the thread binding
 each invitation left on Slack, Teams or email, inserted in bulk through
-SQLAlchemy Core: synthetic people, none of them the people who then act), and
+SQLAlchemy Core: synthetic people, and the police lead who then acts, Megan
+Price, invited to every one of them as police leads are in practice), and
 the real bot runs convene, accept, `/strategy actions`, status and the
 compliance report for one week (the same number of discussions at every size).
 It prints the median time of each, side by side, with the ratio between the
@@ -43,6 +44,7 @@ from scheduling.clock import SimulatedClock
 START = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 SPACING = timedelta(minutes=40)  # between two past meetings: 13,000 take about a year
 PEOPLE = 300  # synthetic people the history is spread over
+INVITED = 4  # to each past discussion: its chair, police, health, and the police lead
 CHUNK = 5000
 
 
@@ -63,10 +65,15 @@ def seed_history(bot: Bot, size: int, already: int = 0) -> None:
             )
         ) or _add_people(session, agencies)
         keys = dict(session.execute(select(models.Contact.id, models.Contact.key)).all())
+        lead = core.directory.contact("megan.price")
+        assert lead is not None
+        lead_id = next(id for id, key in keys.items() if key == lead.id)
         for start in range(already, already + size, CHUNK):
             numbers = range(start, min(already + size, start + CHUNK))
-            invitation = first_invitation + 3 * (start - already)
-            _insert_chunk(session, partnership, first_case, people, numbers, invitation, keys)
+            invitation = first_invitation + INVITED * (start - already)
+            _insert_chunk(
+                session, partnership, first_case, people, numbers, invitation, keys, lead_id
+            )
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             for table in ("case", "discussion", "contact", "invitation", "record_version"):
                 session.execute(  # the ids given explicitly: move the sequences past them
@@ -107,6 +114,7 @@ def _insert_chunk(
     numbers: range,
     first_invitation: int,
     keys: dict[int, str],
+    lead: int,
 ) -> None:
     cases: list[dict[str, object]] = []
     discussions: list[dict[str, object]] = []
@@ -146,7 +154,7 @@ def _insert_chunk(
                 "convened_at": meeting - timedelta(days=1),
             }
         )
-        for person in (chair, police, health):
+        for person in (chair, police, health, lead):
             invitations.append(
                 {
                     "id": invitation_id,
