@@ -166,7 +166,9 @@ class Discussion(Base):
     # With its row (one join on the key): nearly every use of a discussion names it by
     # its case's reference, and a lazy load per discussion per command added up.
     case: Mapped[Case] = relationship(
-        back_populates="discussions", lazy="joined", innerjoin="unnested"  # type: ignore[arg-type]
+        back_populates="discussions",
+        lazy="joined",
+        innerjoin="unnested",  # type: ignore[arg-type]
     )
     convenor: Mapped[Contact] = relationship(foreign_keys=[convenor_id])
     chair: Mapped[Contact] = relationship(foreign_keys=[chair_id])
@@ -227,7 +229,9 @@ class Invitation(Base):
     discussion: Mapped[Discussion] = relationship(back_populates="invitations")
     # With its invitation (and the contact's agency): every view of a discussion reads them.
     contact: Mapped[Contact] = relationship(
-        foreign_keys=[contact_id], lazy="joined", innerjoin="unnested"  # type: ignore[arg-type]
+        foreign_keys=[contact_id],
+        lazy="joined",
+        innerjoin="unnested",  # type: ignore[arg-type]
     )
     delegated_to: Mapped[Contact | None] = relationship(foreign_keys=[delegated_to_id])
 
