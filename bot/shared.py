@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
 from bot import references
@@ -147,16 +147,79 @@ def visible_discussion(
     wanted = references.read_discussion_reference(reference)
     query = (
         select(models.Discussion)
-        .join(models.Case)
-        .where(models.Case.reference == wanted.case, invited(session, viewer.id))
-        .order_by(models.Discussion.number.desc(), models.Discussion.id.desc())
-        .options(*load)
+        .join(models.Discussion.case)
+        .where(invited(session, viewer.id))
+        .options(_CASE_FROM_ITS_JOIN, *load)
+    )
+    discussion = session.scalars(_narrowed(query, wanted, scheduled_only)).first()
+    return _found(discussion, wanted, scheduled_only)
+
+
+def visible_invitation(
+    session: Session, reference: str, viewer: Contact, *, scheduled_only: bool = False
+) -> models.Invitation:
+    """The viewer's own invitation to the discussion `visible_discussion` would find, with
+    that discussion and its case: one row, not the discussion with everyone's invitations."""
+    wanted = references.read_discussion_reference(reference)
+    # The discussion first, then the invitation by its (discussion, contact) key: asked
+    # for the viewer's invitation and the case together, SQLite starts from every
+    # invitation the viewer ever had.
+    discussion = (
+        _narrowed(
+            select(models.Discussion.id)
+            .join(models.Discussion.case)
+            .where(invited(session, viewer.id)),
+            wanted,
+            scheduled_only,
+        )
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    query = of_contact(
+        session,
+        select(models.Invitation)
+        .join(models.Invitation.discussion)
+        .join(models.Discussion.case)
+        .where(models.Invitation.discussion_id == discussion)
+        .options(_DISCUSSION_FROM_ITS_JOIN),
+        models.Invitation.contact_id,
+        viewer.id,
+    )
+    invitation = session.scalars(query).first()
+    _found(invitation.discussion if invitation is not None else None, wanted, scheduled_only)
+    assert invitation is not None  # _found raises when there is none
+    return invitation
+
+
+# The case is joined for its reference anyway: its row comes from that join rather than
+# from a second one for the eager load. Built once: an option costs a little to build.
+_CASE_FROM_ITS_JOIN = contains_eager(models.Discussion.case)
+_DISCUSSION_FROM_ITS_JOIN = contains_eager(models.Invitation.discussion).contains_eager(
+    models.Discussion.case
+)
+
+
+def _narrowed(
+    query: Select[_T], wanted: references.DiscussionReference, scheduled_only: bool
+) -> Select[_T]:
+    """`query` (over a discussion and its case, already narrowed to the viewer's) narrowed
+    to the discussions of the case the reference names, the latest first."""
+    query = query.where(models.Case.reference == wanted.case).order_by(
+        models.Discussion.number.desc(), models.Discussion.id.desc()
     )
     if wanted.number is not None:
         query = query.where(models.Discussion.number == wanted.number)
     elif scheduled_only:
         query = query.where(models.Discussion.status == models.DiscussionStatus.SCHEDULED)
-    discussion = session.scalars(query).first()
+    return query
+
+
+def _found(
+    discussion: models.Discussion | None,
+    wanted: references.DiscussionReference,
+    scheduled_only: bool,
+) -> models.Discussion:
     if scheduled_only and discussion is not None:
         # A numbered reference (a button on an old card) names one discussion: if it
         # has been held or cancelled, say so, rather than act on a later one.

@@ -13,7 +13,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from bot.app import Bot
 from bot.links.buttons import DatabaseLinks
 from bot.messages import Button, Kind, Message
+from scheduling.clock import SimulatedClock
 from tests.helpers import CONVENE, say
+from tests.test_reviews import hold
 
 ADD = (
     '/strategy action NV-40213 owner=megan.price due="in 2 working days" '
@@ -25,6 +27,11 @@ _LOAD = re.compile(
 )
 
 
+# The table a load selects from: its first columns may be those of a joined row (the
+# case's, for a discussion read with contains_eager).
+_FROM = re.compile(r'\bFROM\s+"?(\w+)"?')
+
+
 def loads(bot: Bot, who: str, text: str) -> list[str]:
     """The tables whose rows one command loads, a query at a time, in order."""
     return loaded_by(bot, lambda: say(bot, who, text))
@@ -32,11 +39,22 @@ def loads(bot: Bot, who: str, text: str) -> list[str]:
 
 def loaded_by(bot: Bot, run: Callable[[], object]) -> list[str]:
     """The tables whose rows `run` loads, a query at a time, in order."""
-    tables: list[str] = []
+    return [_table(statement) for statement in load_statements(bot, run)]
+
+
+def _table(statement: str) -> str:
+    found = _FROM.search(statement)
+    assert found is not None, statement
+    return found[1]
+
+
+def load_statements(bot: Bot, run: Callable[[], object]) -> list[str]:
+    """The SQL of each ORM load of rows that `run` makes, in order."""
+    statements: list[str] = []
 
     def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if (match := _LOAD.match(statement)) is not None:
-            tables.append(match[1])
+        if _LOAD.match(statement) is not None:
+            statements.append(statement)
 
     engine = bot.core.sessions.kw["bind"]
     event.listen(engine, "before_cursor_execute", seen)
@@ -50,7 +68,7 @@ def loaded_by(bot: Bot, run: Callable[[], object]) -> list[str]:
     finally:
         gc.enable()
         event.remove(engine, "before_cursor_execute", seen)
-    return tables
+    return statements
 
 
 def test_accepting_loads_the_discussion_with_its_case_invitations_and_children_once(
@@ -120,3 +138,45 @@ def test_an_emailed_invitations_links_read_its_discussion_once(convened: Bot) ->
     # The token's expiry (the meeting day) read the discussion again, by id, once the
     # session let it go.
     assert lazy_loads(issue) == []
+
+
+def test_a_discussion_named_by_reference_comes_with_the_case_it_was_found_by(
+    convened: Bot,
+) -> None:
+    (statement,) = load_statements(
+        convened, lambda: say(convened, "megan.price", "/strategy accept NV-40213")
+    )
+    # Was twice: once to find the case by its reference, once more for its eager load.
+    assert statement.count('JOIN "case"') == 1
+
+
+def test_an_emailed_invitations_links_read_only_that_invitation(convened: Bot) -> None:
+    links = DatabaseLinks(convened.core, "https://strategy.example.org")
+    card = Message(
+        Kind.INVITATION,
+        "You are invited",
+        buttons=tuple(Button(name, "NV-40213#1") for name in ("accept", "decline", "delegate")),
+    )
+    statements = load_statements(convened, lambda: links.links("megan.price", card))
+    # Was the discussion with every invitation (and each invitee's contact and agency),
+    # to pick out the one, once per button: now the invitation with its discussion and
+    # case, once for the three buttons that name it.
+    assert [_table(s) for s in statements] == ["invitation"]
+    assert " invitation AS " not in statements[0]
+
+
+def test_the_record_reads_the_chair_and_convenor_with_the_invitations(
+    convened: Bot, clock: SimulatedClock
+) -> None:
+    hold(convened, clock)
+    draft = '/strategy record NV-40213 s47="joint: C1 has bruising"'
+    statements: list[str] = []
+
+    def record() -> None:
+        statements.extend(load_statements(convened, lambda: say(convened, "asha.patel", draft)))
+
+    # Not a query for either: their rows came with the invitations.
+    assert lazy_loads(record) == []
+    assert [_table(s) for s in statements] == ["discussion", "discussion_child", "action"]
+    # Was three contacts joined: the chair's and the convenor's besides the invitees'.
+    assert statements[0].count("JOIN contact") == 1

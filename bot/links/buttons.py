@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import Core
 from bot.directory import Contact, Directory
@@ -36,7 +35,7 @@ from bot.links.urls import checked_public_url, link_for
 from bot.messages import Button, Message
 from bot.references import read_action_reference
 from bot.routing import EMAIL, Router
-from bot.shared import WITH_INVITATIONS, contact_id, invitation_of, visible_discussion
+from bot.shared import contact_id, visible_discussion, visible_invitation
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.storage.find_time_models import SearchStatus, TimeSearch
@@ -92,18 +91,12 @@ def find_invitation(
     session: Session, value: str, person: Contact, _row: tokens.ContactKey
 ) -> models.Invitation | None:
     """The person's invitation to the scheduled discussion `value` names (NV-40213#1)."""
+    # Only theirs, with its discussion (the token expires with the meeting), which the
+    # invitation then holds: not the discussion with every invitation, to pick one out.
     try:
-        discussion = visible_discussion(
-            session, value, person, scheduled_only=True, load=WITH_INVITATIONS
-        )
+        return visible_invitation(session, value, person, scheduled_only=True)
     except InputError:
         return None
-    invitation = invitation_of(discussion, person.id)
-    if invitation is not None:
-        # Its token expires with the meeting: the invitation holds its discussion, which
-        # the session only holds weakly (gone by then, it was read again, by id).
-        set_committed_value(invitation, "discussion", discussion)
-    return invitation
 
 
 def issue_invitation(
@@ -217,9 +210,14 @@ def links_for(
     # By the id the core knows: the person's row is not read.
     row = tokens.KnownContact(contact_id(session, person.id), person.id)
     groups: dict[tuple[Any, ...], tuple[LinkRow, Any, list[Button]]] = {}
+    # An invitation's accept, decline and delegate all name it: it is looked up once.
+    found: dict[tuple[Any, str], Any] = {}
     for button in wanted:
         kind = table[button.action]
-        item = kind.find(session, button.value, person, row)
+        lookup = (kind.find, button.value)
+        if lookup not in found:
+            found[lookup] = kind.find(session, button.value, person, row)
+        item = found[lookup]
         if item is None:
             continue
         key = (kind.issue, type(item), item.id)

@@ -28,7 +28,6 @@ from bot.record.snapshot import build_snapshot
 from bot.references import discussion_reference, numbered_reference, read_discussion_reference
 from bot.shared import (
     WITH_INVITATIONS,
-    WITH_ORGANISERS,
     audit,
     contact_id,
     invitation_of,
@@ -335,9 +334,9 @@ def latest_final(session: Session, discussion: models.Discussion) -> RecordVersi
 # Each command on a held discussion's record checks its chair or convenor, then its form
 # shows them and the attendance (the invitations), the children and the actions with
 # their owners (build_snapshot): a query each for the last two, not a lazy load each
-# and one per owner.
+# and one per owner. The chair and the convenor are invited by definition: their rows
+# come with the invitations (no join of their own, and no query either).
 _FOR_THE_RECORD = (
-    *WITH_ORGANISERS,
     *WITH_INVITATIONS,
     selectinload(models.Discussion.child_facts),
     selectinload(models.Discussion.actions).joinedload(models.Action.owner),

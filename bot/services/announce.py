@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from bot.core import Core
 from bot.messages import Kind, Outgoing, message
 from bot.references import discussion_reference
-from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.services.common import discussion_context, invitation_outgoing, quorum_outgoing
 from bot.shared import schedule, schedule_sync, to_channel, when
 from bot.storage import models
 from bot.unit import Unit
@@ -31,15 +31,17 @@ def announce(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
     session.flush()
     _reload(session, discussion)
     organisers = {discussion.convenor.key, discussion.chair.key}
-    # Rendered after every invitation exists, so each shows the full list of invitees.
+    # Rendered after every invitation exists, so each shows the full list of invitees
+    # (the same for all: worked out once).
+    shown = discussion_context(core, discussion)
     outgoing = [
-        invitation_outgoing(core, invitation)
+        invitation_outgoing(core, invitation, shown)
         for invitation in discussion.invitations
         if invitation.contact.key not in organisers
         and invitation.status == models.InvitationStatus.INVITED
     ]
     _schedule_work(core, unit, discussion)
-    outgoing.append(quorum_outgoing(core, discussion))
+    outgoing.append(quorum_outgoing(core, discussion, shown))
     case = discussion_reference(discussion)
     if discussion.chair.key != discussion.convenor.key:
         outgoing.append(

@@ -33,33 +33,40 @@ def discussion_context(core: Core, discussion: models.Discussion) -> dict[str, A
         "children": [describe_child(core, c) for c in discussion.child_facts],
         "tags": [t.replace("_", " ") for t in discussion.harm_tags],
         "chair": discussion.chair.name,
-        "invitees": [
-            {
-                "contact": i.contact.key,
-                "name": i.contact.name,
-                "agency": i.contact.agency.name,
-                "role": role_of(discussion, i),
-                "status": status_words(i.status),
-                "decline_reason": i.decline_reason,
-                "delegated_to": i.delegated_to.name if i.delegated_to else None,
-            }
-            for i in discussion.invitations
-        ],
+        "invitees": _invitees(discussion),
     }
 
 
-def role_of(discussion: models.Discussion, invitation: models.Invitation) -> str:
+def _invitees(discussion: models.Discussion) -> list[dict[str, Any]]:
+    as_chair = say("invited_as.chair")  # the words looked up once, not once per invitee
+    invitations = discussion.invitations
+    statuses = {status: status_words(status) for status in {i.status for i in invitations}}
+    return [
+        {
+            "contact": i.contact.key,
+            "name": i.contact.name,
+            "agency": i.contact.agency.name,
+            "role": _role(discussion, i, as_chair),
+            "status": statuses[i.status],
+            "decline_reason": i.decline_reason,
+            "delegated_to": i.delegated_to.name if i.delegated_to else None,
+        }
+        for i in invitations
+    ]
+
+
+def _role(discussion: models.Discussion, invitation: models.Invitation, as_chair: str) -> str:
     """Why someone is invited; a chair who delegated the chair is no longer "chair"."""
-    if (
-        invitation.reason == say("invited_as.chair")
-        and invitation.contact.id != discussion.chair_id
-    ):
+    if invitation.reason == as_chair and invitation.contact.id != discussion.chair_id:
         return say("invited_as.former_chair", name=discussion.chair.name)
     return invitation.reason
 
 
-def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
-    """The invitation to one person; re-sent after a response, it updates in place."""
+def invitation_outgoing(
+    core: Core, invitation: models.Invitation, shown: dict[str, Any] | None = None
+) -> Outgoing:
+    """The invitation to one person; re-sent after a response, it updates in place.
+    `shown`: the discussion's `discussion_context`, when the caller has it already."""
     discussion = invitation.discussion
     # Buttons name the discussion by number (NV-40213#1), so an old card acts on its
     # own discussion even once the case has a later one; the text shows NV-40213.
@@ -79,7 +86,7 @@ def invitation_outgoing(core: Core, invitation: models.Invitation) -> Outgoing:
             Kind.INVITATION,
             "messages/invitation.txt.j2",
             buttons,
-            **discussion_context(core, discussion),
+            **(shown if shown is not None else discussion_context(core, discussion)),
             reason=invitation.reason,
             status=invitation.status,
             status_words=status_words(invitation.status),
@@ -94,7 +101,9 @@ def checklist_for(kind: AgencyKind) -> str:
     return "other"
 
 
-def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
+def quorum_outgoing(
+    core: Core, discussion: models.Discussion, shown: dict[str, Any] | None = None
+) -> Outgoing:
     """The chair's live view of who has confirmed, updated in place as replies arrive."""
     confirmed = quorum_of(discussion)
     return Outgoing(
@@ -103,7 +112,7 @@ def quorum_outgoing(core: Core, discussion: models.Discussion) -> Outgoing:
         message=message(
             Kind.QUORUM,
             "messages/quorum.txt.j2",
-            **discussion_context(core, discussion),
+            **(shown if shown is not None else discussion_context(core, discussion)),
             quorum=[(kind.value.replace("_", " "), ok) for kind, ok in confirmed.items()],
             met=all(confirmed.values()),
             reached=reached_by(core, [i.contact.key for i in discussion.invitations]),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session, joinedload
 
 from bot.directory import Contact
 from bot.errors import not_allowed, refusal, wording
 from bot.messages import Kind, Outcome, Outgoing, message
 from bot.references import discussion_reference
-from bot.services.common import invitation_outgoing, quorum_outgoing
+from bot.services.common import discussion_context, invitation_outgoing, quorum_outgoing
 from bot.services.fallback import agency_still_possible, others_invited, run_fallback
 from bot.shared import (
     WITH_INVITATIONS,
@@ -42,8 +44,10 @@ def accept(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     invitation.decline_reason = None
     invitation.responded_at = core.clock.now()
     audit(session, core, actor.id, "accepted", discussion)
-    outgoing = [invitation_outgoing(core, invitation)]
-    outgoing += after_response(unit, discussion)
+    # The card and the chair's view show the discussion alike: its context worked out once.
+    shown = discussion_context(core, discussion)
+    outgoing = [invitation_outgoing(core, invitation, shown)]
+    outgoing += after_response(unit, discussion, shown)
     return Outcome(
         message(Kind.REPLY, "messages/responded.txt.j2", case=case, status="accepted"), outgoing
     )
@@ -177,13 +181,16 @@ def _own_invitation(
     return discussion, invitation
 
 
-def after_response(unit: Unit, discussion: models.Discussion) -> list[Outgoing]:
-    """Refresh the chair's quorum view, and mark the moment the quorum is first met."""
+def after_response(
+    unit: Unit, discussion: models.Discussion, shown: dict[str, Any] | None = None
+) -> list[Outgoing]:
+    """Refresh the chair's quorum view, and mark the moment the quorum is first met.
+    `shown`: the discussion's context, when the caller has worked it out since its change."""
     core, session = unit.core, unit.session
     # No refresh: the session made every change to the discussion and its invitations
     # (through the relationships), so a reload would read back what it holds.
     session.flush()
-    outgoing = [quorum_outgoing(core, discussion)]
+    outgoing = [quorum_outgoing(core, discussion, shown)]
     if discussion.quorum_met_at is None and all(quorum_of(discussion).values()):
         discussion.quorum_met_at = core.clock.now()
         audit(session, core, "system", "quorum_met", discussion)
