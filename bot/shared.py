@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload
@@ -21,7 +21,8 @@ from bot.domain import Attendance, quorum
 from bot.errors import InputError, not_allowed, refusal
 from bot.messages import Delivery, Kind, Outgoing, message
 from bot.references import action_reference, read_action_reference
-from bot.storage import models
+from bot.storage import audit_rows, models
+from bot.storage.audit_rows import Identified
 from bot.storage.row_ids import cached_contact_id, known_contact_id
 from bot.unit import ANSWERED, Answered
 from bot.wording import say
@@ -83,13 +84,6 @@ _CONTACT_ROWS = "strategy_bot_contact_rows"
 _T = TypeVar("_T")
 
 
-class Identified(Protocol):
-    """A discussion, or what a job knows of one without loading it: its row id."""
-
-    @property
-    def id(self) -> int: ...
-
-
 def audit(
     session: Session,
     core: Core,
@@ -98,20 +92,13 @@ def audit(
     discussion: Identified | None = None,
     **details: Any,
 ) -> None:
-    """One event of the append-only audit trail. When the unit of work came from an
-    answer page, the answering person's events also say so (via, answered_by)."""
+    """One event of the append-only audit trail, written with the unit of work's others
+    when it ends (bot/storage/audit_rows.py). When the unit of work came from an answer
+    page, the answering person's events also say so (via, answered_by)."""
     answered = session.info.get(ANSWERED)
     if isinstance(answered, Answered) and answered.actor == actor:
         details = {**answered.details(), **details}
-    session.add(
-        models.AuditEvent(
-            occurred_at=core.clock.now(),
-            actor=actor,
-            event=event,
-            discussion_id=discussion.id if discussion is not None else None,
-            details=details,
-        )
-    )
+    audit_rows.add(session, core.clock.now(), actor, event, discussion, details)
 
 
 def invited(session: Session, key: str) -> ColumnElement[bool]:

@@ -49,6 +49,7 @@ from bot.outbox.unreachable import tell_chair
 from bot.ports import Channel, DeliveryFailed, Unreachable
 from bot.shared import audit
 from bot.storage import models
+from bot.storage.audit_rows import written_together
 from bot.storage.db import transaction
 from bot.storage.outbox_models import OutboxRow, OutboxStatus
 
@@ -372,9 +373,10 @@ class Deliverer:
 def _joined(connection: Connection, *, autoflush: bool = False) -> Iterator[Session]:
     """An ORM session inside the connection's transaction (the rare paths that write
     whole rows: a notice's copies, a message's copies, a failure); flushed, never
-    committed."""
+    committed; its audit events written together, as a unit of work's are."""
     with Session(bind=connection, autoflush=autoflush) as session:
-        yield session
+        with written_together(session):
+            yield session
         session.flush()
 
 

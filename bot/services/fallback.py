@@ -8,7 +8,6 @@ asked, the chair is told that too, so that nobody assumes health is coming.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.directory import AgencyKind
@@ -18,6 +17,7 @@ from bot.references import discussion_reference
 from bot.services.common import invitation_outgoing, quorum_outgoing
 from bot.shared import audit, contact_row, kind_of, quorum_of, schedule_sync
 from bot.storage import models
+from bot.storage.audit_rows import discussion_events
 from bot.unit import Unit
 from bot.wording import say
 
@@ -116,10 +116,5 @@ def run_fallback(
 
 
 def _told_exhausted(session: Session, discussion: models.Discussion, kind: AgencyKind) -> bool:
-    events = session.scalars(
-        select(models.AuditEvent).where(
-            models.AuditEvent.discussion_id == discussion.id,
-            models.AuditEvent.event == "fallback_exhausted",
-        )
-    ).all()
+    events = discussion_events(session, discussion.id, ["fallback_exhausted"])
     return any(e.details.get("agency") == kind.value for e in events)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.audit_rows import written_together
+
 if TYPE_CHECKING:  # alembic is imported when migrating, not by every command
     from alembic.config import Config
 
@@ -69,8 +71,13 @@ def transaction(
     sessions: sessionmaker[Session], connection: Connection | None = None
 ) -> Iterator[Session]:
     """One unit of work: committed if the block succeeds, rolled back if it raises. On
-    `connection` if given (one the caller holds for several), else one from the pool."""
-    with sessions(bind=connection) if connection else sessions() as session, session.begin():
+    `connection` if given (one the caller holds for several), else one from the pool.
+    Its audit events are written together before it commits (bot/storage/audit_rows.py)."""
+    with (
+        sessions(bind=connection) if connection else sessions() as session,
+        session.begin(),
+        written_together(session),
+    ):
         yield session
 
 

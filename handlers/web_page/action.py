@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core import Core
@@ -25,6 +24,7 @@ from bot.links.tokens import CHAIR_ACTION_INTENTS
 from bot.references import action_reference
 from bot.shared import when
 from bot.storage import models
+from bot.storage.audit_rows import discussion_events
 from bot.storage.link_models import LinkToken
 from handlers.web_page.forms import FieldKind, Form, FormField
 from handlers.web_page.view import PageView
@@ -118,14 +118,7 @@ def _field(field: Field, hint: str | None) -> FormField:
 
 def history(core: Core, session: Session, action: models.Action) -> list[dict[str, Any]]:
     """What happened to the action, oldest first, from the audit trail."""
-    events = session.scalars(
-        select(models.AuditEvent)
-        .where(
-            models.AuditEvent.discussion_id == action.discussion_id,
-            models.AuditEvent.event.in_(HISTORY_EVENTS),
-        )
-        .order_by(models.AuditEvent.id)
-    )
+    events = discussion_events(session, action.discussion_id, HISTORY_EVENTS)
     names = {c.id: c.name for c in core.directory.contacts()}
     shown = []
     for event in events:
