@@ -17,6 +17,9 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 
+# Not reloaded when a file changes (auto_reload off): the templates ship with the
+# package, and checking each one's modification time on every use (a stat) cost 30 us
+# a message, most of what `get_template` took. A changed template needs a restart.
 @cache
 def environment() -> Environment:
     return Environment(
@@ -26,6 +29,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=False,  # plain text; adapters escape for their own markup
+        auto_reload=False,
     )
 
 
@@ -38,6 +42,7 @@ def html_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=True,
+        auto_reload=False,
     )
 
 
