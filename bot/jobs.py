@@ -312,11 +312,15 @@ _WITH_CHAIR = (joinedload(models.Discussion.chair, innerjoin=True),)
 
 # The action a nudge is about, with what the nudge reads of it in the same query (not
 # five lazy loads): its discussion's case (the reference) and chair, and its owner.
-# Built once, as the claim: building the statement cost as much as running it.
+# Without the chair's and the owner's agencies (joined by default), which it does not
+# read: two fewer objects to build per action. Built once, as the claim: building the
+# statement cost as much as running it.
 _NUDGED_LOADS = (
     joinedload(models.Action.discussion).joinedload(models.Discussion.case),
-    joinedload(models.Action.discussion).joinedload(models.Discussion.chair),
-    joinedload(models.Action.owner),
+    joinedload(models.Action.discussion)
+    .joinedload(models.Discussion.chair)
+    .lazyload(models.Contact.agency),
+    joinedload(models.Action.owner).lazyload(models.Contact.agency),
 )
 _NUDGED = (
     select(models.Action).where(models.Action.id == bindparam("action_id")).options(*_NUDGED_LOADS)

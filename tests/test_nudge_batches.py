@@ -201,3 +201,25 @@ def test_a_threaded_message_from_a_batch_still_leaves_before_the_next_item(
     # Each version went out before the next item ran: each later one an update of the one
     # before, none superseded (the batch was given up for one unit of work per item).
     assert [earlier for _, earlier in channel.sent] == [None, "ref-1", "ref-2"]
+
+
+def test_a_batch_reads_no_agency_and_adds_its_next_nudges_as_plain_rows(convened: Bot) -> None:
+    actions = _due_nudges(convened, 4)
+    with _recorded(convened) as ran:
+        assert convened.run_due_work() == 4
+    first_commit = next(n for n, (sql, _) in enumerate(ran) if sql == "COMMIT")
+    unit = [sql for sql, _ in ran[:first_commit]]
+    # The actions with their discussion, case, chair and owner, not the people's agencies
+    # (which nothing in a nudge reads), and no agency read after either.
+    [read] = [sql for sql in unit if sql.startswith("SELECT action.id")]
+    assert "JOIN agency" not in read, read
+    assert not [sql for sql in unit if "FROM agency" in sql]
+    # The next nudges in one INSERT that asks for no ids back (no ORM objects to fill in).
+    [added] = [sql for sql in unit if sql.startswith("INSERT INTO scheduled_work")]
+    assert "RETURNING" not in added, added
+    assert _reminders(take_sent(convened), actions) == [a.label for a in actions]
+    pending = _pending_nudges(convened)
+    assert sorted(w.action_id or 0 for w in pending) == [a.id for a in actions]
+    assert all(w.attempts == 0 and w.payload == {} and w.agency_kind is None for w in pending)
+    discussion = {a.discussion_id for a in actions}
+    assert {w.discussion_id for w in pending} == discussion

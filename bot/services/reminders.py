@@ -21,6 +21,7 @@ from bot.references import action_reference
 from bot.services.common import action_outgoing
 from bot.shared import audit, open_action, schedule, when
 from bot.storage import models
+from bot.storage.new_work import add_at_commit
 from bot.unit import Unit
 from scheduling.nudges import (
     latest_snooze,
@@ -102,6 +103,16 @@ def schedule_nudge(
 ) -> None:
     policy = core.directory.partnership.reminders
     due = next_nudge_at(after, action.due_at, core.calendar, policy, action.urgent)
+    if new:  # nothing in the unit reads it again: a plain row, written as it commits
+        add_at_commit(
+            session,
+            models.WorkKind.ACTION_NUDGE,
+            due,
+            discussion_id=action.discussion_id,
+            action_id=action.id,
+            key=nudge_key(action),
+        )
+        return
     schedule(
         session,
         models.WorkKind.ACTION_NUDGE,
@@ -109,7 +120,6 @@ def schedule_nudge(
         discussion=action.discussion,
         action=action,
         key=nudge_key(action),
-        new=new,
     )
 
 
