@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -181,4 +182,6 @@ def test_the_check_sees_a_module_that_was_loaded() -> None:
 def test_a_record_is_still_written_as_a_pdf_when_asked() -> None:
     from bot.record.pdf import markdown_to_pdf
 
-    assert markdown_to_pdf("# Record\n\nSome text.", "Record").startswith(b"%PDF")
+    assert markdown_to_pdf(
+        "# Record\n\nSome text.", "Record", datetime(2026, 11, 24, tzinfo=UTC)
+    ).startswith(b"%PDF")

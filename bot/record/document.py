@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.directory import Directory
@@ -46,5 +47,5 @@ def markdown(
     return render("record/record.md.j2", **context(directory, content, snapshot, info)) + "\n"
 
 
-def pdf(markdown_text: str, title: str) -> bytes:
-    return markdown_to_pdf(markdown_text, title)
+def pdf(markdown_text: str, title: str, created: datetime) -> bytes:
+    return markdown_to_pdf(markdown_text, title, created)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,12 +34,15 @@ class _Block:
     lines: list[str] = field(default_factory=list)
 
 
-def markdown_to_pdf(text: str, title: str) -> bytes:
+def markdown_to_pdf(text: str, title: str, created: datetime) -> bytes:
+    """The record as a PDF. `created` (the finalising time, from the core's clock) is the
+    document's creation date: fpdf would otherwise stamp the wall clock's."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("strategy-bot")
+    pdf.set_creation_date(created)
     pdf.set_auto_page_break(auto=True, margin=15)
     family = _fonts(pdf, text)
     pdf.add_page()

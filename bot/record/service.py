@@ -164,7 +164,7 @@ def finalise(unit: Unit, actor: Contact, case_reference: str) -> Outcome:
     text = document.markdown(core.directory, final, snapshot, info)
     due = discussion.meeting_at if latest.version == 1 else now
     finaliser = discussion.chair  # the actor, as checked above
-    pdf = document.pdf(text, say("record_form.pdf_title", case=case))
+    pdf = document.pdf(text, say("record_form.pdf_title", case=case), now)
     # One UPDATE, with no query in between (a query would flush a part of it, and the
     # database refuses any change to a version once its status is final).
     latest.content = final.dump()
