@@ -41,9 +41,11 @@ def written_together(session: Session) -> Iterator[None]:
     """Collect the session's audit events inside the block and write them at its end
     (not if it raises: then the transaction is rolled back)."""
     session.info[_PENDING] = []
-    yield
-    write_pending(session)
-    del session.info[_PENDING]
+    try:
+        yield
+        write_pending(session)
+    finally:
+        session.info.pop(_PENDING, None)
 
 
 def add(
