@@ -52,6 +52,7 @@ from bot.services.calendar_replies import apply_replies
 from bot.services.fallback import run_fallback
 from bot.services.reminders import nudge_key, send_nudge
 from bot.services.time_search import close_poll
+from bot.shared import WITH_INVITATIONS
 from bot.storage import models
 from bot.storage.db import transaction
 from bot.unit import Dress, Unit, unit_of_work
@@ -296,15 +297,6 @@ def _discussion(
     return unit.session.get_one(models.Discussion, work.discussion_id, options=load)
 
 
-# The invitations (with their contacts, so the chair's too) in the discussion's load by
-# id, for the jobs that look through them. As flat outer joins: nested under the outer
-# join (the contact's own inner joins), SQLite materialised every invitation first.
-_WITH_INVITATIONS = (
-    joinedload(models.Discussion.invitations)
-    # "unnested" is a documented value that the stubs type as bool.
-    .joinedload(models.Invitation.contact, innerjoin="unnested")  # type: ignore[arg-type]
-    .joinedload(models.Contact.agency, innerjoin="unnested"),  # type: ignore[arg-type]
-)
 # The chair, for a job that tells only the chair: an inner join (a discussion always has
 # one), which SQLite reads by key, where an outer join materialised every contact.
 _WITH_CHAIR = (joinedload(models.Discussion.chair, innerjoin=True),)
@@ -349,12 +341,12 @@ def _fallback_check(unit: Unit, work: models.DueWork) -> list[Outgoing]:
     assert work.agency_kind is not None
     kind = AgencyKind(work.agency_kind)
     return run_fallback(
-        unit, _discussion(unit, work, _WITH_INVITATIONS), kind, say("fallback_trigger.cutoff")
+        unit, _discussion(unit, work, WITH_INVITATIONS), kind, say("fallback_trigger.cutoff")
     )
 
 
 def _meeting_start(unit: Unit, work: models.DueWork) -> list[Outgoing]:
-    return meeting.start(unit, _discussion(unit, work, _WITH_INVITATIONS))
+    return meeting.start(unit, _discussion(unit, work, WITH_INVITATIONS))
 
 
 def _deadline_warning(unit: Unit, work: models.DueWork) -> list[Outgoing]:

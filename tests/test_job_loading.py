@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 
 from bot.app import Bot
-from bot.jobs import _WITH_CHAIR, _WITH_INVITATIONS, JOBS
+from bot.jobs import _WITH_CHAIR, JOBS
 from bot.messages import Outgoing
+from bot.shared import WITH_INVITATIONS
 from bot.storage import models
 from bot.unit import unit_of_work
 from tests.test_loading import lazy_loads
@@ -69,12 +70,12 @@ def test_the_record_deadline_reads_the_chair_with_the_discussion(convened: Bot) 
 
 
 def test_on_sqlite_the_loads_by_id_go_through_the_indexes(convened: Bot) -> None:
-    # Joined as SQLAlchemy nests them by default (the contact's inner joins inside the
-    # outer join), SQLite materialised every invitation, or every contact, first.
+    # Had the contact's inner joins been nested inside the outer join (SQLAlchemy's way
+    # with innerjoin=True, not "unnested"), SQLite would materialise every invitation.
     engine = convened.core.sessions.kw["bind"]
     if engine.dialect.name != "sqlite":
         return
-    for load in (_WITH_INVITATIONS, _WITH_CHAIR):
+    for load in (WITH_INVITATIONS, _WITH_CHAIR):
         query = select(models.Discussion).where(models.Discussion.id == 1).options(*load)
         sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
         with engine.connect() as connection:
